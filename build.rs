@@ -1,0 +1,291 @@
+//! Builds the C side of futex-diff: the fake kernel shim and one translation
+//! unit per `get_futex_key()` revision, bundled (`csrc/revisions/*.c`) or
+//! named by the user in `FUTEX_DIFF_REVISIONS`; writes the revision registry
+//! that `src/revision.rs` includes; and, with the `bindgen` feature,
+//! regenerates the FFI bindings from `csrc/futex_shim.h`.
+//!
+//! Environment read here:
+//! - `FUTEX_DIFF_REVISIONS`: colon-separated paths of extra revision files
+//!   (relative paths are taken from the crate root).
+//! - `FUTEX_DIFF_WERROR=1`: C warnings are errors (CI sets it).
+//! - `CARGO_CFG_FUZZING`, `CARGO_CFG_SANITIZE`: set by `cargo fuzz`; the C is
+//!   then built with clang and `-fsanitize=fuzzer-no-link` so libFuzzer sees
+//!   its edges.
+
+use std::env;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{exit, Command};
+
+struct RevisionSource {
+    name: String,
+    path: PathBuf,
+    bundled: bool,
+    /// 3 or 4: the mm rules of the revision's kernel (`futex-diff: era=N`).
+    era: u8,
+}
+
+fn main() {
+    let root =
+        PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    for var in ["FUTEX_DIFF_REVISIONS", "FUTEX_DIFF_WERROR", "CC", "CFLAGS"] {
+        println!("cargo:rerun-if-env-changed={var}");
+    }
+    println!("cargo:rerun-if-changed=csrc");
+
+    let revisions = collect_revisions(&root);
+    let fuzzing = env::var_os("CARGO_CFG_FUZZING").is_some();
+    let sanitizers = env::var("CARGO_CFG_SANITIZE").unwrap_or_default();
+
+    let mut build = cc::Build::new();
+    if fuzzing {
+        build.compiler("clang");
+        build.flag("-fsanitize=fuzzer-no-link");
+        if sanitizers.split(',').any(|s| s == "address") {
+            build.flag("-fsanitize=address");
+        }
+    }
+    build
+        .include(root.join("csrc/include"))
+        .include(root.join("csrc"))
+        .flag("-std=gnu11")
+        .flag("-fno-strict-aliasing")
+        .warnings(true)
+        .extra_warnings(true)
+        .flag_if_supported("-Wno-unused-parameter")
+        .flag_if_supported("-Wno-sign-compare");
+    if env::var("FUTEX_DIFF_WERROR").as_deref() == Ok("1") {
+        build.warnings_into_errors(true);
+    }
+
+    build.file(root.join("csrc/futex_shim.c"));
+    for (index, revision) in revisions.iter().enumerate() {
+        let unit = write_translation_unit(&out, index, revision);
+        check_compiles(&build, &unit, revision);
+        build.file(unit);
+    }
+    build.compile("futexdiff_c");
+
+    write_registry(&out, &revisions);
+    write_corpus(&root, &out);
+    bindings::generate(&root, &out);
+}
+
+/// Bundled revisions in name order, then the user's in the order given.
+fn collect_revisions(root: &Path) -> Vec<RevisionSource> {
+    let dir = root.join("csrc/revisions");
+    let mut bundled: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", dir.display())))
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|ext| ext == "c"))
+        .collect();
+    bundled.sort();
+
+    let mut revisions: Vec<RevisionSource> = bundled
+        .into_iter()
+        .map(|path| RevisionSource {
+            name: stem(&path),
+            era: era_of(&path),
+            path,
+            bundled: true,
+        })
+        .collect();
+
+    let user = env::var("FUTEX_DIFF_REVISIONS").unwrap_or_default();
+    for entry in user.split(':').filter(|s| !s.trim().is_empty()) {
+        let given = PathBuf::from(entry.trim());
+        let path = if given.is_absolute() {
+            given
+        } else {
+            root.join(given)
+        };
+        if !path.is_file() {
+            fail(&format!(
+                "FUTEX_DIFF_REVISIONS names {}, which is not a readable file",
+                path.display()
+            ));
+        }
+        let path = path.canonicalize().unwrap_or(path);
+        println!("cargo:rerun-if-changed={}", path.display());
+        let name = stem(&path);
+        if let Some(clash) = revisions.iter().find(|r| r.name == name) {
+            fail(&format!(
+                "revision name `{name}` of {} is already taken by {}; rename the file",
+                path.display(),
+                clash.path.display()
+            ));
+        }
+        revisions.push(RevisionSource {
+            name,
+            era: era_of(&path),
+            path,
+            bundled: false,
+        });
+    }
+    revisions
+}
+
+/// The era a revision file declares with a `futex-diff: era=3` comment; 4
+/// when it declares none.
+fn era_of(path: &Path) -> u8 {
+    let text = fs::read_to_string(path)
+        .unwrap_or_else(|e| fail(&format!("cannot read revision {}: {e}", path.display())));
+    if text.contains("futex-diff: era=3") {
+        3
+    } else {
+        4
+    }
+}
+
+fn stem(path: &Path) -> String {
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_graphic()) {
+        fail(&format!(
+            "{}: a revision is named after its file stem, which must be printable ASCII",
+            path.display()
+        ));
+    }
+    name
+}
+
+/// A unit that includes the revision file and gives its static entry points
+/// unique exported names (`fd_rev_<index>_get` / `_put`).
+fn write_translation_unit(out: &Path, index: usize, revision: &RevisionSource) -> PathBuf {
+    let unit = out.join(format!("fd_rev_{index}.c"));
+    let text = format!(
+        "/* Generated by build.rs: revision \"{name}\". */\n\
+         #include \"fake/kernel.h\"\n\
+         #include \"{path}\"\n\
+         FD_REVISION_ENTRY({index})\n",
+        name = revision.name,
+        path = revision.path.display(),
+    );
+    fs::write(&unit, text)
+        .unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", unit.display())));
+    unit
+}
+
+/// Compiles the unit once on its own so that a revision that does not
+/// compile stops the build with the compiler's own message and the file.
+fn check_compiles(build: &cc::Build, unit: &Path, revision: &RevisionSource) {
+    let mut command: Command = build.get_compiler().to_command();
+    command.arg("-fsyntax-only").arg(unit);
+    let output = command
+        .output()
+        .unwrap_or_else(|e| fail(&format!("cannot run the C compiler: {e}")));
+    if !output.status.success() {
+        let mut message = format!(
+            "revision `{}` ({}) does not compile:\n",
+            revision.name,
+            revision.path.display()
+        );
+        message.push_str(&String::from_utf8_lossy(&output.stderr));
+        fail(&message);
+    }
+}
+
+/// `revisions.rs`: the extern declarations and the table `src/revision.rs` reads.
+fn write_registry(out: &Path, revisions: &[RevisionSource]) {
+    let mut text = String::from("// Generated by build.rs: the compiled C revisions.\n");
+    text.push_str("unsafe extern \"C\" {\n");
+    for index in 0..revisions.len() {
+        let _ = writeln!(
+            text,
+            "    fn fd_rev_{index}_get(uaddr: *mut u32, fshared: ::std::os::raw::c_int, \
+             key: *mut crate::ffi::raw::futex_key, rw: ::std::os::raw::c_int) -> ::std::os::raw::c_int;\n    \
+             fn fd_rev_{index}_put(key: *mut crate::ffi::raw::futex_key) -> ::std::os::raw::c_int;"
+        );
+    }
+    text.push_str("}\n\npub(crate) static C_REVISIONS: &[crate::ffi::CRevision] = &[\n");
+    for (index, revision) in revisions.iter().enumerate() {
+        let _ = writeln!(
+            text,
+            "    crate::ffi::CRevision {{ name: {name:?}, path: {path:?}, bundled: {bundled}, \
+             era: crate::world::Era::V{era}, get: fd_rev_{index}_get, put: fd_rev_{index}_put }},",
+            name = revision.name,
+            path = revision.path.display().to_string(),
+            bundled = revision.bundled,
+            era = revision.era,
+        );
+    }
+    text.push_str("];\n");
+    let file = out.join("revisions.rs");
+    fs::write(&file, text)
+        .unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", file.display())));
+}
+
+/// `corpus.rs`: every `corpus/*.scn` as `(name, text)`, for the built-in run.
+fn write_corpus(root: &Path, out: &Path) {
+    println!("cargo:rerun-if-changed=corpus");
+    let dir = root.join("corpus");
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "scn"));
+    files.sort();
+    let mut text = String::from(
+        "/// Built-in scenarios: (name, text).\npub static BUILT_IN: &[(&str, &str)] = &[\n",
+    );
+    for file in files {
+        let _ = writeln!(
+            text,
+            "    ({:?}, include_str!({:?})),",
+            stem(&file),
+            file.display().to_string()
+        );
+    }
+    text.push_str("];\n");
+    let file = out.join("corpus.rs");
+    fs::write(&file, text)
+        .unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", file.display())));
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("\nfutex-diff build: {message}");
+    exit(1);
+}
+
+#[cfg(feature = "bindgen")]
+mod bindings {
+    use std::path::Path;
+
+    /// Regenerates the bindings into `OUT_DIR/bindings.rs`; `src/ffi/raw.rs`
+    /// uses that copy under this feature, and a test compares it with the
+    /// committed `src/ffi/bindings.rs`.
+    pub fn generate(root: &Path, out: &Path) {
+        let header = root.join("csrc/futex_shim.h");
+        let bindings = bindgen::Builder::default()
+            .header(header.display().to_string())
+            .clang_arg(format!("-I{}", root.join("csrc/include").display()))
+            .allowlist_type("page|address_space|inode|mm_struct|task_struct|anon_vma")
+            .allowlist_type("futex_key|fd_host_ops|fault_attr|atomic_t")
+            .allowlist_function("fd_install_host|fd_current_line|fd_request_abort|fd_clear_abort")
+            .allowlist_var("FD_ABORTED|FUT_OFF_INODE|FUT_OFF_MMSHARED|PAGE_MAPPING_ANON")
+            .allowlist_var("VERIFY_READ|VERIFY_WRITE|EFAULT|EINVAL|PAGE_SHIFT")
+            .derive_default(true)
+            .derive_debug(false)
+            .layout_tests(false)
+            .generate_comments(false)
+            .generate()
+            .unwrap_or_else(|e| {
+                super::fail(&format!("bindgen failed on {}: {e}", header.display()))
+            });
+        let file = out.join("bindings.rs");
+        bindings
+            .write_to_file(&file)
+            .unwrap_or_else(|e| super::fail(&format!("cannot write {}: {e}", file.display())));
+    }
+}
+
+#[cfg(not(feature = "bindgen"))]
+mod bindings {
+    use std::path::Path;
+
+    /// Without the feature the committed bindings are used as they are.
+    pub fn generate(_root: &Path, _out: &Path) {}
+}

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * futex_shim.c - state the fake kernel shares between all revisions: the
+ * host operation table, the call-site line for traces and the abort path.
+ *
+ * Revisions are compiled as translation units of their own (see build.rs);
+ * each reaches the host only through fd_host, defined here once.
+ */
+#include "futex_shim.h"
+
+struct fd_host_ops fd_host;
+_Thread_local int fd_call_line;
+_Thread_local int fd_abort_requested;
+_Thread_local jmp_buf fd_abort_jmp;
+
+void fd_install_host(const struct fd_host_ops *ops)
+{
+	fd_host = *ops;
+}
+
+int fd_current_line(void)
+{
+	return fd_call_line;
+}
+
+/*
+ * The host cannot longjmp itself: that would unwind its own frames.  It sets
+ * the flag instead, and the trampoline that called it leaves through
+ * fd_check_abort() once the host call has returned.
+ */
+void fd_request_abort(void)
+{
+	fd_abort_requested = 1;
+}
+
+void fd_clear_abort(void)
+{
+	fd_abort_requested = 0;
+}

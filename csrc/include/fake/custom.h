@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * custom.h - what exists only for the harness.
+ *
+ * The fake kernel is driven from Rust: every kernel function that
+ * get_futex_key() calls, and every READ_ONCE()/ACCESS_ONCE(), goes through
+ * one table of host operations.  Each operation is a yield point, where the
+ * scheduler may run steps of concurrent mm events before the operation
+ * takes effect on the world.
+ *
+ * When the host decides the call cannot go on (a deadlock, a livelock past
+ * the retry bound, a panic in the host), it raises the abort flag and the
+ * trampoline that made the host call longjmp()s back to the revision's
+ * entry point.  Only C frames are unwound that way; the host call itself has
+ * already returned.
+ */
+#ifndef _FAKE_CUSTOM_H
+#define _FAKE_CUSTOM_H
+
+#include <setjmp.h>
+#include "dup.h"
+
+/* Returned by a revision entry point whose call the host aborted. */
+#define FD_ABORTED	(-4096)
+
+/* The operations the fake kernel asks of the host, one per kernel API. */
+struct fd_host_ops {
+	/* Non-yielding: the harness's view of "current". */
+	struct task_struct *(*current_task)(void);
+	/* printk-like: WARN_ON and friends, with the condition's text. */
+	void (*warn)(const char *file, int line, const char *cond, bool once);
+
+	/* Yielding operations. */
+	void (*read_once)(const volatile void *addr, const char *expr);
+	bool (*access_ok)(int type, unsigned long addr, unsigned long size);
+	bool (*should_fail)(struct fault_attr *attr, unsigned long size);
+	int (*get_user_pages_fast)(unsigned long start, int nr_pages,
+				   int write, struct page **pages);
+	int (*__get_user_pages_fast)(unsigned long start, int nr_pages,
+				     int write, struct page **pages);
+	bool (*page_tail)(struct page *page);
+	bool (*page_anon)(struct page *page);
+	bool (*page_swap_cache)(struct page *page);
+	struct page *(*compound_head)(struct page *page);
+	pgoff_t (*basepage_index)(struct page *page);
+	void (*get_page)(struct page *page);
+	void (*put_page)(struct page *page);
+	void (*lock_page)(struct page *page);
+	void (*unlock_page)(struct page *page);
+	void (*ihold)(struct inode *inode);
+	void (*iput)(struct inode *inode);
+	void (*mmdrop)(struct mm_struct *mm);
+	void (*atomic_inc)(atomic_t *v);
+	bool (*atomic_inc_not_zero)(atomic_t *v);
+	void (*rcu_read_lock)(void);
+	void (*rcu_read_unlock)(void);
+	void (*local_irq_disable)(void);
+	void (*local_irq_enable)(void);
+};
+
+/* Installed once by the host before any revision runs. */
+extern struct fd_host_ops fd_host;
+void fd_install_host(const struct fd_host_ops *ops);
+
+/*
+ * Per-thread harness state: test runners call revisions from several
+ * threads at once, each with a world of its own.
+ */
+/* The source line of the kernel-API call being made, for traces. */
+extern _Thread_local int fd_call_line;
+int fd_current_line(void);
+
+/* Abort plumbing, owned by futex_shim.c. */
+extern _Thread_local int fd_abort_requested;
+extern _Thread_local jmp_buf fd_abort_jmp;
+void fd_request_abort(void);
+
+static inline void fd_check_abort(void)
+{
+	if (unlikely(fd_abort_requested))
+		longjmp(fd_abort_jmp, 1);
+}
+
+/*
+ * FD_HOST(op, args...) calls a host operation from a kernel call site:
+ * it records the site's line, makes the call, and leaves through the abort
+ * path if the host asked for it.  FD_HOST_VOID is the same for void ops.
+ */
+#define FD_HOST(op, ...)						\
+	({								\
+		__typeof__(fd_host.op(__VA_ARGS__)) __fd_ret;		\
+		fd_call_line = __LINE__;				\
+		__fd_ret = fd_host.op(__VA_ARGS__);			\
+		fd_check_abort();					\
+		__fd_ret;						\
+	})
+
+#define FD_HOST_VOID(op, ...)						\
+	do {								\
+		fd_call_line = __LINE__;				\
+		fd_host.op(__VA_ARGS__);				\
+		fd_check_abort();					\
+	} while (0)
+
+/*
+ * The entry points of one revision.  The build wraps each revision file in
+ * a translation unit that includes it and then expands this macro, so the
+ * revision's static get_futex_key()/put_futex_key() get unique, exported
+ * names.
+ */
+#define FD_REVISION_ENTRY(sym)						\
+int fd_rev_##sym##_get(u32 __user *uaddr, int fshared,			\
+		       union futex_key *key, int rw)			\
+{									\
+	fd_abort_requested = 0;						\
+	if (setjmp(fd_abort_jmp))					\
+		return FD_ABORTED;					\
+	return get_futex_key(uaddr, fshared, key, rw);			\
+}									\
+int fd_rev_##sym##_put(union futex_key *key)				\
+{									\
+	fd_abort_requested = 0;						\
+	if (setjmp(fd_abort_jmp))					\
+		return FD_ABORTED;					\
+	put_futex_key(key);						\
+	return 0;							\
+}
+
+#endif /* _FAKE_CUSTOM_H */

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dup.h - definitions that mirror kernel headers of the 3.12-4.7 era.
+ *
+ * Only what get_futex_key() and its futex.c-local helpers touch is here.
+ * Structures keep the kernel's member names but carry just the members
+ * those functions (and the harness model behind them) use.  Each block
+ * names the header it mirrors.  Nothing in this file yields or calls the
+ * harness: it is types and constants only, so bindgen can share it with
+ * the Rust side.
+ */
+#ifndef _FAKE_DUP_H
+#define _FAKE_DUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- include/linux/compiler.h ---- */
+#define __user
+#define __init
+#define __read_mostly
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+
+/* ---- include/asm-generic/int-ll64.h, include/linux/types.h ---- */
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int32_t s32;
+typedef int64_t s64;
+typedef int64_t loff_t;
+typedef unsigned long pgoff_t;
+
+typedef struct {
+	int counter;
+} atomic_t;
+
+/* ---- include/linux/kconfig.h ---- */
+/*
+ * IS_ENABLED(CONFIG_FOO) is 1 when CONFIG_FOO is defined to 1 and 0 when it
+ * is not defined at all; the placeholder turns "1" into an extra argument.
+ */
+#define __FD_ARG_PLACEHOLDER_1 0,
+#define __fd_take_second_arg(__ignored, val, ...) val
+#define __fd_is_defined(x) ___fd_is_defined(x)
+#define ___fd_is_defined(val) ____fd_is_defined(__FD_ARG_PLACEHOLDER_##val)
+#define ____fd_is_defined(arg1_or_junk) __fd_take_second_arg(arg1_or_junk 1, 0)
+#define IS_ENABLED(option) __fd_is_defined(option)
+
+/* The configuration the bundled eras were built with. */
+#define CONFIG_MMU 1
+#define CONFIG_SMP 1
+#define CONFIG_TRANSPARENT_HUGEPAGE 1
+#define CONFIG_HUGETLB_PAGE 1
+#define CONFIG_FAIL_FUTEX 1
+
+/* ---- arch/x86/include/asm/page_types.h ---- */
+#define PAGE_SHIFT	12
+#define PAGE_SIZE	(1UL << PAGE_SHIFT)
+#define PAGE_MASK	(~(PAGE_SIZE - 1))
+
+/* ---- arch/x86/include/asm/processor.h (x86_64 user range) ---- */
+#define TASK_SIZE	((1UL << 47) - PAGE_SIZE)
+
+/* ---- include/uapi/asm-generic/errno-base.h ---- */
+#define EFAULT		14
+#define EINVAL		22
+
+/* ---- arch/x86/include/asm/uaccess.h (before 5.0) ---- */
+#define VERIFY_READ	0
+#define VERIFY_WRITE	1
+
+/* ---- include/linux/mm_types.h ---- */
+struct address_space;
+
+struct page {
+	unsigned long flags;		/* PG_* bits, owned by the model */
+	struct address_space *mapping;	/* low bit set: anon_vma */
+	pgoff_t index;
+	struct page *first_page;	/* tail pages: the head page */
+	atomic_t _count;
+	atomic_t _mapcount;
+	unsigned int compound_order;	/* head pages only */
+};
+
+struct mm_struct {
+	atomic_t mm_users;
+	atomic_t mm_count;
+};
+
+/* ---- include/linux/fs.h ---- */
+struct address_space {
+	struct inode *host;
+	unsigned long nrpages;
+};
+
+struct inode {
+	atomic_t i_count;
+	struct address_space *i_mapping;
+	struct address_space i_data;
+	loff_t i_size;
+	unsigned long i_ino;
+};
+
+/* ---- include/linux/rmap.h ---- */
+struct anon_vma {
+	struct anon_vma *root;
+	atomic_t refcount;
+};
+
+/* ---- include/linux/sched.h ---- */
+struct task_struct {
+	struct mm_struct *mm;
+};
+
+/* ---- include/linux/mm.h ---- */
+#define PAGE_MAPPING_ANON	1
+
+/* ---- include/linux/futex.h ---- */
+/*
+ * A futex key is one of three views of the same three words: word (pgoff or
+ * address), ptr (inode or mm) and offset (the in-page offset, with the
+ * FUT_OFF_* bits telling which reference the key holds).
+ */
+union futex_key {
+	struct {
+		unsigned long pgoff;
+		struct inode *inode;
+		int offset;
+	} shared;
+	struct {
+		unsigned long address;
+		struct mm_struct *mm;
+		int offset;
+	} private;
+	struct {
+		unsigned long word;
+		void *ptr;
+		int offset;
+	} both;
+};
+
+#define FUT_OFF_INODE		1	/* the key pins an inode */
+#define FUT_OFF_MMSHARED	2	/* the key pins an mm */
+
+#define FUTEX_KEY_INIT (union futex_key) { .both = { .ptr = NULL } }
+
+/* ---- include/linux/fault-inject.h ---- */
+struct fault_attr {
+	unsigned long probability;
+	unsigned long interval;
+	atomic_t times;
+};
+
+#define FAULT_ATTR_INITIALIZER {		\
+		.interval = 1,			\
+		.times = { 1 },			\
+	}
+
+#endif /* _FAKE_DUP_H */

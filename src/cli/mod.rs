@@ -1,0 +1,68 @@
+//! The command line: one file per subcommand, `clap` derive, and the exit
+//! codes every command shares (0: nothing found, 1: findings, 2: bad input).
+
+mod revisions;
+mod run;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::scenario::Scenario;
+
+/// Finds concurrency bugs in revisions of the Linux kernel's get_futex_key().
+#[derive(Parser, Debug)]
+#[command(name = "futex-diff", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    Run(run::RunArgs),
+    Revisions(revisions::RevisionsArgs),
+}
+
+/// What a command ended with.
+pub enum Status {
+    Clean,
+    Findings,
+}
+
+/// Bad input: a message for the user, exit code 2.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl<E: std::fmt::Display> From<E> for UsageError {
+    fn from(e: E) -> UsageError {
+        UsageError(e.to_string())
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run::main(args),
+        Command::Revisions(args) => revisions::main(args),
+    };
+    match result {
+        Ok(Status::Clean) => ExitCode::SUCCESS,
+        Ok(Status::Findings) => ExitCode::from(1),
+        Err(UsageError(message)) => {
+            eprintln!("futex-diff: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Reads and parses a scenario file; errors name the file and line.
+pub fn load_scenario(path: &Path) -> Result<Scenario, UsageError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+    crate::scenario::parse(&text).map_err(|e| match e.line {
+        0 => UsageError(format!("{}: {}", path.display(), e.message)),
+        line => UsageError(format!("{}:{line}: {}", path.display(), e.message)),
+    })
+}

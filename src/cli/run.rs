@@ -1,0 +1,153 @@
+//! `futex-diff run`: one scenario on one or more revisions, shown in full:
+//! the interleaving, each call's result and key, every refcount before and
+//! after, and what the fake kernel noticed. Without a scenario it runs the
+//! built-in scenarios and prints one line per scenario and revision.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{load_scenario, Status, UsageError};
+use crate::exec::{self, errno_name, Outcome};
+use crate::ffi::CallResult;
+use crate::revision::{self, Revision};
+use crate::scenario::Scenario;
+
+/// Run a scenario and show how each revision handles it.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Scenario file (text form). Without one, every built-in scenario runs
+    /// and a summary line per scenario and revision is printed.
+    scenario: Option<PathBuf>,
+    /// Revision to run (repeatable); all of them when not given.
+    #[arg(long = "rev", value_name = "NAME")]
+    revs: Vec<String>,
+}
+
+fn selected(names: &[String]) -> Result<Vec<Revision>, UsageError> {
+    if names.is_empty() {
+        return Ok(revision::all().collect());
+    }
+    names
+        .iter()
+        .map(|n| revision::find(n).map_err(UsageError))
+        .collect()
+}
+
+pub fn main(args: RunArgs) -> Result<Status, UsageError> {
+    let revisions = selected(&args.revs)?;
+    let Some(path) = args.scenario else {
+        return summary(&revisions);
+    };
+    let scenario = load_scenario(&path)?;
+    let mut any = false;
+    for rev in revisions {
+        let outcome = exec::run(&scenario, rev)
+            .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+        print!("{}", render(&scenario, &outcome, rev));
+        any |= !outcome.findings.is_empty();
+    }
+    Ok(if any { Status::Findings } else { Status::Clean })
+}
+
+/// One call's result in a few words.
+fn result_text(outcome: &Outcome, call: usize) -> String {
+    let c = &outcome.calls[call];
+    match c.result {
+        CallResult::Returned(0) => format!("0, {}", c.key),
+        CallResult::Returned(code) => errno_name(code),
+        CallResult::Aborted => "aborted".to_string(),
+    }
+}
+
+fn render(scenario: &Scenario, outcome: &Outcome, rev: Revision) -> String {
+    let mut out = String::new();
+    let file = rev.path().rsplit('/').next().unwrap_or(rev.path());
+    let _ = writeln!(
+        out,
+        "=== revision {} ({}), {} mode ===",
+        rev.name(),
+        rev.origin(),
+        scenario.mode
+    );
+    out.push_str(&outcome.trace.render(file));
+    let _ = writeln!(out, "\nresults:");
+    for i in 0..outcome.calls.len() {
+        let _ = writeln!(out, "  call {}: {}", i + 1, result_text(outcome, i));
+    }
+    if outcome.calls.len() < scenario.calls.len() {
+        let _ = writeln!(
+            out,
+            "  calls {}.. not made: an earlier call was aborted",
+            outcome.calls.len() + 1
+        );
+    }
+    let _ = writeln!(out, "refcounts (before -> after):");
+    let names: std::collections::BTreeSet<&String> = outcome
+        .before
+        .iter()
+        .chain(&outcome.after)
+        .map(|(n, _)| n)
+        .collect();
+    for name in names {
+        let find = |list: &[(String, i64)]| {
+            list.iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.to_string())
+        };
+        let before = find(&outcome.before).unwrap_or_else(|| "-".into());
+        let after = find(&outcome.after).unwrap_or_else(|| "freed".into());
+        let mark = if before != after { "   <- changed" } else { "" };
+        let _ = writeln!(out, "  {name:<22} {before:>6} -> {after:<6}{mark}");
+    }
+    for (event, why) in &outcome.stuck {
+        let _ = writeln!(out, "event {event} never finished: {why}");
+    }
+    if let Some(e) = &outcome.harness_error {
+        let _ = writeln!(out, "harness error: {e}");
+    }
+    if outcome.findings.is_empty() {
+        let _ = writeln!(out, "the fake kernel noticed nothing\n");
+    } else {
+        let _ = writeln!(out, "the fake kernel noticed:");
+        for f in &outcome.findings {
+            let _ = writeln!(out, "  {f}");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The built-in scenarios on every selected revision, one line each.
+fn summary(revisions: &[Revision]) -> Result<Status, UsageError> {
+    let mut any = false;
+    for (name, text) in crate::corpus::BUILT_IN {
+        let scenario = crate::scenario::parse(text)
+            .map_err(|e| UsageError(format!("built-in {name}: {e}")))?;
+        for rev in revisions {
+            let outcome = exec::run(&scenario, *rev)
+                .map_err(|e| UsageError(format!("built-in {name}: {e}")))?;
+            let results: Vec<String> = (0..outcome.calls.len())
+                .map(|i| result_text(&outcome, i))
+                .collect();
+            let noticed: Vec<String> = outcome
+                .findings
+                .iter()
+                .map(|f| f.class.to_string())
+                .collect();
+            any |= !noticed.is_empty();
+            println!(
+                "{name:<32} {:<10} {}{}",
+                rev.name(),
+                results.join(" | "),
+                if noticed.is_empty() {
+                    String::new()
+                } else {
+                    format!("  [{}]", noticed.join(", "))
+                }
+            );
+        }
+    }
+    Ok(if any { Status::Findings } else { Status::Clean })
+}

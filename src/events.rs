@@ -1,0 +1,462 @@
+//! Concurrent mm events (DESIGN.md §4) as sequences of steps.
+//!
+//! An event is planned when its first step runs, against the world as it
+//! is then: a truncate pins the pages it found and then, page by page, takes
+//! the page lock, removes the page and unlocks it, exactly the points where
+//! the futex thread can interleave. Each step calls one world operation;
+//! the mm semantics themselves live in `world`. A step that must wait (a
+//! page lock the thread holds, a TLB IPI while irqs are off, an RCU grace
+//! period) stays at the head of the queue and is tried again later.
+
+use std::collections::VecDeque;
+use std::fmt;
+
+use crate::world::page::{Blocker, Wait};
+use crate::world::{Actor, CacheEntry, InodeId, InodeKind, MmId, PageId, Prot, World, WorldError};
+
+/// A page an event acts on, found when the event starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PageTarget {
+    /// The page-cache page of an inode at an index (in cache entries).
+    Cache { inode: InodeId, index: u64 },
+    /// The page mapped at a user address.
+    User { mm: MmId, addr: u64 },
+}
+
+/// What an event does.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    /// `truncate()` to `to` pages: pages from there on leave the cache.
+    Truncate {
+        inode: InodeId,
+        to: u64,
+    },
+    /// `fallocate(PUNCH_HOLE)` over `[from, from + len)`; the size stays.
+    Punch {
+        inode: InodeId,
+        from: u64,
+        len: u64,
+    },
+    /// `invalidate_inode_pages2()`: every cached page leaves.
+    Invalidate {
+        inode: InodeId,
+    },
+    /// shmem reclaim: the page moves to the swap cache.
+    SwapOut {
+        inode: InodeId,
+        index: u64,
+    },
+    /// Another task faults a swapped shmem page back in.
+    SwapIn {
+        inode: InodeId,
+        index: u64,
+    },
+    /// Page migration (compaction, NUMA balancing) of one page.
+    Migrate {
+        page: PageTarget,
+    },
+    /// `split_huge_page()` of an anonymous THP.
+    SplitThp {
+        mm: MmId,
+        addr: u64,
+    },
+    Munmap {
+        mm: MmId,
+        start: u64,
+        end: u64,
+    },
+    Mprotect {
+        mm: MmId,
+        start: u64,
+        end: u64,
+        prot: Prot,
+    },
+    /// The holder of one inode reference lets go (close, dput); the last
+    /// reference evicts the inode and frees it after a grace period.
+    Iput {
+        inode: InodeId,
+    },
+    /// A new inode is allocated at the address of a freed one.
+    Reuse {
+        inode: InodeId,
+        kind: InodeKind,
+        size: u64,
+    },
+    Fork {
+        parent: MmId,
+        child: MmId,
+    },
+    /// Another thread of `mm` writes at `addr`.
+    Cow {
+        mm: MmId,
+        addr: u64,
+    },
+    /// Another thread takes the page lock and holds it until its next step.
+    Hold {
+        page: PageTarget,
+    },
+    /// `should_fail_futex()` returns true the next time it is asked.
+    FailFutex,
+}
+
+impl EventKind {
+    /// The event's name in scenario files.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            EventKind::Truncate { .. } => "truncate",
+            EventKind::Punch { .. } => "punch",
+            EventKind::Invalidate { .. } => "invalidate",
+            EventKind::SwapOut { .. } => "swapout",
+            EventKind::SwapIn { .. } => "swapin",
+            EventKind::Migrate { .. } => "migrate",
+            EventKind::SplitThp { .. } => "split",
+            EventKind::Munmap { .. } => "munmap",
+            EventKind::Mprotect { .. } => "mprotect",
+            EventKind::Iput { .. } => "iput",
+            EventKind::Reuse { .. } => "reuse",
+            EventKind::Fork { .. } => "fork",
+            EventKind::Cow { .. } => "cow",
+            EventKind::Hold { .. } => "hold",
+            EventKind::FailFutex => "fail",
+        }
+    }
+}
+
+/// One step of a planned event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    Lock(PageId),
+    Unlock(PageId),
+    /// Drop the reference the plan took to keep a page from being freed.
+    Unpin(PageId),
+    SetSize(InodeId, u64),
+    /// Remove a locked page from `inode`'s cache if it is still there.
+    Truncate(PageId, InodeId),
+    DropSwapped(InodeId, u64),
+    SwapOut(InodeId, u64),
+    SwapIn(PageId),
+    Migrate(PageId),
+    Split(PageId),
+    Munmap(MmId, u64, u64),
+    Mprotect(MmId, u64, u64, Prot),
+    DropRef(InodeId),
+    /// Plan the truncation of everything still cached, then free.
+    Evict(InodeId),
+    CallRcu(InodeId),
+    RcuFree(InodeId),
+    Reuse(InodeId, InodeKind, u64),
+    Fork(MmId, MmId),
+    Cow(MmId, u64),
+    ArmFault,
+}
+
+/// What one attempt at a step came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepOutcome {
+    /// The step ran; the text says what it did.
+    Ran(String),
+    /// The step waits for `Blocker`.
+    Blocked(Blocker),
+    /// Nothing left to do.
+    Finished,
+}
+
+/// An event as the scheduler runs it.
+#[derive(Clone, Debug)]
+pub struct EventRun {
+    pub kind: EventKind,
+    actor: Actor,
+    plan: Option<VecDeque<Step>>,
+}
+
+impl EventRun {
+    pub fn new(index: usize, kind: EventKind) -> EventRun {
+        EventRun {
+            kind,
+            actor: Actor::Event(index),
+            plan: None,
+        }
+    }
+
+    pub fn finished(&self) -> bool {
+        self.plan.as_ref().is_some_and(|p| p.is_empty())
+    }
+
+    pub fn started(&self) -> bool {
+        self.plan.is_some()
+    }
+
+    /// Runs the next step, planning the event first if it has not started.
+    pub fn step(&mut self, world: &mut World) -> Result<StepOutcome, WorldError> {
+        if self.plan.is_none() {
+            let plan = plan(&self.kind, world);
+            self.plan = Some(plan);
+        }
+        let actor = self.actor;
+        let plan = self.plan.as_mut().expect("planned above");
+        let Some(&step) = plan.front() else {
+            return Ok(StepOutcome::Finished);
+        };
+        let outcome = run_step(step, actor, world, plan)?;
+        if matches!(outcome, StepOutcome::Ran(_)) {
+            // The step ran (a skip is a run too); new steps it planned
+            // were pushed to the back.
+            plan.pop_front();
+        }
+        Ok(outcome)
+    }
+}
+
+/// The page a target names right now, if any.
+fn find_page(world: &World, target: PageTarget) -> Option<PageId> {
+    match target {
+        PageTarget::Cache { inode, index } => match world.cache_entry(inode, index)? {
+            CacheEntry::Present(p) | CacheEntry::Swapped(p) => Some(p),
+        },
+        PageTarget::User { mm, addr } => world.pte(mm, addr).map(|p| p.page),
+    }
+}
+
+/// Pins `page` (as a pagevec lookup does) and queues lock, `op`, unlock, unpin.
+fn locked(world: &mut World, plan: &mut VecDeque<Step>, page: PageId, op: Step) {
+    world.get_page(page);
+    plan.extend([Step::Lock(page), op, Step::Unlock(page), Step::Unpin(page)]);
+}
+
+fn plan_truncate(world: &mut World, plan: &mut VecDeque<Step>, inode: InodeId, from: u64, to: u64) {
+    if !world.inode_live(inode) {
+        return;
+    }
+    for index in world.cache_indices(inode) {
+        if index < from || index >= to {
+            continue;
+        }
+        match world.cache_entry(inode, index) {
+            Some(CacheEntry::Present(page)) => {
+                locked(world, plan, page, Step::Truncate(page, inode))
+            }
+            Some(CacheEntry::Swapped(_)) => plan.push_back(Step::DropSwapped(inode, index)),
+            None => {}
+        }
+    }
+}
+
+fn plan(kind: &EventKind, world: &mut World) -> VecDeque<Step> {
+    let mut plan = VecDeque::new();
+    match *kind {
+        EventKind::Truncate { inode, to } => {
+            plan.push_back(Step::SetSize(inode, to));
+            let per = world.inode_kind(inode).pages_per_entry();
+            plan_truncate(world, &mut plan, inode, to.div_ceil(per), u64::MAX);
+        }
+        EventKind::Punch { inode, from, len } => {
+            let per = world.inode_kind(inode).pages_per_entry();
+            plan_truncate(
+                world,
+                &mut plan,
+                inode,
+                from / per,
+                (from + len).div_ceil(per),
+            );
+        }
+        EventKind::Invalidate { inode } => plan_truncate(world, &mut plan, inode, 0, u64::MAX),
+        EventKind::SwapOut { inode, index } => plan.push_back(Step::SwapOut(inode, index)),
+        EventKind::SwapIn { inode, index } => match world.cache_entry(inode, index) {
+            Some(CacheEntry::Swapped(page)) => locked(world, &mut plan, page, Step::SwapIn(page)),
+            _ => {}
+        },
+        EventKind::Migrate { page } => {
+            if let Some(page) = find_page(world, page) {
+                locked(world, &mut plan, page, Step::Migrate(page));
+            }
+        }
+        EventKind::SplitThp { mm, addr } => {
+            if let Some(page) = find_page(world, PageTarget::User { mm, addr }) {
+                plan.push_back(Step::Split(page));
+            }
+        }
+        EventKind::Munmap { mm, start, end } => plan.push_back(Step::Munmap(mm, start, end)),
+        EventKind::Mprotect {
+            mm,
+            start,
+            end,
+            prot,
+        } => plan.push_back(Step::Mprotect(mm, start, end, prot)),
+        EventKind::Iput { inode } => plan.push_back(Step::DropRef(inode)),
+        EventKind::Reuse { inode, kind, size } => plan.push_back(Step::Reuse(inode, kind, size)),
+        EventKind::Fork { parent, child } => plan.push_back(Step::Fork(parent, child)),
+        EventKind::Cow { mm, addr } => plan.push_back(Step::Cow(mm, addr)),
+        EventKind::Hold { page } => {
+            if let Some(page) = find_page(world, page) {
+                world.get_page(page);
+                plan.extend([Step::Lock(page), Step::Unlock(page), Step::Unpin(page)]);
+            }
+        }
+        EventKind::FailFutex => plan.push_back(Step::ArmFault),
+    }
+    plan
+}
+
+fn waited(wait: Wait, done: impl FnOnce() -> String) -> StepOutcome {
+    match wait {
+        Wait::Done => StepOutcome::Ran(done()),
+        Wait::Skipped(why) => StepOutcome::Ran(format!("skipped: {why}")),
+        Wait::Blocked(b) => StepOutcome::Blocked(b),
+    }
+}
+
+fn run_step(
+    step: Step,
+    actor: Actor,
+    world: &mut World,
+    plan: &mut VecDeque<Step>,
+) -> Result<StepOutcome, WorldError> {
+    let name = |world: &World, p: PageId| world.page_name(p);
+    Ok(match step {
+        Step::Lock(p) => waited(world.try_lock_page(p, actor), || {
+            format!("lock_page({})", name(world, p))
+        }),
+        Step::Unlock(p) => {
+            world.unlock_page(p, actor);
+            StepOutcome::Ran(format!("unlock_page({})", name(world, p)))
+        }
+        Step::Unpin(p) => {
+            let text = format!("put_page({})", name(world, p));
+            world.put_page(p);
+            StepOutcome::Ran(text)
+        }
+        Step::SetSize(inode, pages) => {
+            world.set_inode_size(inode, pages);
+            StepOutcome::Ran(format!("i_size of inode#{} = {pages} pages", inode.0))
+        }
+        Step::Truncate(p, inode) => {
+            if world.page_mapping_slot(p) == Some(inode) {
+                world.truncate_page(p);
+                StepOutcome::Ran(format!(
+                    "{}->mapping = NULL, out of the page cache",
+                    name(world, p)
+                ))
+            } else {
+                StepOutcome::Ran(format!(
+                    "skipped: {} already left the cache",
+                    name(world, p)
+                ))
+            }
+        }
+        Step::DropSwapped(inode, index) => {
+            if let Some(CacheEntry::Swapped(p)) = world.cache_entry(inode, index) {
+                world.drop_swapped(inode, index, p);
+            }
+            StepOutcome::Ran(format!(
+                "swap entry of inode#{} index {index} dropped",
+                inode.0
+            ))
+        }
+        Step::SwapOut(inode, index) => {
+            let page = world.cache_entry(inode, index);
+            waited(world.swap_out(inode, index), || match page {
+                Some(CacheEntry::Present(p)) => {
+                    format!("{} moved to the swap cache, mapping = NULL", name(world, p))
+                }
+                _ => "swapped out".to_string(),
+            })
+        }
+        Step::SwapIn(p) => waited(world.swap_in_locked(p), || {
+            format!("{} swapped back in", name(world, p))
+        }),
+        Step::Migrate(p) => waited(world.migrate_page(p)?, || {
+            format!("{} migrated away, its mapping = NULL", name(world, p))
+        }),
+        Step::Split(p) => waited(world.split_thp(p), || {
+            format!("THP of {} split", name(world, p))
+        }),
+        Step::Munmap(mm, start, end) => waited(world.munmap(mm, start, end), || {
+            format!("munmap mm#{} {start:#x}-{end:#x}", mm.0)
+        }),
+        Step::Mprotect(mm, start, end, prot) => {
+            waited(world.mprotect(mm, start, end, prot), || {
+                format!(
+                    "mprotect mm#{} {start:#x}-{end:#x} {}",
+                    mm.0,
+                    crate::scenario::prot_name(prot)
+                )
+            })
+        }
+        Step::DropRef(inode) => {
+            if !world.inode_live(inode) {
+                return Ok(StepOutcome::Ran(format!(
+                    "skipped: inode#{} is gone",
+                    inode.0
+                )));
+            }
+            match world.drop_inode_ref(inode) {
+                Err(b) => StepOutcome::Blocked(b),
+                Ok(false) => StepOutcome::Ran(format!(
+                    "iput(inode#{}): i_count now {}",
+                    inode.0,
+                    world.i_count(inode)
+                )),
+                Ok(true) => {
+                    plan.push_back(Step::Evict(inode));
+                    StepOutcome::Ran(format!(
+                        "iput(inode#{}): last reference, eviction starts",
+                        inode.0
+                    ))
+                }
+            }
+        }
+        Step::Evict(inode) => {
+            plan_truncate(world, plan, inode, 0, u64::MAX);
+            plan.push_back(Step::CallRcu(inode));
+            StepOutcome::Ran(format!("evict(inode#{}): truncating its pages", inode.0))
+        }
+        Step::CallRcu(inode) => {
+            world.call_rcu_free_inode(inode);
+            plan.push_back(Step::RcuFree(inode));
+            StepOutcome::Ran(format!("call_rcu(free inode#{})", inode.0))
+        }
+        Step::RcuFree(inode) => waited(world.rcu_free_inode(inode), || {
+            format!("inode#{} freed (poisoned)", inode.0)
+        }),
+        Step::Reuse(inode, kind, size) => {
+            if world.inode_live(inode) {
+                StepOutcome::Blocked(Blocker::SlotBusy(inode))
+            } else {
+                world.add_inode(kind, size, 1, Some(inode))?;
+                StepOutcome::Ran(format!(
+                    "a new inode is allocated at inode#{}'s address",
+                    inode.0
+                ))
+            }
+        }
+        Step::Fork(parent, child) => waited(world.fork(parent, child), || {
+            format!("fork: mm#{} -> mm#{}", parent.0, child.0)
+        }),
+        Step::Cow(mm, addr) => waited(world.cow_break(mm, addr)?, || {
+            format!("mm#{} writes {addr:#x}: COW gives it a new page", mm.0)
+        }),
+        Step::ArmFault => {
+            world.thread.fault_armed = true;
+            StepOutcome::Ran("fail_futex armed: the next should_fail_futex() fails".into())
+        }
+    })
+}
+
+impl fmt::Display for Blocker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Blocker::PageLock(p, Actor::Thread) => {
+                write!(f, "page#{} is locked by the futex thread", p.0)
+            }
+            Blocker::PageLock(p, Actor::Event(e)) => {
+                write!(f, "page#{} is locked by event {}", p.0, e + 1)
+            }
+            Blocker::IrqsOff => f.write_str("the futex thread has irqs off (TLB flush IPI)"),
+            Blocker::RcuReader => {
+                f.write_str("the grace period waits for the futex thread's RCU read section")
+            }
+            Blocker::InodeMapped(i) => write!(f, "inode#{} is still mapped (strict mode)", i.0),
+            Blocker::SlotBusy(i) => write!(f, "inode#{} is not freed yet", i.0),
+        }
+    }
+}

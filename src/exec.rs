@@ -1,0 +1,137 @@
+//! Runs one scenario on one revision: builds the world, makes each call
+//! (`get_futex_key()`), then drops every key it got (`put_futex_key()`),
+//! lets the scheduled events finish, and collects what happened.
+
+use crate::ffi::CallResult;
+use crate::finding::Finding;
+use crate::kernel::Kernel;
+use crate::key::{Key, RawKey};
+use crate::revision::Revision;
+use crate::scenario::Scenario;
+use crate::trace::{Entry, Trace};
+use crate::world::WorldError;
+
+/// One call's result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallOutcome {
+    pub result: CallResult,
+    /// The key as returned (normalised when the call returned).
+    pub key: Key,
+    pub raw_key: RawKey,
+    /// The `put_futex_key()` made for a successful call.
+    pub put: Option<CallResult>,
+}
+
+/// Everything one execution produced.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub revision: &'static str,
+    pub calls: Vec<CallOutcome>,
+    /// Refcounts of every live object when the world was built.
+    pub before: Vec<(String, i64)>,
+    /// Refcounts after the keys were put and the events ran.
+    pub after: Vec<(String, i64)>,
+    pub trace: Trace,
+    pub findings: Vec<Finding>,
+    /// Events that never finished, and what they waited for.
+    pub stuck: Vec<(String, String)>,
+    pub harness_error: Option<String>,
+    pub yields: u32,
+}
+
+/// Runs `scenario` on the C revision `revision`.
+pub fn run(scenario: &Scenario, revision: Revision) -> Result<Outcome, WorldError> {
+    let built = scenario.build(revision.era())?;
+    let mut kernel = Kernel::new(built.world, built.sched);
+    let before = kernel.world.refcounts();
+    let c = revision.c();
+    let mut calls = Vec::with_capacity(scenario.calls.len());
+
+    for (i, call) in scenario.calls.iter().enumerate() {
+        let mm = built.mms[call.mm];
+        kernel.begin_call(mm);
+        kernel.trace.push(Entry::Thread(format!(
+            "call {}: get_futex_key({:#x}, {}, {})",
+            i + 1,
+            call.addr,
+            if call.shared { "shared" } else { "private" },
+            match call.access {
+                crate::scenario::Access::Read => "VERIFY_READ",
+                crate::scenario::Access::Write => "VERIFY_WRITE",
+            }
+        )));
+        let (result, raw_key) = c.get_futex_key(
+            &mut kernel,
+            call.addr,
+            call.shared,
+            call.access.verify_code(),
+        );
+        kernel.check_balanced("get_futex_key()");
+        let key = Key::normalise(raw_key, &kernel.world);
+        kernel.trace.push(Entry::Thread(match result {
+            CallResult::Returned(0) => format!("call {} returns 0: {key}", i + 1),
+            CallResult::Returned(code) => format!("call {} returns {}", i + 1, errno_name(code)),
+            CallResult::Aborted => format!("call {} aborted", i + 1),
+        }));
+        calls.push(CallOutcome {
+            result,
+            key,
+            raw_key,
+            put: None,
+        });
+        if result == CallResult::Aborted {
+            break;
+        }
+    }
+
+    for (i, call) in scenario.calls.iter().enumerate().take(calls.len()) {
+        if calls[i].result != CallResult::Returned(0) {
+            continue;
+        }
+        kernel.begin_call(built.mms[call.mm]);
+        kernel
+            .trace
+            .push(Entry::Thread(format!("call {}: put_futex_key()", i + 1)));
+        let put = c.put_futex_key(&mut kernel, calls[i].raw_key);
+        kernel.check_balanced("put_futex_key()");
+        calls[i].put = Some(put);
+        if put == CallResult::Aborted {
+            break;
+        }
+    }
+
+    kernel.world.thread.mm = None;
+    let stuck = match kernel.sched.drain(&mut kernel.world, &mut kernel.trace) {
+        Ok(stuck) => stuck
+            .into_iter()
+            .map(|(name, blocker)| {
+                let why = kernel.sched.describe(&blocker);
+                (name, why)
+            })
+            .collect(),
+        Err(e) => {
+            kernel.harness_error.get_or_insert(e.to_string());
+            Vec::new()
+        }
+    };
+    Ok(Outcome {
+        revision: revision.name(),
+        calls,
+        before,
+        after: kernel.world.refcounts(),
+        findings: kernel.world.take_findings(),
+        stuck,
+        harness_error: kernel.harness_error.take(),
+        yields: kernel.yields(),
+        trace: std::mem::take(&mut kernel.trace),
+    })
+}
+
+/// `-EFAULT`, `-EINVAL` or the number.
+pub fn errno_name(code: i32) -> String {
+    match -code {
+        14 => "-EFAULT".to_string(),
+        22 => "-EINVAL".to_string(),
+        _ => code.to_string(),
+    }
+}

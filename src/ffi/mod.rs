@@ -1,0 +1,468 @@
+//! The only unsafe boundary: calls into the C revisions, and the host
+//! operations the fake kernel calls back.
+//!
+//! While a C revision runs, a thread-local pointer names the [`Kernel`] it
+//! runs on. Each callback turns the raw pointers it is handed into world
+//! identities and calls the kernel method of the same name, so C and Rust
+//! share one implementation of every operation. No panic unwinds through C:
+//! a callback catches it, asks C to abort the call, and the panic resumes
+//! once C has returned.
+
+pub mod raw;
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::ffi::CStr;
+use std::os::raw::{c_char, c_int, c_ulong, c_void};
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::ptr;
+use std::sync::Once;
+
+use crate::kernel::{Abort, Counter, Kernel};
+use crate::key::RawKey;
+use crate::world::memory::Slot;
+use crate::world::{InodeId, MmId, PageId};
+
+/// Signature of a revision's exported `get_futex_key()` entry point.
+pub type GetFn = unsafe extern "C" fn(*mut u32, c_int, *mut raw::futex_key, c_int) -> c_int;
+/// Signature of a revision's exported `put_futex_key()` entry point.
+pub type PutFn = unsafe extern "C" fn(*mut raw::futex_key) -> c_int;
+
+/// A compiled C revision, as build.rs registers it.
+pub struct CRevision {
+    pub name: &'static str,
+    pub path: &'static str,
+    pub bundled: bool,
+    pub era: crate::world::Era,
+    pub get: GetFn,
+    pub put: PutFn,
+}
+
+/// What a C entry point came back with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallResult {
+    Returned(i32),
+    /// The host aborted the call (deadlock, livelock, harness error).
+    Aborted,
+}
+
+thread_local! {
+    static CURRENT: Cell<*mut Kernel> = const { Cell::new(ptr::null_mut()) };
+    static PANIC: RefCell<Option<Box<dyn Any + Send>>> = const { RefCell::new(None) };
+}
+
+static INSTALL: Once = Once::new();
+
+fn install_host() {
+    INSTALL.call_once(|| {
+        let ops = raw::fd_host_ops {
+            current_task: Some(host_current_task),
+            warn: Some(host_warn),
+            read_once: Some(host_read_once),
+            access_ok: Some(host_access_ok),
+            should_fail: Some(host_should_fail),
+            get_user_pages_fast: Some(host_get_user_pages_fast),
+            __get_user_pages_fast: Some(host_get_user_pages_fast_irq),
+            page_tail: Some(host_page_tail),
+            page_anon: Some(host_page_anon),
+            page_swap_cache: Some(host_page_swap_cache),
+            compound_head: Some(host_compound_head),
+            basepage_index: Some(host_basepage_index),
+            get_page: Some(host_get_page),
+            put_page: Some(host_put_page),
+            lock_page: Some(host_lock_page),
+            unlock_page: Some(host_unlock_page),
+            ihold: Some(host_ihold),
+            iput: Some(host_iput),
+            mmdrop: Some(host_mmdrop),
+            atomic_inc: Some(host_atomic_inc),
+            atomic_inc_not_zero: Some(host_atomic_inc_not_zero),
+            rcu_read_lock: Some(host_rcu_read_lock),
+            rcu_read_unlock: Some(host_rcu_read_unlock),
+            local_irq_disable: Some(host_local_irq_disable),
+            local_irq_enable: Some(host_local_irq_enable),
+        };
+        // SAFETY: the shim copies the table; every entry is a valid
+        // extern "C" function of the declared signature.
+        unsafe { raw::fd_install_host(&ops) };
+    });
+}
+
+/// Runs `call` with `kernel` as the host of every callback it makes.
+fn with_host<R>(kernel: &mut Kernel, call: impl FnOnce() -> R) -> R {
+    install_host();
+    let previous = CURRENT.with(|c| c.replace(kernel));
+    // SAFETY: clearing this thread's abort flag has no preconditions.
+    unsafe { raw::fd_clear_abort() };
+    let result = call();
+    CURRENT.with(|c| c.set(previous));
+    if let Some(panic) = PANIC.with(|p| p.borrow_mut().take()) {
+        resume_unwind(panic);
+    }
+    result
+}
+
+fn returned(code: c_int) -> CallResult {
+    if code == raw::FD_ABORTED {
+        CallResult::Aborted
+    } else {
+        CallResult::Returned(code)
+    }
+}
+
+impl CRevision {
+    /// Calls the revision's `get_futex_key(uaddr, fshared, key, rw)`.
+    pub fn get_futex_key(
+        &self,
+        kernel: &mut Kernel,
+        uaddr: u64,
+        fshared: bool,
+        rw: i32,
+    ) -> (CallResult, RawKey) {
+        let mut key = raw::futex_key::default();
+        let code = with_host(kernel, || {
+            // SAFETY: `get` is a revision entry point compiled by build.rs;
+            // `key` outlives the call; `uaddr` is only ever an integer to the
+            // fake kernel (user memory is never dereferenced).
+            unsafe {
+                (self.get)(
+                    uaddr as usize as *mut u32,
+                    c_int::from(fshared),
+                    &mut key,
+                    rw,
+                )
+            }
+        });
+        (returned(code), read_key(&key))
+    }
+
+    /// Calls the revision's `put_futex_key(key)` on a key it returned.
+    pub fn put_futex_key(&self, kernel: &mut Kernel, key: RawKey) -> CallResult {
+        let mut raw_key = write_key(key);
+        let code = with_host(kernel, || {
+            // SAFETY: as for `get_futex_key`; the key is a copy owned here.
+            unsafe { (self.put)(&mut raw_key) }
+        });
+        returned(code)
+    }
+}
+
+fn read_key(key: &raw::futex_key) -> RawKey {
+    // SAFETY: the three views of the union share one layout (unsigned long,
+    // pointer, int), and the default value initialised all of it.
+    let both = unsafe { key.both };
+    RawKey {
+        word: both.word as u64,
+        ptr: both.ptr as usize,
+        offset: both.offset,
+    }
+}
+
+fn write_key(key: RawKey) -> raw::futex_key {
+    raw::futex_key {
+        both: raw::futex_key__bindgen_ty_3 {
+            word: key.word as c_ulong,
+            ptr: ptr::without_provenance_mut(key.ptr),
+            offset: key.offset,
+        },
+    }
+}
+
+/// Runs a callback body on the current kernel: catches panics and turns
+/// `Abort` into the C abort path. `fallback` is what C gets back then.
+fn host<R>(fallback: R, body: impl FnOnce(&mut Kernel) -> Result<R, Abort>) -> R {
+    let current = CURRENT.with(Cell::get);
+    if current.is_null() {
+        return fallback;
+    }
+    // SAFETY: `with_host` set the pointer from a `&mut Kernel` whose owner
+    // is suspended in the C call that made this callback; no other reference
+    // to the kernel is live until the callback returns.
+    let kernel = unsafe { &mut *current };
+    // SAFETY: reading this thread's call-site line has no preconditions.
+    kernel.site = Some(unsafe { raw::fd_current_line() } as u32);
+    match catch_unwind(AssertUnwindSafe(|| body(kernel))) {
+        Ok(Ok(value)) => value,
+        Ok(Err(Abort)) => {
+            request_abort();
+            fallback
+        }
+        Err(panic) => {
+            PANIC.with(|p| *p.borrow_mut() = Some(panic));
+            request_abort();
+            fallback
+        }
+    }
+}
+
+fn request_abort() {
+    // SAFETY: setting this thread's abort flag has no preconditions.
+    unsafe { raw::fd_request_abort() };
+}
+
+/// The page a C pointer names: slot 0 for a poison sentinel or a freed
+/// page's poison. A pointer into no page at all aborts the call.
+fn page_id(kernel: &mut Kernel, page: *mut raw::page) -> Result<PageId, Abort> {
+    match kernel.world.resolve(page as usize) {
+        Some(r) if r.offset == 0 => match r.slot {
+            Slot::Page(p) => Ok(PageId(p)),
+            _ => wild(kernel, "page", page as usize),
+        },
+        _ => wild(kernel, "page", page as usize),
+    }
+}
+
+fn inode_id(kernel: &mut Kernel, inode: *mut raw::inode) -> Result<InodeId, Abort> {
+    match kernel.world.resolve(inode as usize) {
+        Some(r) if r.offset == 0 => match r.slot {
+            Slot::Inode(i) => Ok(InodeId(i)),
+            _ => wild(kernel, "inode", inode as usize),
+        },
+        _ => wild(kernel, "inode", inode as usize),
+    }
+}
+
+fn mm_id(kernel: &mut Kernel, mm: *mut raw::mm_struct) -> Result<MmId, Abort> {
+    match kernel.world.resolve(mm as usize) {
+        Some(Resolved {
+            slot: Slot::Mm(m),
+            offset: 0,
+            ..
+        }) => Ok(MmId(m)),
+        _ => wild(kernel, "mm", mm as usize),
+    }
+}
+
+use crate::world::memory::Resolved;
+
+fn counter(kernel: &mut Kernel, v: *mut raw::atomic_t) -> Result<Counter, Abort> {
+    match kernel.world.resolve(v as usize) {
+        Some(Resolved {
+            slot: Slot::Mm(m),
+            field: "mm_count",
+            ..
+        }) => Ok(Counter::MmCount(MmId(m))),
+        Some(Resolved {
+            slot: Slot::Inode(i),
+            field: "i_count",
+            ..
+        }) => Ok(Counter::ICount(InodeId(i))),
+        Some(Resolved {
+            slot: Slot::Page(p),
+            field: "_count",
+            ..
+        }) => Ok(Counter::PageCount(PageId(p))),
+        _ => wild(kernel, "atomic_t", v as usize),
+    }
+}
+
+/// A pointer that names no object of the world: the revision computed an
+/// address out of nothing. Reported as a use-after-free (the closest
+/// class), and the call cannot go on.
+fn wild<T>(kernel: &mut Kernel, what: &str, addr: usize) -> Result<T, Abort> {
+    kernel.world.report(
+        crate::finding::FindingClass::UseAfterFree,
+        format!("a {what} pointer that names no object ({addr:#x})"),
+    );
+    Err(Abort)
+}
+
+fn c_text(text: *const c_char) -> String {
+    if text.is_null() {
+        return String::new();
+    }
+    // SAFETY: the fake kernel passes string literals (`#x`, `__FILE__`).
+    unsafe { CStr::from_ptr(text) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+extern "C" fn host_current_task() -> *mut raw::task_struct {
+    host(ptr::null_mut(), |k| {
+        let mm = k.current_mm();
+        Ok(k.world.task_ptr(mm))
+    })
+}
+
+extern "C" fn host_warn(file: *const c_char, line: c_int, cond: *const c_char, once: bool) {
+    let file = c_text(file);
+    let base = file.rsplit('/').next().unwrap_or(&file).to_string();
+    let cond = c_text(cond);
+    host((), |k| {
+        let macro_name = if once { "WARN_ON_ONCE" } else { "WARN_ON" };
+        k.warn(format!("{macro_name}({cond}) at {base}:{line}"));
+        Ok(())
+    })
+}
+
+extern "C" fn host_read_once(addr: *const c_void, expr: *const c_char) {
+    let expr = c_text(expr);
+    host((), |k| {
+        let target = k.world.describe_addr(addr as usize);
+        k.read_once(format!("{expr} = {target}"))
+    })
+}
+
+extern "C" fn host_access_ok(_type: c_int, addr: c_ulong, size: c_ulong) -> bool {
+    host(false, |k| k.access_ok(addr as u64, size as u64))
+}
+
+extern "C" fn host_should_fail(_attr: *mut raw::fault_attr, _size: c_ulong) -> bool {
+    host(false, |k| k.should_fail())
+}
+
+/// Stores the page GUP returned into the caller's `pages[0]`.
+fn store_page(k: &mut Kernel, pages: *mut *mut raw::page, page: PageId) {
+    let ptr = k.world.page_ptr(page);
+    // SAFETY: C passes `&page`, a valid pointer to one `struct page *`.
+    unsafe { *pages = ptr };
+}
+
+extern "C" fn host_get_user_pages_fast(
+    start: c_ulong,
+    _nr: c_int,
+    write: c_int,
+    pages: *mut *mut raw::page,
+) -> c_int {
+    host(-(crate::world::fault::EFAULT), |k| {
+        Ok(match k.get_user_pages_fast(start as u64, write != 0)? {
+            Ok(page) => {
+                store_page(k, pages, page);
+                1
+            }
+            Err(errno) => errno,
+        })
+    })
+}
+
+extern "C" fn host_get_user_pages_fast_irq(
+    start: c_ulong,
+    _nr: c_int,
+    write: c_int,
+    pages: *mut *mut raw::page,
+) -> c_int {
+    host(0, |k| {
+        Ok(match k.get_user_pages_fast_irq(start as u64, write != 0)? {
+            Some(page) => {
+                store_page(k, pages, page);
+                1
+            }
+            None => 0,
+        })
+    })
+}
+
+extern "C" fn host_page_tail(page: *mut raw::page) -> bool {
+    host(false, |k| {
+        let p = page_id(k, page)?;
+        k.page_tail(p)
+    })
+}
+
+extern "C" fn host_page_anon(page: *mut raw::page) -> bool {
+    host(false, |k| {
+        let p = page_id(k, page)?;
+        k.page_anon(p)
+    })
+}
+
+extern "C" fn host_page_swap_cache(page: *mut raw::page) -> bool {
+    host(false, |k| {
+        let p = page_id(k, page)?;
+        k.page_swap_cache(p)
+    })
+}
+
+extern "C" fn host_compound_head(page: *mut raw::page) -> *mut raw::page {
+    host(page, |k| {
+        let p = page_id(k, page)?;
+        let head = k.compound_head(p)?;
+        Ok(k.world.page_ptr(head))
+    })
+}
+
+extern "C" fn host_basepage_index(page: *mut raw::page) -> c_ulong {
+    host(0, |k| {
+        let p = page_id(k, page)?;
+        Ok(k.basepage_index(p)? as c_ulong)
+    })
+}
+
+extern "C" fn host_get_page(page: *mut raw::page) {
+    host((), |k| {
+        let p = page_id(k, page)?;
+        k.get_page(p)
+    })
+}
+
+extern "C" fn host_put_page(page: *mut raw::page) {
+    host((), |k| {
+        let p = page_id(k, page)?;
+        k.put_page(p)
+    })
+}
+
+extern "C" fn host_lock_page(page: *mut raw::page) {
+    host((), |k| {
+        let p = page_id(k, page)?;
+        k.lock_page(p)
+    })
+}
+
+extern "C" fn host_unlock_page(page: *mut raw::page) {
+    host((), |k| {
+        let p = page_id(k, page)?;
+        k.unlock_page(p)
+    })
+}
+
+extern "C" fn host_ihold(inode: *mut raw::inode) {
+    host((), |k| {
+        let i = inode_id(k, inode)?;
+        k.ihold(i)
+    })
+}
+
+extern "C" fn host_iput(inode: *mut raw::inode) {
+    host((), |k| {
+        let i = inode_id(k, inode)?;
+        k.iput(i)
+    })
+}
+
+extern "C" fn host_mmdrop(mm: *mut raw::mm_struct) {
+    host((), |k| {
+        let m = mm_id(k, mm)?;
+        k.mmdrop(m)
+    })
+}
+
+extern "C" fn host_atomic_inc(v: *mut raw::atomic_t) {
+    host((), |k| {
+        let c = counter(k, v)?;
+        k.atomic_inc(c)
+    })
+}
+
+extern "C" fn host_atomic_inc_not_zero(v: *mut raw::atomic_t) -> bool {
+    host(false, |k| {
+        let c = counter(k, v)?;
+        k.atomic_inc_not_zero(c)
+    })
+}
+
+extern "C" fn host_rcu_read_lock() {
+    host((), Kernel::rcu_read_lock)
+}
+
+extern "C" fn host_rcu_read_unlock() {
+    host((), Kernel::rcu_read_unlock)
+}
+
+extern "C" fn host_local_irq_disable() {
+    host((), Kernel::local_irq_disable)
+}
+
+extern "C" fn host_local_irq_enable() {
+    host((), Kernel::local_irq_enable)
+}

@@ -1,0 +1,95 @@
+//! Findings: what the harness reports when a revision, or the world it
+//! runs in, departs from what the kernel allows. Class names are stable:
+//! reports, reproducers and de-duplication key on them.
+
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FindingClass {
+    LockstepDivergence,
+    WrongKey,
+    SpuriousError,
+    MissingError,
+    KeyCollision,
+    KeyMismatch,
+    RefcountLeak,
+    RefcountUnderflow,
+    UseAfterFree,
+    Warn,
+    Livelock,
+    Deadlock,
+    LockImbalance,
+    RcuImbalance,
+}
+
+impl FindingClass {
+    pub const ALL: [FindingClass; 14] = [
+        FindingClass::LockstepDivergence,
+        FindingClass::WrongKey,
+        FindingClass::SpuriousError,
+        FindingClass::MissingError,
+        FindingClass::KeyCollision,
+        FindingClass::KeyMismatch,
+        FindingClass::RefcountLeak,
+        FindingClass::RefcountUnderflow,
+        FindingClass::UseAfterFree,
+        FindingClass::Warn,
+        FindingClass::Livelock,
+        FindingClass::Deadlock,
+        FindingClass::LockImbalance,
+        FindingClass::RcuImbalance,
+    ];
+
+    /// The stable name used in reports and reproducer files.
+    pub fn name(self) -> &'static str {
+        match self {
+            FindingClass::LockstepDivergence => "lockstep-divergence",
+            FindingClass::WrongKey => "wrong-key",
+            FindingClass::SpuriousError => "spurious-error",
+            FindingClass::MissingError => "missing-error",
+            FindingClass::KeyCollision => "key-collision",
+            FindingClass::KeyMismatch => "key-mismatch",
+            FindingClass::RefcountLeak => "refcount-leak",
+            FindingClass::RefcountUnderflow => "refcount-underflow",
+            FindingClass::UseAfterFree => "use-after-free",
+            FindingClass::Warn => "warn",
+            FindingClass::Livelock => "livelock",
+            FindingClass::Deadlock => "deadlock",
+            FindingClass::LockImbalance => "lock-imbalance",
+            FindingClass::RcuImbalance => "rcu-imbalance",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<FindingClass> {
+        FindingClass::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+impl fmt::Display for FindingClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One departure: its class and a one-line summary that names objects by
+/// their identities, never by addresses, so equal findings read equal.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Finding {
+    pub class: FindingClass,
+    pub summary: String,
+}
+
+impl Finding {
+    pub fn new(class: FindingClass, summary: impl Into<String>) -> Finding {
+        Finding {
+            class,
+            summary: summary.into(),
+        }
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.class, self.summary)
+    }
+}

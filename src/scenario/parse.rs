@@ -1,0 +1,562 @@
+//! Reads the text form of a scenario. Every error names the line and what
+//! is wrong with it; nothing here panics on any input.
+
+use std::fmt;
+
+use super::{
+    Access, Call, EventDecl, EventSpec, InodeDecl, PageRef, Scenario, VmaBacking, VmaDecl,
+    WorldItem,
+};
+use crate::sched::{Scheduled, Steps};
+use crate::world::{Era, InodeKind, Mode, Prot, PAGE_SIZE};
+
+/// Limits that keep every scenario inside the model's arenas and time.
+const MAX_CALLS: usize = 16;
+const MAX_EVENTS: usize = 64;
+const MAX_SCHEDULE: usize = 256;
+const MAX_INODE_PAGES: u64 = 1 << 20;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// 1-based line number; 0 for the scenario as a whole.
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "line {}: {}", self.line, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+type Result<T> = std::result::Result<T, String>;
+
+/// Parses the text form of a scenario.
+pub fn parse(text: &str) -> std::result::Result<Scenario, ParseError> {
+    let mut parser = Parser::default();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        parser.statement(&words).map_err(|message| ParseError {
+            line: i + 1,
+            message,
+        })?;
+    }
+    parser
+        .finish()
+        .map_err(|message| ParseError { line: 0, message })
+}
+
+#[derive(Default)]
+struct Parser {
+    scenario: Scenario,
+    seen_mode: bool,
+    seen_era: bool,
+}
+
+/// `key=value` options after the positional words of a statement.
+struct Options<'a> {
+    words: Vec<&'a str>,
+}
+
+impl<'a> Options<'a> {
+    fn new(words: &[&'a str]) -> Options<'a> {
+        Options {
+            words: words.to_vec(),
+        }
+    }
+
+    /// Removes a bare flag; true when it was there.
+    fn flag(&mut self, name: &str) -> bool {
+        let before = self.words.len();
+        self.words.retain(|w| *w != name);
+        before != self.words.len()
+    }
+
+    /// Removes `name=value` and parses the value.
+    fn number(&mut self, name: &str) -> Result<Option<u64>> {
+        let prefix = format!("{name}=");
+        let Some(pos) = self.words.iter().position(|w| w.starts_with(&prefix)) else {
+            return Ok(None);
+        };
+        let word = self.words.remove(pos);
+        number(&word[prefix.len()..]).map(Some)
+    }
+
+    /// Fails on anything not consumed.
+    fn done(&self) -> Result<()> {
+        match self.words.first() {
+            None => Ok(()),
+            Some(w) => Err(format!("unexpected `{w}`")),
+        }
+    }
+}
+
+fn number(word: &str) -> Result<u64> {
+    let parsed = match word.strip_prefix("0x").or_else(|| word.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(&hex.replace('_', ""), 16),
+        None => word.replace('_', "").parse::<u64>(),
+    };
+    parsed.map_err(|_| format!("`{word}` is not a number"))
+}
+
+fn page_aligned(word: &str, what: &str) -> Result<u64> {
+    let value = number(word)?;
+    if value % PAGE_SIZE != 0 {
+        return Err(format!("{what} `{word}` is not page-aligned"));
+    }
+    Ok(value)
+}
+
+fn prot(word: &str) -> Result<Prot> {
+    match word {
+        "rw" | "rwx" => Ok(Prot::READ_WRITE),
+        "r" | "rx" => Ok(Prot::READ),
+        "none" => Ok(Prot::NONE),
+        _ => Err(format!("`{word}` is not a protection (rw, r or none)")),
+    }
+}
+
+fn sharing(word: &str) -> Result<bool> {
+    match word {
+        "shared" => Ok(true),
+        "private" => Ok(false),
+        _ => Err(format!("`{word}` is neither `shared` nor `private`")),
+    }
+}
+
+fn arg<'a>(words: &[&'a str], i: usize, what: &str) -> Result<&'a str> {
+    words
+        .get(i)
+        .copied()
+        .ok_or_else(|| format!("missing {what}"))
+}
+
+impl Parser {
+    fn mm(&self, name: &str) -> Result<usize> {
+        self.scenario
+            .mm_names
+            .iter()
+            .position(|n| n == name)
+            .ok_or_else(|| format!("no mm named `{name}` (declare it with `mm {name}` first)"))
+    }
+
+    fn inode(&self, name: &str) -> Result<usize> {
+        self.scenario
+            .inode_names
+            .iter()
+            .position(|n| n == name)
+            .ok_or_else(|| {
+                format!("no inode named `{name}` (declare it with `inode {name} ...` first)")
+            })
+    }
+
+    fn event(&self, name: &str) -> Result<usize> {
+        self.scenario
+            .events
+            .iter()
+            .position(|e| e.name == name)
+            .ok_or_else(|| format!("no event named `{name}`"))
+    }
+
+    fn new_name(&self, name: &str) -> Result<String> {
+        let taken = self.scenario.mm_names.iter().any(|n| n == name)
+            || self.scenario.inode_names.iter().any(|n| n == name)
+            || self.scenario.events.iter().any(|e| e.name == name);
+        if taken {
+            return Err(format!("the name `{name}` is already used"));
+        }
+        if !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            || name.starts_with(|c: char| c.is_ascii_digit())
+        {
+            return Err(format!(
+                "`{name}` is not a name (letters, digits, `_`, `-`; not starting with a digit)"
+            ));
+        }
+        Ok(name.to_string())
+    }
+
+    fn inode_kind(&self, word: &str, options: &mut Options) -> Result<InodeKind> {
+        let order = options.number("order")?;
+        let kind = match word {
+            "file" => InodeKind::File,
+            "shmem" => InodeKind::Shmem,
+            "hugetlbfs" => {
+                let order = order.unwrap_or(2);
+                if !(1..=4).contains(&order) {
+                    return Err("a hugetlbfs page order is between 1 and 4".into());
+                }
+                return Ok(InodeKind::Hugetlbfs {
+                    order: order as u32,
+                });
+            }
+            _ => {
+                return Err(format!(
+                    "`{word}` is not an inode kind (file, shmem, hugetlbfs)"
+                ))
+            }
+        };
+        if order.is_some() {
+            return Err("only hugetlbfs inodes take an order".into());
+        }
+        Ok(kind)
+    }
+
+    fn size(options: &mut Options) -> Result<u64> {
+        let size = options.number("size")?.ok_or("missing size=PAGES")?;
+        if size > MAX_INODE_PAGES {
+            return Err(format!("size {size} is more than {MAX_INODE_PAGES} pages"));
+        }
+        Ok(size)
+    }
+
+    /// `inode INDEX` (a cache page) or `mm ADDRESS` (a mapped page).
+    fn page_ref(&self, words: &[&str], at: usize) -> Result<PageRef> {
+        let owner = arg(words, at, "an inode or mm name")?;
+        let where_ = arg(words, at + 1, "a page index or address")?;
+        if let Ok(inode) = self.inode(owner) {
+            return Ok(PageRef::Cache {
+                inode,
+                index: number(where_)?,
+            });
+        }
+        let mm = self
+            .mm(owner)
+            .map_err(|_| format!("no inode or mm named `{owner}`"))?;
+        Ok(PageRef::User {
+            mm,
+            addr: number(where_)?,
+        })
+    }
+
+    fn range(words: &[&str], at: usize) -> Result<(u64, u64)> {
+        let start = page_aligned(arg(words, at, "a start address")?, "start")?;
+        let end = page_aligned(arg(words, at + 1, "an end address")?, "end")?;
+        if start >= end {
+            return Err(format!("the range {start:#x}-{end:#x} is empty"));
+        }
+        Ok((start, end))
+    }
+
+    fn statement(&mut self, words: &[&str]) -> Result<()> {
+        let s = &mut self.scenario;
+        match words[0] {
+            "mode" => {
+                if std::mem::replace(&mut self.seen_mode, true) {
+                    return Err("`mode` is given twice".into());
+                }
+                s.mode = match arg(words, 1, "strict or relaxed")? {
+                    "strict" => Mode::Strict,
+                    "relaxed" => Mode::Relaxed,
+                    other => return Err(format!("`{other}` is not a mode (strict or relaxed)")),
+                };
+                Options::new(&words[2..]).done()
+            }
+            "era" => {
+                if std::mem::replace(&mut self.seen_era, true) {
+                    return Err("`era` is given twice".into());
+                }
+                s.era = Some(match arg(words, 1, "3 or 4")? {
+                    "3" => Era::V3,
+                    "4" => Era::V4,
+                    other => return Err(format!("`{other}` is not an era (3 or 4)")),
+                });
+                Options::new(&words[2..]).done()
+            }
+            "mm" => {
+                let name = self.new_name(arg(words, 1, "a name")?)?;
+                Options::new(&words[2..]).done()?;
+                self.scenario.mm_names.push(name.clone());
+                self.scenario.world.push(WorldItem::Mm(name));
+                Ok(())
+            }
+            "inode" => {
+                let name = self.new_name(arg(words, 1, "a name")?)?;
+                let mut options = Options::new(&words[3.min(words.len())..]);
+                let kind = self.inode_kind(arg(words, 2, "a kind (file, shmem, hugetlbfs)")?, &mut options)?;
+                let size = Self::size(&mut options)?;
+                let refs = options.number("refs")?.unwrap_or(1);
+                if !(1..=1000).contains(&refs) {
+                    return Err("refs is between 1 and 1000".into());
+                }
+                options.done()?;
+                self.scenario.inode_names.push(name.clone());
+                self.scenario.world.push(WorldItem::Inode(InodeDecl {
+                    name,
+                    kind,
+                    size,
+                    refs: refs as i32,
+                }));
+                Ok(())
+            }
+            "page" => {
+                let inode = self.inode(arg(words, 1, "an inode name")?)?;
+                let index = number(arg(words, 2, "an index")?)?;
+                let mut options = Options::new(&words[3.min(words.len())..]);
+                let swapped = options.flag("swapped");
+                options.done()?;
+                self.scenario.world.push(WorldItem::Page { inode, index, swapped });
+                Ok(())
+            }
+            "vma" => self.vma(words),
+            "anon" => {
+                let mm = self.mm(arg(words, 1, "an mm name")?)?;
+                let addr = page_aligned(arg(words, 2, "an address")?, "address")?;
+                let mut options = Options::new(&words[3.min(words.len())..]);
+                let thp = options.flag("thp");
+                let zero = options.flag("zero");
+                options.done()?;
+                self.scenario.world.push(WorldItem::Anon { mm, addr, thp, zero });
+                Ok(())
+            }
+            "fork" => {
+                let parent = self.mm(arg(words, 1, "the parent mm")?)?;
+                let child = self.mm(arg(words, 2, "the child mm")?)?;
+                if parent == child {
+                    return Err("an mm cannot fork into itself".into());
+                }
+                Options::new(&words[3.min(words.len())..]).done()?;
+                self.scenario.world.push(WorldItem::Fork { parent, child });
+                Ok(())
+            }
+            "call" => {
+                if self.scenario.calls.len() >= MAX_CALLS {
+                    return Err(format!("more than {MAX_CALLS} calls"));
+                }
+                let mm = self.mm(arg(words, 1, "an mm name")?)?;
+                let addr = number(arg(words, 2, "an address")?)?;
+                let shared = sharing(arg(words, 3, "shared or private")?)?;
+                let access = match arg(words, 4, "read or write")? {
+                    "read" => Access::Read,
+                    "write" => Access::Write,
+                    other => return Err(format!("`{other}` is neither `read` nor `write`")),
+                };
+                Options::new(&words[5.min(words.len())..]).done()?;
+                self.scenario.calls.push(Call { mm, addr, shared, access });
+                Ok(())
+            }
+            "event" => self.event_decl(words),
+            "at" => {
+                if self.scenario.schedule.len() >= MAX_SCHEDULE {
+                    return Err(format!("more than {MAX_SCHEDULE} schedule entries"));
+                }
+                let at = number(arg(words, 1, "a yield point number")?)?;
+                if !(1..=u32::MAX as u64).contains(&at) {
+                    return Err("yield points are numbered from 1".into());
+                }
+                let event = self.event(arg(words, 2, "an event name")?)?;
+                let steps = match words.get(3) {
+                    None | Some(&"all") => Steps::All,
+                    Some(n) => {
+                        let n = number(n)?;
+                        if !(1..=1000).contains(&n) {
+                            return Err("a step count is between 1 and 1000".into());
+                        }
+                        Steps::Count(n as u32)
+                    }
+                };
+                Options::new(&words[4.min(words.len())..]).done()?;
+                self.scenario.schedule.push(Scheduled {
+                    at: at as u32,
+                    event,
+                    steps,
+                });
+                Ok(())
+            }
+            other => Err(format!(
+                "unknown statement `{other}` (expected mode, era, mm, inode, page, vma, anon, fork, call, event or at)"
+            )),
+        }
+    }
+
+    fn vma(&mut self, words: &[&str]) -> Result<()> {
+        let mm = self.mm(arg(words, 1, "an mm name")?)?;
+        let (start, end) = Self::range(words, 2)?;
+        let kind = arg(
+            words,
+            4,
+            "a backing (anon, file, shmem, hugetlbfs, special)",
+        )?;
+        let mut rest = 5;
+        let backing = match kind {
+            "anon" => VmaBacking::Anon { thp: false },
+            "special" => VmaBacking::Special,
+            "file" | "shmem" | "hugetlbfs" => {
+                let inode = self.inode(arg(words, 5, "an inode name")?)?;
+                rest = 6;
+                let declared = match &self.scenario.world.iter().find_map(|w| match w {
+                    WorldItem::Inode(d) if d.name == self.scenario.inode_names[inode] => {
+                        Some(d.kind)
+                    }
+                    _ => None,
+                }) {
+                    Some(InodeKind::File) => "file",
+                    Some(InodeKind::Shmem) => "shmem",
+                    Some(InodeKind::Hugetlbfs { .. }) => "hugetlbfs",
+                    None => "?",
+                };
+                if declared != kind {
+                    return Err(format!("`{}` is a {declared} inode, not {kind}", words[5]));
+                }
+                VmaBacking::File(inode)
+            }
+            other => {
+                return Err(format!(
+                    "`{other}` is not a backing (anon, file, shmem, hugetlbfs, special)"
+                ))
+            }
+        };
+        let mut options = Options::new(&words[rest.min(words.len())..]);
+        let thp = options.flag("thp");
+        let pgoff = options.number("pgoff")?.unwrap_or(0);
+        let positional: Vec<&str> = options.words.clone();
+        let prot = prot(
+            positional
+                .first()
+                .ok_or("missing a protection (rw, r or none)")?,
+        )?;
+        let shared = sharing(positional.get(1).ok_or("missing shared or private")?)?;
+        Options::new(&positional[2..]).done()?;
+        let backing = match backing {
+            VmaBacking::Anon { .. } => VmaBacking::Anon { thp },
+            other if thp => return Err(format!("`thp` applies to anon vmas only, not {other:?}")),
+            other => other,
+        };
+        if pgoff != 0 && !matches!(backing, VmaBacking::File(_)) {
+            return Err("pgoff applies to file, shmem and hugetlbfs vmas only".into());
+        }
+        self.scenario.world.push(WorldItem::Vma(VmaDecl {
+            mm,
+            start,
+            end,
+            backing,
+            pgoff,
+            prot,
+            shared,
+        }));
+        Ok(())
+    }
+
+    fn event_decl(&mut self, words: &[&str]) -> Result<()> {
+        if self.scenario.events.len() >= MAX_EVENTS {
+            return Err(format!("more than {MAX_EVENTS} events"));
+        }
+        let name = self.new_name(arg(words, 1, "an event name")?)?;
+        let kind = arg(words, 2, "an event kind")?;
+        let mut options = Options::new(&words[3.min(words.len())..]);
+        let mut positional = 3;
+        let spec = match kind {
+            "truncate" => {
+                let inode = self.inode(arg(words, 3, "an inode name")?)?;
+                options = Options::new(&words[4.min(words.len())..]);
+                let to = options.number("to")?.ok_or("missing to=PAGES")?;
+                EventSpec::Truncate { inode, to }
+            }
+            "punch" => {
+                let inode = self.inode(arg(words, 3, "an inode name")?)?;
+                options = Options::new(&words[4.min(words.len())..]);
+                let from = options.number("from")?.ok_or("missing from=PAGE")?;
+                let len = options.number("len")?.unwrap_or(1);
+                EventSpec::Punch { inode, from, len }
+            }
+            "invalidate" | "iput" => {
+                let inode = self.inode(arg(words, 3, "an inode name")?)?;
+                positional = 4;
+                if kind == "iput" {
+                    EventSpec::Iput { inode }
+                } else {
+                    EventSpec::Invalidate { inode }
+                }
+            }
+            "swapout" | "swapin" => {
+                let inode = self.inode(arg(words, 3, "an inode name")?)?;
+                let index = number(arg(words, 4, "a page index")?)?;
+                positional = 5;
+                if kind == "swapout" {
+                    EventSpec::SwapOut { inode, index }
+                } else {
+                    EventSpec::SwapIn { inode, index }
+                }
+            }
+            "migrate" | "hold" => {
+                let page = self.page_ref(words, 3)?;
+                positional = 5;
+                if kind == "migrate" {
+                    EventSpec::Migrate(page)
+                } else {
+                    EventSpec::Hold(page)
+                }
+            }
+            "split" | "cow" => {
+                let mm = self.mm(arg(words, 3, "an mm name")?)?;
+                let addr = number(arg(words, 4, "an address")?)?;
+                positional = 5;
+                if kind == "split" {
+                    EventSpec::Split { mm, addr }
+                } else {
+                    EventSpec::Cow { mm, addr }
+                }
+            }
+            "munmap" => {
+                let mm = self.mm(arg(words, 3, "an mm name")?)?;
+                let (start, end) = Self::range(words, 4)?;
+                positional = 6;
+                EventSpec::Munmap { mm, start, end }
+            }
+            "mprotect" => {
+                let mm = self.mm(arg(words, 3, "an mm name")?)?;
+                let (start, end) = Self::range(words, 4)?;
+                let prot = prot(arg(words, 6, "a protection")?)?;
+                positional = 7;
+                EventSpec::Mprotect { mm, start, end, prot }
+            }
+            "reuse" => {
+                let inode = self.inode(arg(words, 3, "an inode name")?)?;
+                options = Options::new(&words[5.min(words.len())..]);
+                let kind = self.inode_kind(arg(words, 4, "the new inode's kind")?, &mut options)?;
+                let size = Self::size(&mut options)?;
+                EventSpec::Reuse { inode, kind, size }
+            }
+            "fork" => {
+                let parent = self.mm(arg(words, 3, "the parent mm")?)?;
+                let child = self.mm(arg(words, 4, "the child mm")?)?;
+                if parent == child {
+                    return Err("an mm cannot fork into itself".into());
+                }
+                positional = 5;
+                EventSpec::Fork { parent, child }
+            }
+            "fail" => EventSpec::Fail,
+            other => {
+                return Err(format!(
+                    "`{other}` is not an event kind (truncate, punch, invalidate, swapout, swapin, migrate, \
+                     split, munmap, mprotect, iput, reuse, fork, cow, hold, fail)"
+                ))
+            }
+        };
+        if positional > 3 {
+            options = Options::new(&words[positional.min(words.len())..]);
+        }
+        options.done()?;
+        self.scenario.events.push(EventDecl { name, spec });
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Scenario> {
+        if self.scenario.calls.is_empty() {
+            return Err("the scenario makes no call (add a `call MM ADDRESS shared|private read|write` line)".into());
+        }
+        Ok(self.scenario)
+    }
+}

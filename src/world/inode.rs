@@ -1,0 +1,380 @@
+//! Inodes and their page cache: creation and slot reuse, cache insertion
+//! and lookup, truncation and hole punching, shmem swap-out and swap-in,
+//! the last `iput()` with eviction, and the RCU-deferred free.
+
+use std::collections::BTreeMap;
+
+use super::memory::INODE_SLOTS;
+use super::page::{Blocker, Wait};
+use super::{Actor, InodeId, InodeRef, Mode, PageId, RcuFree, World, WorldError, PAGE_SIZE};
+use crate::finding::FindingClass;
+
+/// What backs an inode's pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum InodeKind {
+    /// A regular file on a disk filesystem.
+    File,
+    /// tmpfs, SysV shm, `MAP_SHARED|MAP_ANONYMOUS`, memfd: may swap.
+    Shmem,
+    /// hugetlbfs: compound pages whose tails have no mapping.
+    Hugetlbfs { order: u32 },
+}
+
+impl InodeKind {
+    /// Base pages per cache entry.
+    pub fn pages_per_entry(self) -> u64 {
+        match self {
+            InodeKind::Hugetlbfs { order } => 1 << order,
+            _ => 1,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum InodeState {
+    #[default]
+    Free,
+    Live,
+    /// `i_count` reached zero; eviction is truncating the cache.
+    Evicting,
+    /// Evicted; the free waits for an RCU grace period.
+    Freeing,
+}
+
+/// A page-cache slot: a page, or a shmem page moved to the swap cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CacheEntry {
+    Present(PageId),
+    Swapped(PageId),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct InodeMeta {
+    pub state: InodeState,
+    pub kind: Option<InodeKind>,
+    pub generation: u32,
+    /// The page cache (the radix tree), by index in cache entries.
+    pub cache: BTreeMap<u64, CacheEntry>,
+}
+
+impl World {
+    /// Creates an inode of `size_pages` base pages with `refs` references
+    /// held elsewhere (the dentry, open files), in the first free slot or
+    /// in `slot` when given (reuse of a freed inode's address).
+    pub fn add_inode(
+        &mut self,
+        kind: InodeKind,
+        size_pages: u64,
+        refs: i32,
+        slot: Option<InodeId>,
+    ) -> Result<InodeId, WorldError> {
+        let id = match slot {
+            Some(id) => id,
+            None => (1..INODE_SLOTS)
+                .find(|&s| self.inodes[s].state == InodeState::Free)
+                .map(InodeId)
+                .ok_or(WorldError::Capacity("inodes", INODE_SLOTS - 1))?,
+        };
+        if self.inodes[id.0].state != InodeState::Free {
+            return Err(WorldError::Invalid(format!(
+                "inode slot {} is in use",
+                id.0
+            )));
+        }
+        if refs < 1 {
+            return Err(WorldError::Invalid(
+                "an inode needs at least one reference".into(),
+            ));
+        }
+        let meta = &mut self.inodes[id.0];
+        meta.state = InodeState::Live;
+        meta.kind = Some(kind);
+        meta.generation += 1;
+        meta.cache.clear();
+        let generation = meta.generation;
+        let inode_ptr = self.mem.inode_ptr(id.0);
+        let mapping_ptr = self.mem.mapping_ptr(id.0);
+        let raw = &mut self.mem.inodes[id.0];
+        raw.i_count.counter = refs;
+        raw.i_mapping = mapping_ptr;
+        raw.i_data.host = inode_ptr;
+        raw.i_data.nrpages = 0;
+        raw.i_size = (size_pages * PAGE_SIZE) as i64;
+        raw.i_ino = (id.0 as u64 * 1000 + generation as u64) as _;
+        Ok(id)
+    }
+
+    pub fn inode_state(&self, inode: InodeId) -> InodeState {
+        self.inodes[inode.0].state
+    }
+
+    pub fn inode_live(&self, inode: InodeId) -> bool {
+        inode.0 > 0 && inode.0 < INODE_SLOTS && self.inodes[inode.0].state != InodeState::Free
+    }
+
+    pub fn inode_kind(&self, inode: InodeId) -> InodeKind {
+        self.inodes[inode.0].kind.unwrap_or(InodeKind::File)
+    }
+
+    pub fn inode_ref(&self, inode: InodeId) -> InodeRef {
+        InodeRef {
+            slot: inode,
+            generation: self.inodes[inode.0].generation,
+        }
+    }
+
+    pub fn i_count(&self, inode: InodeId) -> i32 {
+        self.mem.inodes[inode.0].i_count.counter
+    }
+
+    /// The inode's size in base pages.
+    pub fn inode_size_pages(&self, inode: InodeId) -> u64 {
+        (self.mem.inodes[inode.0].i_size.max(0) as u64).div_ceil(PAGE_SIZE)
+    }
+
+    pub fn cache_entry(&self, inode: InodeId, index: u64) -> Option<CacheEntry> {
+        self.inodes[inode.0].cache.get(&index).copied()
+    }
+
+    pub fn cache_indices(&self, inode: InodeId) -> Vec<u64> {
+        self.inodes[inode.0].cache.keys().copied().collect()
+    }
+
+    /// Allocates a page for `index` and adds it to the cache (a page-cache
+    /// fault, or a world description). The cache holds one reference.
+    pub fn cache_new_page(&mut self, inode: InodeId, index: u64) -> Result<PageId, WorldError> {
+        let kind = self.inode_kind(inode);
+        let order = match kind {
+            InodeKind::Hugetlbfs { order } => order,
+            _ => 0,
+        };
+        let page = self.alloc_pages(order)?;
+        if order > 0 {
+            self.mark_hugetlb(page);
+        }
+        self.set_mapping_file(page, inode, index);
+        self.get_page(page);
+        self.inodes[inode.0]
+            .cache
+            .insert(index, CacheEntry::Present(page));
+        self.mem.inodes[inode.0].i_data.nrpages += 1;
+        Ok(page)
+    }
+
+    /// Puts a cached shmem page straight into the swap cache (a world
+    /// description of a page that reclaim already swapped out).
+    pub fn cache_swap_out_now(&mut self, inode: InodeId, index: u64) {
+        if let Some(CacheEntry::Present(page)) = self.cache_entry(inode, index) {
+            self.unmap_everywhere(page);
+            self.clear_mapping(page);
+            self.set_swap_cache(page, Some((inode, index)));
+            self.inodes[inode.0]
+                .cache
+                .insert(index, CacheEntry::Swapped(page));
+            self.mem.inodes[inode.0].i_data.nrpages -= 1;
+        }
+    }
+
+    pub(super) fn replace_in_cache(
+        &mut self,
+        inode: InodeId,
+        index: u64,
+        old: PageId,
+        new: PageId,
+    ) {
+        let entry = self.inodes[inode.0].cache.get_mut(&index);
+        if let Some(e) = entry {
+            *e = match *e {
+                CacheEntry::Present(p) if p == old => CacheEntry::Present(new),
+                CacheEntry::Swapped(p) if p == old => CacheEntry::Swapped(new),
+                other => other,
+            };
+            self.get_page(new);
+            self.put_page(old);
+        }
+    }
+
+    /// Takes a locked page out of the page cache: unmapped from every page
+    /// table, `mapping` cleared, the cache's reference dropped. Other
+    /// references are ignored, as `truncate_inode_page()` does.
+    pub fn truncate_page(&mut self, page: PageId) {
+        let Some(inode) = self.page_mapping_slot(page) else {
+            return;
+        };
+        let index = self.page_index(page);
+        self.unmap_everywhere(page);
+        self.clear_mapping(page);
+        self.inodes[inode.0].cache.remove(&index);
+        self.mem.inodes[inode.0].i_data.nrpages -= 1;
+        self.put_page(page);
+    }
+
+    /// Sets the size (truncate); faults past it fail with SIGBUS.
+    pub fn set_inode_size(&mut self, inode: InodeId, size_pages: u64) {
+        self.mem.inodes[inode.0].i_size = (size_pages * PAGE_SIZE) as i64;
+    }
+
+    /// Cached pages of `inode` with index in `[from, to)`, in index order.
+    pub fn cached_pages(&self, inode: InodeId, from: u64, to: u64) -> Vec<PageId> {
+        self.inodes[inode.0]
+            .cache
+            .range(from..to)
+            .filter_map(|(_, e)| match e {
+                CacheEntry::Present(p) => Some(*p),
+                CacheEntry::Swapped(_) => None,
+            })
+            .collect()
+    }
+
+    /// shmem reclaim (`shmem_writepage`): the page moves to the swap cache.
+    /// Reclaim trylocks the page and leaves a pinned page alone (strict).
+    pub fn swap_out(&mut self, inode: InodeId, index: u64) -> Wait {
+        if self.inode_kind(inode) != InodeKind::Shmem {
+            return Wait::Skipped("only shmem pages go to swap");
+        }
+        let Some(CacheEntry::Present(page)) = self.cache_entry(inode, index) else {
+            return Wait::Skipped("no page in the cache there");
+        };
+        if self.lock_owner(page).is_some() {
+            return Wait::Skipped("the page is locked (reclaim trylocks)");
+        }
+        if self.mode == Mode::Strict && self.extra_refs(page) > 0 {
+            return Wait::Skipped("the page is pinned");
+        }
+        self.cache_swap_out_now(inode, index);
+        Wait::Done
+    }
+
+    /// shmem swap-in of a page the caller holds locked: it gets its
+    /// mapping and index back and leaves the swap cache.
+    pub fn swap_in_locked(&mut self, page: PageId) -> Wait {
+        let Some((inode, index)) = self.swap_home(page) else {
+            return Wait::Skipped("the page is not in the swap cache");
+        };
+        if !self.inode_live(inode) {
+            return Wait::Skipped("the inode is gone");
+        }
+        self.set_mapping_file(page, inode, index);
+        self.set_swap_cache(page, None);
+        self.inodes[inode.0]
+            .cache
+            .insert(index, CacheEntry::Present(page));
+        self.mem.inodes[inode.0].i_data.nrpages += 1;
+        Wait::Done
+    }
+
+    /// Whether any VMA of any mm maps `inode`.
+    pub fn inode_mapped(&self, inode: InodeId) -> bool {
+        self.all_vmas().any(|v| v.backing.inode() == Some(inode))
+    }
+
+    /// Drops a reference held outside the futex thread (a dentry, a file).
+    /// The last one starts eviction: `Ok(true)`. In strict mode a mapped
+    /// inode keeps its last reference (the mapping's file holds it).
+    pub fn drop_inode_ref(&mut self, inode: InodeId) -> Result<bool, Blocker> {
+        if self.mode == Mode::Strict && self.i_count(inode) == 1 && self.inode_mapped(inode) {
+            return Err(Blocker::InodeMapped(inode));
+        }
+        Ok(self.iput(inode))
+    }
+
+    /// `iput()`: true when this was the last reference and eviction begins.
+    /// Eviction never re-checks `i_count` once it has started.
+    pub fn iput(&mut self, inode: InodeId) -> bool {
+        let count = &mut self.mem.inodes[inode.0].i_count.counter;
+        *count -= 1;
+        let now = *count;
+        if now < 0 {
+            self.report(
+                FindingClass::RefcountUnderflow,
+                format!("inode#{}.i_count dropped below zero", inode.0),
+            );
+            return false;
+        }
+        if now == 0 && self.inodes[inode.0].state == InodeState::Live {
+            self.inodes[inode.0].state = InodeState::Evicting;
+            return true;
+        }
+        false
+    }
+
+    /// `ihold()`: a reference on an inode someone else already pins; the
+    /// kernel warns when that is not so.
+    pub fn ihold(&mut self, inode: InodeId) {
+        let count = &mut self.mem.inodes[inode.0].i_count.counter;
+        *count += 1;
+        let now = *count;
+        if now < 2 {
+            self.report(
+                FindingClass::Warn,
+                format!(
+                    "ihold() on inode#{} with no other reference (i_count was {})",
+                    inode.0,
+                    now - 1
+                ),
+            );
+        }
+    }
+
+    /// The end of eviction once the cache is empty: `call_rcu()` of the
+    /// free, which waits for the thread's read section if one is open now.
+    pub fn call_rcu_free_inode(&mut self, inode: InodeId) {
+        self.inodes[inode.0].state = InodeState::Freeing;
+        let waits_for = (self.thread.rcu_depth > 0).then_some(self.thread.rcu_section);
+        self.rcu_frees.push(RcuFree { inode, waits_for });
+    }
+
+    /// Frees an inode whose grace period is over; blocked while the read
+    /// section that was open at `call_rcu()` time is still open.
+    pub fn rcu_free_inode(&mut self, inode: InodeId) -> Wait {
+        let Some(pos) = self.rcu_frees.iter().position(|f| f.inode == inode) else {
+            return Wait::Skipped("no free pending for the inode");
+        };
+        let free = self.rcu_frees[pos];
+        if free
+            .waits_for
+            .is_some_and(|s| self.thread.rcu_depth > 0 && self.thread.rcu_section == s)
+        {
+            return Wait::Blocked(Blocker::RcuReader);
+        }
+        self.rcu_frees.remove(pos);
+        let generation = self.inodes[inode.0].generation;
+        self.inodes[inode.0] = InodeMeta {
+            generation,
+            ..InodeMeta::default()
+        };
+        self.mem.poison_inode(inode.0);
+        Wait::Done
+    }
+
+    /// Evicts synchronously, for an `iput()` made by the futex thread:
+    /// truncates the cache, then frees after a grace period. The thread is
+    /// not in a read section of its own making here, or the free waits.
+    pub fn evict_now(&mut self, inode: InodeId, actor: Actor) -> Result<(), Blocker> {
+        for index in self.cache_indices(inode) {
+            match self.cache_entry(inode, index) {
+                Some(CacheEntry::Present(page)) => {
+                    if let Wait::Blocked(b) = self.try_lock_page(page, actor) {
+                        return Err(b);
+                    }
+                    self.truncate_page(page);
+                    self.unlock_page(page, actor);
+                }
+                Some(CacheEntry::Swapped(page)) => self.drop_swapped(inode, index, page),
+                None => {}
+            }
+        }
+        self.call_rcu_free_inode(inode);
+        match self.rcu_free_inode(inode) {
+            Wait::Blocked(b) => Err(b),
+            _ => Ok(()),
+        }
+    }
+
+    /// Drops a swapped-out entry of an inode being truncated or evicted.
+    pub fn drop_swapped(&mut self, inode: InodeId, index: u64, page: PageId) {
+        self.inodes[inode.0].cache.remove(&index);
+        self.set_swap_cache(page, None);
+        self.put_page(page);
+    }
+}

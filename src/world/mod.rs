@@ -1,0 +1,289 @@
+//! The mm world: the single source of mm truth.
+//!
+//! Pages, inodes with their page cache, mms with their VMAs and page tables,
+//! anon_vmas, the zero pages, the swap cache, RCU-deferred frees and the
+//! futex thread's own context (irqs, RCU section, page locks). C revisions
+//! read the kernel-visible part of this state in place (see [`memory`]);
+//! every change to it, whether made for the futex thread's GUP or for a
+//! concurrent event, is one of the operations in this module's files:
+//!
+//! - [`page`]: allocation, references, locks, compound pages, THP split,
+//!   migration;
+//! - [`inode`]: inodes, the page cache, truncation, swap, eviction, RCU;
+//! - [`mm`]: mms, VMAs, page tables, fork, COW, munmap, mprotect;
+//! - [`fault`]: `get_user_pages` semantics.
+//!
+//! Anything unusual an operation meets (a freed object, a refcount below
+//! zero, a kernel WARN) is recorded as a [`Finding`].
+
+pub mod fault;
+pub mod inode;
+pub mod memory;
+pub mod mm;
+pub mod page;
+
+use std::fmt;
+
+use crate::finding::{Finding, FindingClass};
+use memory::{Memory, Slot, INODE_SLOTS, MM_SLOTS, PAGE_SLOTS};
+
+pub use inode::{CacheEntry, InodeKind, InodeState};
+pub use mm::{Backing, Prot, Vma};
+pub use page::PageRole;
+
+/// Bytes in a base page.
+pub const PAGE_SIZE: u64 = 4096;
+/// Order of a transparent huge page in the model (4 base pages: small
+/// enough to keep worlds tiny, large enough to have distinct tails).
+pub const THP_ORDER: u32 = 2;
+/// The top of the user address range (x86_64 `TASK_SIZE`).
+pub const TASK_SIZE: u64 = (1 << 47) - PAGE_SIZE;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub usize);
+    };
+}
+id_type!(
+    /// A page slot (1-based; slot 0 is the poison sentinel).
+    PageId
+);
+id_type!(
+    /// An inode slot (1-based); see [`InodeRef`] for an identity across reuse.
+    InodeId
+);
+id_type!(
+    /// An mm slot (1-based); the mm's task and anon_vma share the slot.
+    MmId
+);
+
+/// An inode as an identity: its slot and which allocation of that slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct InodeRef {
+    pub slot: InodeId,
+    pub generation: u32,
+}
+
+/// Who acts on the world: the futex thread, or a concurrent event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Actor {
+    Thread,
+    Event(usize),
+}
+
+/// Whether events honour the kernel's preconditions (reclaim and migration
+/// skip pinned pages, a mapped inode is not evicted, ...).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Mode {
+    #[default]
+    Strict,
+    Relaxed,
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Mode::Strict => "strict",
+            Mode::Relaxed => "relaxed",
+        })
+    }
+}
+
+/// The mm rules of a kernel era, where they differ for the events modelled.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Era {
+    /// 3.x: a pinned THP can be split (tail pins move to the tails).
+    V3,
+    /// 4.5 and later: a pinned THP cannot be split.
+    #[default]
+    V4,
+}
+
+/// The futex thread's own CPU context.
+#[derive(Clone, Debug, Default)]
+pub struct ThreadState {
+    /// The mm of the call being made (`current->mm`).
+    pub mm: Option<MmId>,
+    pub irqs_off: bool,
+    /// Nesting depth of `rcu_read_lock()`.
+    pub rcu_depth: u32,
+    /// Counts outermost read sections, so a grace period can tell whether
+    /// the section it waits for is still the one open.
+    pub rcu_section: u64,
+    /// Fault injection: the next `should_fail()` returns true.
+    pub fault_armed: bool,
+}
+
+/// An inode free waiting for an RCU grace period.
+#[derive(Clone, Copy, Debug)]
+pub struct RcuFree {
+    pub inode: InodeId,
+    /// The thread's read section open when `call_rcu()` ran, if any.
+    pub waits_for: Option<u64>,
+}
+
+/// A world that cannot be built as described.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum WorldError {
+    #[error("too many {0}: the model holds at most {1}")]
+    Capacity(&'static str, usize),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub struct World {
+    mem: Box<Memory>,
+    pages: Vec<page::PageMeta>,
+    inodes: Vec<inode::InodeMeta>,
+    mms: Vec<mm::MmMeta>,
+    rcu_frees: Vec<RcuFree>,
+    pub thread: ThreadState,
+    pub mode: Mode,
+    pub era: Era,
+    zero_page: PageId,
+    huge_zero_page: PageId,
+    findings: Vec<Finding>,
+}
+
+impl World {
+    /// An empty world: no mms, no inodes, only the zero pages.
+    pub fn new(mode: Mode, era: Era) -> World {
+        let mut world = World {
+            mem: Memory::new(),
+            pages: vec![page::PageMeta::default(); PAGE_SLOTS],
+            inodes: vec![inode::InodeMeta::default(); INODE_SLOTS],
+            mms: vec![mm::MmMeta::default(); MM_SLOTS],
+            rcu_frees: Vec::new(),
+            thread: ThreadState::default(),
+            mode,
+            era,
+            zero_page: PageId(0),
+            huge_zero_page: PageId(0),
+            findings: Vec::new(),
+        };
+        world.zero_page = world
+            .alloc_special(0, PageRole::Zero)
+            .expect("an empty world has room for the zero page");
+        world.huge_zero_page = world
+            .alloc_special(THP_ORDER, PageRole::HugeZero)
+            .expect("an empty world has room for the huge zero page");
+        world
+    }
+
+    pub fn memory(&self) -> &Memory {
+        &self.mem
+    }
+
+    /// The C address of a page, to hand to a revision.
+    pub fn page_ptr(&mut self, page: PageId) -> *mut crate::ffi::raw::page {
+        self.mem.page_ptr(page.0)
+    }
+
+    pub fn zero_page(&self) -> PageId {
+        self.zero_page
+    }
+
+    pub fn huge_zero_page(&self) -> PageId {
+        self.huge_zero_page
+    }
+
+    /// Records something an operation met that the kernel would not allow.
+    pub fn report(&mut self, class: FindingClass, summary: impl Into<String>) {
+        self.findings.push(Finding::new(class, summary));
+    }
+
+    /// Findings recorded so far, oldest first.
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+
+    pub fn take_findings(&mut self) -> Vec<Finding> {
+        std::mem::take(&mut self.findings)
+    }
+
+    /// Resolves a raw pointer handed over by C to the object it names.
+    pub fn resolve(&self, addr: usize) -> Option<memory::Resolved> {
+        self.mem.resolve(addr)
+    }
+
+    /// The name of a raw pointer for traces: `page#3`, `inode#1.i_count`...
+    pub fn describe_addr(&self, addr: usize) -> String {
+        match self.resolve(addr) {
+            None if addr == 0 => "NULL".to_string(),
+            None => format!("{addr:#x}"),
+            Some(r) => {
+                let object = self.describe_slot(r.slot);
+                match r.slot {
+                    Slot::Page(_) | Slot::Mm(_) | Slot::Task(_) | Slot::AnonVma(_)
+                        if r.field == "?" =>
+                    {
+                        object
+                    }
+                    _ if r.exact => format!("{object}.{}", r.field),
+                    _ => object,
+                }
+            }
+        }
+    }
+
+    /// The name of a slot for traces; slot 0 is the poison sentinel.
+    pub fn describe_slot(&self, slot: Slot) -> String {
+        match slot {
+            Slot::Page(0) | Slot::Inode(0) | Slot::Mapping(0) | Slot::Mm(0) => "POISON".into(),
+            Slot::Page(p) => self.page_name(PageId(p)),
+            Slot::Inode(i) => format!("inode#{i}"),
+            Slot::Mapping(i) => format!("inode#{i}.i_data"),
+            Slot::Mm(m) => format!("mm#{m}"),
+            Slot::Task(m) => format!("task#{m}"),
+            Slot::AnonVma(m) => format!("anon_vma#{m}"),
+        }
+    }
+
+    pub fn page_name(&self, page: PageId) -> String {
+        if page == self.zero_page {
+            "ZERO_PAGE".to_string()
+        } else if self.huge_zero_page.0 <= page.0
+            && page.0 < self.huge_zero_page.0 + (1 << THP_ORDER)
+        {
+            match page.0 - self.huge_zero_page.0 {
+                0 => "HUGE_ZERO_PAGE".to_string(),
+                n => format!("HUGE_ZERO_PAGE+{n}"),
+            }
+        } else {
+            format!("page#{}", page.0)
+        }
+    }
+
+    /// Every live object's reference count, for reports and oracles.
+    pub fn refcounts(&self) -> Vec<(String, i64)> {
+        let mut counts = Vec::new();
+        for (i, m) in self.mms.iter().enumerate().skip(1) {
+            if m.live {
+                counts.push((
+                    format!("mm#{i}.mm_count"),
+                    self.mem.mms[i].mm_count.counter as i64,
+                ));
+            }
+        }
+        for (i, m) in self.inodes.iter().enumerate().skip(1) {
+            if m.state != InodeState::Free {
+                counts.push((
+                    format!("inode#{i}.i_count"),
+                    self.mem.inodes[i].i_count.counter as i64,
+                ));
+            }
+        }
+        for (i, m) in self.pages.iter().enumerate().skip(1) {
+            let id = PageId(i);
+            if m.live && !self.is_tail(id) && m.role == PageRole::Regular {
+                counts.push((
+                    format!("page#{i}._count"),
+                    self.mem.pages[i]._count.counter as i64,
+                ));
+            }
+        }
+        counts
+    }
+}
