@@ -123,7 +123,7 @@ again:
 		 * until it is pinned.
 		 */
 		local_irq_disable();
-		if (likely(__get_user_pages_fast(address, 1, !ro, &page) == 1)) {
+		if (likely(__get_user_pages_fast(address, 1, 1, &page) == 1)) {
 			page_head = compound_head(page);
 			/*
 			 * Pin the head before interrupts come back on: once a

@@ -117,10 +117,11 @@ again:
 		/*
 		 * With interrupts off a THP split cannot finish on another
 		 * CPU, so the head found through the tail stays the head
-		 * until it is pinned.
+		 * until it is pinned.  The lookup asks for write access even
+		 * when the first one settled for read (3.13 fixed that).
 		 */
 		local_irq_disable();
-		if (likely(__get_user_pages_fast(address, 1, !ro, &page) == 1)) {
+		if (likely(__get_user_pages_fast(address, 1, 1, &page) == 1)) {
 			page_head = compound_head(page);
 			/*
 			 * Pin the head before interrupts come back on: once a

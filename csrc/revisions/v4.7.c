@@ -84,12 +84,6 @@ static void get_futex_key_refs(union futex_key *key)
 	if (!key->both.ptr)
 		return;
 
-	/* Without an MMU every futex is private; only the barrier matters. */
-	if (!IS_ENABLED(CONFIG_MMU)) {
-		smp_mb();
-		return;
-	}
-
 	switch (key->both.offset & (FUT_OFF_INODE | FUT_OFF_MMSHARED)) {
 	case FUT_OFF_INODE:
 		ihold(key->shared.inode);
@@ -111,9 +105,6 @@ static void drop_futex_key_refs(union futex_key *key)
 		WARN_ON_ONCE(1);
 		return;
 	}
-
-	if (!IS_ENABLED(CONFIG_MMU))
-		return;
 
 	switch (key->both.offset & (FUT_OFF_INODE | FUT_OFF_MMSHARED)) {
 	case FUT_OFF_INODE:
@@ -269,11 +260,11 @@ again:
 
 		/*
 		 * The inode may be on its way out: only take a reference if
-		 * someone else still holds one, and look again otherwise.
-		 * Success is a full barrier too, as get_futex_key_refs() would
-		 * have been.
+		 * someone else still holds one.  Failing means a truncation
+		 * raced with us, which is worth a warning; look again.  Success
+		 * is a full barrier too, as get_futex_key_refs() would have been.
 		 */
-		if (!atomic_inc_not_zero(&inode->i_count)) {
+		if (WARN_ON_ONCE(!atomic_inc_not_zero(&inode->i_count))) {
 			rcu_read_unlock();
 			put_page(page);
 
