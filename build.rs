@@ -55,7 +55,11 @@ fn main() {
         .warnings(true)
         .extra_warnings(true)
         .flag_if_supported("-Wno-unused-parameter")
-        .flag_if_supported("-Wno-sign-compare");
+        .flag_if_supported("-Wno-sign-compare")
+        // As the kernel's own build: an undeclared call is an error, not a
+        // link failure waiting to happen (a revision without put_futex_key()).
+        .flag("-Werror=implicit-function-declaration")
+        .flag("-Werror=implicit-int");
     if env::var("FUTEX_DIFF_WERROR").as_deref() == Ok("1") {
         build.warnings_into_errors(true);
     }

@@ -261,10 +261,11 @@ fn plan(kind: &EventKind, world: &mut World) -> VecDeque<Step> {
         }
         EventKind::Invalidate { inode } => plan_truncate(world, &mut plan, inode, 0, u64::MAX),
         EventKind::SwapOut { inode, index } => plan.push_back(Step::SwapOut(inode, index)),
-        EventKind::SwapIn { inode, index } => match world.cache_entry(inode, index) {
-            Some(CacheEntry::Swapped(page)) => locked(world, &mut plan, page, Step::SwapIn(page)),
-            _ => {}
-        },
+        EventKind::SwapIn { inode, index } => {
+            if let Some(CacheEntry::Swapped(page)) = world.cache_entry(inode, index) {
+                locked(world, &mut plan, page, Step::SwapIn(page));
+            }
+        }
         EventKind::Migrate { page } => {
             if let Some(page) = find_page(world, page) {
                 locked(world, &mut plan, page, Step::Migrate(page));

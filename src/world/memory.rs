@@ -236,7 +236,7 @@ impl Memory {
 fn locate<T>(arena: &[T], addr: usize) -> Option<(usize, usize)> {
     let base = arena.as_ptr() as usize;
     let size = size_of::<T>();
-    let end = base + size * arena.len();
+    let end = base + std::mem::size_of_val(arena);
     if addr < base || addr >= end {
         return None;
     }

@@ -265,10 +265,9 @@ impl World {
                 "anon page at {addr:#x} is outside every vma"
             )));
         };
-        if vma.backing != (Backing::Anon { thp })
-            && !(matches!(vma.backing, Backing::Anon { thp: true }) && !thp)
-            || vma.shared
-        {
+        // A THP needs a THP-enabled vma; an order-0 page fits any anon vma.
+        let fits = matches!(vma.backing, Backing::Anon { thp: enabled } if enabled || !thp);
+        if !fits || vma.shared {
             return Err(WorldError::Invalid(format!(
                 "anon page at {addr:#x} needs a private anon vma{}",
                 if thp { " with thp" } else { "" }

@@ -1,0 +1,85 @@
+//! Helpers shared by the integration tests: run a scenario text on a
+//! revision and read the outcome.
+#![allow(dead_code)]
+
+use futex_diff::exec::{self, Outcome};
+use futex_diff::ffi::CallResult;
+use futex_diff::finding::FindingClass;
+use futex_diff::key::{Key, KeyObject};
+use futex_diff::revision;
+use futex_diff::world::{InodeId, InodeRef, MmId};
+
+pub const BUNDLED: [&str; 4] = ["v3.12", "rfc-2013", "v4.6", "v4.7"];
+
+/// Runs scenario `text` on revision `rev`.
+pub fn run(text: &str, rev: &str) -> Outcome {
+    let scenario = futex_diff::scenario::parse(text).unwrap_or_else(|e| panic!("scenario does not parse: {e}"));
+    let rev = revision::find(rev).expect("bundled revision");
+    exec::run(&scenario, rev).expect("world builds")
+}
+
+/// What call `i` (0-based) returned.
+pub fn result(outcome: &Outcome, i: usize) -> CallResult {
+    outcome.calls[i].result
+}
+
+pub fn returned(code: i32) -> CallResult {
+    CallResult::Returned(code)
+}
+
+pub const EFAULT: i32 = -14;
+pub const EINVAL: i32 = -22;
+
+/// The key call `i` returned.
+pub fn key(outcome: &Outcome, i: usize) -> Key {
+    assert_eq!(outcome.calls[i].result, returned(0), "call {i} failed:\n{}", outcome.trace.render("?"));
+    outcome.calls[i].key
+}
+
+/// The first inode (or mm) declared is slot 1, the second slot 2, ...
+pub fn inode(slot: usize) -> KeyObject {
+    KeyObject::Inode(InodeRef {
+        slot: InodeId(slot),
+        generation: 1,
+    })
+}
+
+pub fn mm(slot: usize) -> KeyObject {
+    KeyObject::Mm(MmId(slot))
+}
+
+/// A refcount by name (`inode#1.i_count`, `mm#1.mm_count`, `page#6._count`),
+/// before and after; `None` when the object was not live.
+pub fn refcount(outcome: &Outcome, name: &str) -> (Option<i64>, Option<i64>) {
+    let find = |list: &[(String, i64)]| list.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
+    (find(&outcome.before), find(&outcome.after))
+}
+
+/// Every refcount of a live-before object is the same after, except the
+/// pages listed as freed.
+pub fn assert_refcounts_restored(outcome: &Outcome) {
+    for (name, before) in &outcome.before {
+        let after = outcome.after.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
+        assert_eq!(after, Some(*before), "{name} changed\n{}", outcome.trace.render("?"));
+    }
+}
+
+pub fn classes(outcome: &Outcome) -> Vec<FindingClass> {
+    outcome.findings.iter().map(|f| f.class).collect()
+}
+
+pub fn assert_clean(outcome: &Outcome) {
+    assert!(
+        outcome.findings.is_empty() && outcome.harness_error.is_none(),
+        "{} noticed {:?} {:?}\n{}",
+        outcome.revision,
+        outcome.findings,
+        outcome.harness_error,
+        outcome.trace.render("?")
+    );
+}
+
+/// The names of the events that ran at least one step, in the trace.
+pub fn event_ran(outcome: &Outcome, name: &str) -> bool {
+    outcome.trace.entries.iter().any(|e| matches!(e, futex_diff::trace::Entry::Event { name: n, text } if n == name && !text.starts_with("waits") && !text.starts_with("skipped")))
+}
