@@ -66,7 +66,7 @@ pub fn run(scenario: &Scenario, revision: Revision) -> Result<Outcome, WorldErro
             call.shared,
             call.access.verify_code(),
         );
-        kernel.check_balanced("get_futex_key()");
+        settle(&mut kernel, result, "get_futex_key()");
         let key = Key::normalise(raw_key, &kernel.world);
         kernel.trace.push(Entry::Thread(match result {
             CallResult::Returned(0) => format!("call {} returns 0: {key}", i + 1),
@@ -93,7 +93,7 @@ pub fn run(scenario: &Scenario, revision: Revision) -> Result<Outcome, WorldErro
             .trace
             .push(Entry::Thread(format!("call {}: put_futex_key()", i + 1)));
         let put = c.put_futex_key(&mut kernel, calls[i].raw_key);
-        kernel.check_balanced("put_futex_key()");
+        settle(&mut kernel, put, "put_futex_key()");
         calls[i].put = Some(put);
         if put == CallResult::Aborted {
             break;
@@ -125,6 +125,15 @@ pub fn run(scenario: &Scenario, revision: Revision) -> Result<Outcome, WorldErro
         yields: kernel.yields(),
         trace: std::mem::take(&mut kernel.trace),
     })
+}
+
+/// Checks the thread's context after a call, unless the harness cut the
+/// call short.
+fn settle(kernel: &mut Kernel, result: CallResult, what: &str) {
+    match result {
+        CallResult::Aborted => kernel.reset_after_abort(),
+        CallResult::Returned(_) => kernel.check_balanced(what),
+    }
 }
 
 /// `-EFAULT`, `-EINVAL` or the number.

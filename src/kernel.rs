@@ -501,6 +501,18 @@ impl Kernel {
         Ok(())
     }
 
+    /// After an aborted call: its page locks, RCU section and irqs-off were
+    /// cut short by the abort, not left behind by the revision, so they are
+    /// released without a report.
+    pub fn reset_after_abort(&mut self) {
+        self.world.thread.rcu_depth = 0;
+        self.world.thread.irqs_off = false;
+        for page in self.world.pages_locked_by(Actor::Thread) {
+            self.world.unlock_page(page, Actor::Thread);
+        }
+        self.retry_deferred_frees();
+    }
+
     /// After a call returns: the page locks, RCU and irqs it took must be
     /// released. Reports what is not, and releases it so later calls of
     /// the scenario start clean.

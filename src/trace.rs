@@ -96,13 +96,23 @@ impl Trace {
         })
     }
 
-    /// Two columns: the futex thread on the left, events on the right.
+    /// Two columns: the futex thread on the left, events on the right. A
+    /// trace longer than `MAX_LINES` (a livelock) keeps its head and tail.
     pub fn render(&self, file: &str) -> String {
-        const LEFT: usize = 58;
+        const LEFT: usize = 66;
+        const MAX_LINES: usize = 240;
+        const TAIL: usize = 40;
         let mut out = String::new();
         let _ = writeln!(out, "{:<LEFT$} | concurrent events", "futex thread");
         let _ = writeln!(out, "{:-<LEFT$}-+-{:-<30}", "", "");
-        for entry in &self.entries {
+        let n = self.entries.len();
+        for (i, entry) in self.entries.iter().enumerate() {
+            if n > MAX_LINES && i >= MAX_LINES - TAIL && i < n - TAIL {
+                if i == MAX_LINES - TAIL {
+                    let _ = writeln!(out, "     ... {} lines elided ...", n - MAX_LINES);
+                }
+                continue;
+            }
             match entry {
                 Entry::Yield { n, op, arg, line } => {
                     let site = line.map(|l| format!("  [{file}:{l}]")).unwrap_or_default();
