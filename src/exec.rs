@@ -37,11 +37,26 @@ pub struct Outcome {
     pub stuck: Vec<(String, String)>,
     pub harness_error: Option<String>,
     pub yields: u32,
+    /// The world's object names beside the scenario's: (`mm#1`, `A`), ...
+    pub legend: Vec<(String, String)>,
 }
 
 /// Runs `scenario` on the C revision `revision`.
 pub fn run(scenario: &Scenario, revision: Revision) -> Result<Outcome, WorldError> {
     let built = scenario.build(revision.era())?;
+    let legend = built
+        .mms
+        .iter()
+        .zip(&scenario.mm_names)
+        .map(|(id, name)| (format!("mm#{}", id.0), name.clone()))
+        .chain(
+            built
+                .inodes
+                .iter()
+                .zip(&scenario.inode_names)
+                .map(|(id, name)| (format!("inode#{}", id.0), name.clone())),
+        )
+        .collect();
     let mut kernel = Kernel::new(built.world, built.sched);
     let before = kernel.world.refcounts();
     let c = revision.c();
@@ -123,6 +138,7 @@ pub fn run(scenario: &Scenario, revision: Revision) -> Result<Outcome, WorldErro
         stuck,
         harness_error: kernel.harness_error.take(),
         yields: kernel.yields(),
+        legend,
         trace: std::mem::take(&mut kernel.trace),
     })
 }

@@ -373,19 +373,23 @@ impl Kernel {
             "last reference: evicts inode#{}",
             inode.0
         )));
-        match self.world.evict_now(inode, Actor::Thread) {
-            Ok(()) => Ok(()),
-            Err(Blocker::RcuReader) => {
-                self.deferred_frees.push(inode);
-                Ok(())
-            }
-            Err(b) => {
-                let why = self.sched.describe(&b);
-                self.world.report(
-                    FindingClass::Deadlock,
-                    format!("iput(inode#{}) evicts and waits: {why}", inode.0),
-                );
-                Err(Abort)
+        loop {
+            match self.world.evict_now(inode, Actor::Thread) {
+                Ok(()) => return Ok(()),
+                Err(Blocker::RcuReader) => {
+                    self.deferred_frees.push(inode);
+                    return Ok(());
+                }
+                // Truncation sleeps on a page lock an event holds.
+                Err(b @ Blocker::PageLock(_, Actor::Event(_))) => self.wait_for(b)?,
+                Err(b) => {
+                    let why = self.sched.describe(&b);
+                    self.world.report(
+                        FindingClass::Deadlock,
+                        format!("iput(inode#{}) evicts and waits: {why}", inode.0),
+                    );
+                    return Err(Abort);
+                }
             }
         }
     }

@@ -71,6 +71,12 @@ fn render(scenario: &Scenario, outcome: &Outcome, rev: Revision) -> String {
         rev.origin(),
         scenario.mode
     );
+    let legend: Vec<String> = outcome
+        .legend
+        .iter()
+        .map(|(id, name)| format!("{id} = {name}"))
+        .collect();
+    let _ = writeln!(out, "objects: {}", legend.join(", "));
     out.push_str(&outcome.trace.render(file));
     let _ = writeln!(out, "\nresults:");
     for i in 0..outcome.calls.len() {
