@@ -1,15 +1,18 @@
-//! Runs one scenario on one revision: builds the world, makes each call
-//! (`get_futex_key()`), then drops every key it got (`put_futex_key()`),
-//! lets the scheduled events finish, and collects what happened.
+//! Runs one scenario on one implementation: builds the world, makes each
+//! call (`get_futex_key()`), then drops every key it got
+//! (`put_futex_key()`), lets the scheduled events finish, and collects what
+//! happened, with what the oracles need to judge it.
 
 use crate::ffi::CallResult;
 use crate::finding::Finding;
-use crate::kernel::Kernel;
+use crate::futex::Implementation;
+use crate::kernel::{Held, Kernel, Observation};
 use crate::key::{Key, RawKey};
+use crate::oracle::reference::CallSpec;
 use crate::revision::Revision;
 use crate::scenario::Scenario;
 use crate::trace::{Entry, Trace};
-use crate::world::WorldError;
+use crate::world::{Era, WorldError};
 
 /// One call's result.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,12 +23,17 @@ pub struct CallOutcome {
     pub raw_key: RawKey,
     /// The `put_futex_key()` made for a successful call.
     pub put: Option<CallResult>,
+    /// The reference result on each world state the call saw.
+    pub observation: Observation,
+    /// References the thread held right after this call returned (all calls
+    /// so far, as keys are put only after the last call).
+    pub held_after: Vec<(Held, i32)>,
 }
 
 /// Everything one execution produced.
 #[derive(Clone, Debug)]
 pub struct Outcome {
-    pub revision: &'static str,
+    pub revision: String,
     pub calls: Vec<CallOutcome>,
     /// Refcounts of every live object when the world was built.
     pub before: Vec<(String, i64)>,
@@ -39,11 +47,19 @@ pub struct Outcome {
     pub yields: u32,
     /// The world's object names beside the scenario's: (`mm#1`, `A`), ...
     pub legend: Vec<(String, String)>,
+    /// References the thread still held after every key was put.
+    pub held_at_end: Vec<(Held, i32)>,
 }
 
 /// Runs `scenario` on the C revision `revision`.
 pub fn run(scenario: &Scenario, revision: Revision) -> Result<Outcome, WorldError> {
-    let built = scenario.build(revision.era())?;
+    run_on(scenario, revision.c(), revision.name(), revision.era())
+}
+
+/// Runs `scenario` on `imp` (a C revision or a Rust port) under the mm
+/// rules of `era` (unless the scenario sets its own).
+pub fn run_on(scenario: &Scenario, imp: &dyn Implementation, name: &str, era: Era) -> Result<Outcome, WorldError> {
+    let built = scenario.build(era)?;
     let legend = built
         .mms
         .iter()
@@ -59,12 +75,16 @@ pub fn run(scenario: &Scenario, revision: Revision) -> Result<Outcome, WorldErro
         .collect();
     let mut kernel = Kernel::new(built.world, built.sched);
     let before = kernel.world.refcounts();
-    let c = revision.c();
     let mut calls = Vec::with_capacity(scenario.calls.len());
 
     for (i, call) in scenario.calls.iter().enumerate() {
         let mm = built.mms[call.mm];
-        kernel.begin_call(mm);
+        kernel.begin_get(CallSpec {
+            mm,
+            uaddr: call.addr,
+            shared: call.shared,
+            write: call.access == crate::scenario::Access::Write,
+        });
         kernel.trace.push(Entry::Thread(format!(
             "call {}: get_futex_key({:#x}, {}, {})",
             i + 1,
@@ -75,12 +95,13 @@ pub fn run(scenario: &Scenario, revision: Revision) -> Result<Outcome, WorldErro
                 crate::scenario::Access::Write => "VERIFY_WRITE",
             }
         )));
-        let (result, raw_key) = c.get_futex_key(
+        let (result, raw_key) = imp.get_futex_key(
             &mut kernel,
             call.addr,
             call.shared,
             call.access.verify_code(),
         );
+        let observation = kernel.end_get();
         settle(&mut kernel, result, "get_futex_key()");
         let key = Key::normalise(raw_key, &kernel.world);
         kernel.trace.push(Entry::Thread(match result {
@@ -93,6 +114,8 @@ pub fn run(scenario: &Scenario, revision: Revision) -> Result<Outcome, WorldErro
             key,
             raw_key,
             put: None,
+            observation,
+            held_after: kernel.ledger.outstanding(),
         });
         if result == CallResult::Aborted {
             break;
@@ -107,7 +130,7 @@ pub fn run(scenario: &Scenario, revision: Revision) -> Result<Outcome, WorldErro
         kernel
             .trace
             .push(Entry::Thread(format!("call {}: put_futex_key()", i + 1)));
-        let put = c.put_futex_key(&mut kernel, calls[i].raw_key);
+        let put = imp.put_futex_key(&mut kernel, calls[i].raw_key);
         settle(&mut kernel, put, "put_futex_key()");
         calls[i].put = Some(put);
         if put == CallResult::Aborted {
@@ -130,7 +153,8 @@ pub fn run(scenario: &Scenario, revision: Revision) -> Result<Outcome, WorldErro
         }
     };
     Ok(Outcome {
-        revision: revision.name(),
+        revision: name.to_string(),
+        held_at_end: kernel.ledger.outstanding(),
         calls,
         before,
         after: kernel.world.refcounts(),

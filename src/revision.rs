@@ -56,6 +56,15 @@ impl Revision {
     pub fn c(&self) -> &'static CRevision {
         self.c
     }
+
+    /// The Rust port of this revision, for the bundled ones.
+    pub fn port(&self) -> Option<&'static dyn crate::futex::Implementation> {
+        if self.c.bundled {
+            crate::futex::port(self.c.name)
+        } else {
+            None
+        }
+    }
 }
 
 /// Every revision, bundled first.

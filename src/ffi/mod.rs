@@ -18,10 +18,8 @@ use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::ptr;
 use std::sync::Once;
 
-use crate::kernel::{Abort, Counter, Kernel};
+use crate::kernel::{Abort, AtomicPtr, InodePtr, Kernel, MmPtr, PagePtr};
 use crate::key::RawKey;
-use crate::world::memory::Slot;
-use crate::world::{InodeId, MmId, PageId};
 
 /// Signature of a revision's exported `get_futex_key()` entry point.
 pub type GetFn = unsafe extern "C" fn(*mut u32, c_int, *mut raw::futex_key, c_int) -> c_int;
@@ -110,9 +108,9 @@ fn returned(code: c_int) -> CallResult {
     }
 }
 
-impl CRevision {
+impl crate::futex::Implementation for CRevision {
     /// Calls the revision's `get_futex_key(uaddr, fshared, key, rw)`.
-    pub fn get_futex_key(
+    fn get_futex_key(
         &self,
         kernel: &mut Kernel,
         uaddr: u64,
@@ -137,7 +135,7 @@ impl CRevision {
     }
 
     /// Calls the revision's `put_futex_key(key)` on a key it returned.
-    pub fn put_futex_key(&self, kernel: &mut Kernel, key: RawKey) -> CallResult {
+    fn put_futex_key(&self, kernel: &mut Kernel, key: RawKey) -> CallResult {
         let mut raw_key = write_key(key);
         let code = with_host(kernel, || {
             // SAFETY: as for `get_futex_key`; the key is a copy owned here.
@@ -162,7 +160,7 @@ fn write_key(key: RawKey) -> raw::futex_key {
     raw::futex_key {
         both: raw::futex_key__bindgen_ty_3 {
             word: key.word as c_ulong,
-            ptr: ptr::without_provenance_mut(key.ptr),
+            ptr: ptr::with_exposed_provenance_mut(key.ptr),
             offset: key.offset,
         },
     }
@@ -200,73 +198,6 @@ fn request_abort() {
     unsafe { raw::fd_request_abort() };
 }
 
-/// The page a C pointer names: slot 0 for a poison sentinel or a freed
-/// page's poison. A pointer into no page at all aborts the call.
-fn page_id(kernel: &mut Kernel, page: *mut raw::page) -> Result<PageId, Abort> {
-    match kernel.world.resolve(page as usize) {
-        Some(r) if r.offset == 0 => match r.slot {
-            Slot::Page(p) => Ok(PageId(p)),
-            _ => wild(kernel, "page", page as usize),
-        },
-        _ => wild(kernel, "page", page as usize),
-    }
-}
-
-fn inode_id(kernel: &mut Kernel, inode: *mut raw::inode) -> Result<InodeId, Abort> {
-    match kernel.world.resolve(inode as usize) {
-        Some(r) if r.offset == 0 => match r.slot {
-            Slot::Inode(i) => Ok(InodeId(i)),
-            _ => wild(kernel, "inode", inode as usize),
-        },
-        _ => wild(kernel, "inode", inode as usize),
-    }
-}
-
-fn mm_id(kernel: &mut Kernel, mm: *mut raw::mm_struct) -> Result<MmId, Abort> {
-    match kernel.world.resolve(mm as usize) {
-        Some(Resolved {
-            slot: Slot::Mm(m),
-            offset: 0,
-            ..
-        }) => Ok(MmId(m)),
-        _ => wild(kernel, "mm", mm as usize),
-    }
-}
-
-use crate::world::memory::Resolved;
-
-fn counter(kernel: &mut Kernel, v: *mut raw::atomic_t) -> Result<Counter, Abort> {
-    match kernel.world.resolve(v as usize) {
-        Some(Resolved {
-            slot: Slot::Mm(m),
-            field: "mm_count",
-            ..
-        }) => Ok(Counter::MmCount(MmId(m))),
-        Some(Resolved {
-            slot: Slot::Inode(i),
-            field: "i_count",
-            ..
-        }) => Ok(Counter::ICount(InodeId(i))),
-        Some(Resolved {
-            slot: Slot::Page(p),
-            field: "_count",
-            ..
-        }) => Ok(Counter::PageCount(PageId(p))),
-        _ => wild(kernel, "atomic_t", v as usize),
-    }
-}
-
-/// A pointer that names no object of the world: the revision computed an
-/// address out of nothing. Reported as a use-after-free (the closest
-/// class), and the call cannot go on.
-fn wild<T>(kernel: &mut Kernel, what: &str, addr: usize) -> Result<T, Abort> {
-    kernel.world.report(
-        crate::finding::FindingClass::UseAfterFree,
-        format!("a {what} pointer that names no object ({addr:#x})"),
-    );
-    Err(Abort)
-}
-
 fn c_text(text: *const c_char) -> String {
     if text.is_null() {
         return String::new();
@@ -278,29 +209,23 @@ fn c_text(text: *const c_char) -> String {
 }
 
 extern "C" fn host_current_task() -> *mut raw::task_struct {
-    host(ptr::null_mut(), |k| {
-        let mm = k.current_mm();
-        Ok(k.world.task_ptr(mm))
-    })
+    host(ptr::null_mut(), |k| Ok(k.current_task()))
 }
 
 extern "C" fn host_warn(file: *const c_char, line: c_int, cond: *const c_char, once: bool) {
     let file = c_text(file);
     let base = file.rsplit('/').next().unwrap_or(&file).to_string();
     let cond = c_text(cond);
+    let macro_name = if once { "WARN_ON_ONCE" } else { "WARN_ON" };
     host((), |k| {
-        let macro_name = if once { "WARN_ON_ONCE" } else { "WARN_ON" };
-        k.warn(format!("{macro_name}({cond}) at {base}:{line}"));
+        k.warn(macro_name, &cond, Some(format!("{base}:{line}")));
         Ok(())
     })
 }
 
 extern "C" fn host_read_once(addr: *const c_void, expr: *const c_char) {
     let expr = c_text(expr);
-    host((), |k| {
-        let target = k.world.describe_addr(addr as usize);
-        k.read_once(format!("{expr} = {target}"))
-    })
+    host((), |k| k.read_once(addr as usize, &expr))
 }
 
 extern "C" fn host_access_ok(_type: c_int, addr: c_ulong, size: c_ulong) -> bool {
@@ -312,10 +237,10 @@ extern "C" fn host_should_fail(_attr: *mut raw::fault_attr, _size: c_ulong) -> b
 }
 
 /// Stores the page GUP returned into the caller's `pages[0]`.
-fn store_page(k: &mut Kernel, pages: *mut *mut raw::page, page: PageId) {
-    let ptr = k.world.page_ptr(page);
-    // SAFETY: C passes `&page`, a valid pointer to one `struct page *`.
-    unsafe { *pages = ptr };
+fn store_page(pages: *mut *mut raw::page, page: PagePtr) {
+    // SAFETY: C passes `&page`, a valid pointer to one `struct page *`;
+    // the value is the address of a page in the world's arena.
+    unsafe { *pages = ptr::with_exposed_provenance_mut(page.0) };
 }
 
 extern "C" fn host_get_user_pages_fast(
@@ -327,7 +252,7 @@ extern "C" fn host_get_user_pages_fast(
     host(-(crate::world::fault::EFAULT), |k| {
         Ok(match k.get_user_pages_fast(start as u64, write != 0)? {
             Ok(page) => {
-                store_page(k, pages, page);
+                store_page(pages, page);
                 1
             }
             Err(errno) => errno,
@@ -344,7 +269,7 @@ extern "C" fn host_get_user_pages_fast_irq(
     host(0, |k| {
         Ok(match k.get_user_pages_fast_irq(start as u64, write != 0)? {
             Some(page) => {
-                store_page(k, pages, page);
+                store_page(pages, page);
                 1
             }
             None => 0,
@@ -353,102 +278,62 @@ extern "C" fn host_get_user_pages_fast_irq(
 }
 
 extern "C" fn host_page_tail(page: *mut raw::page) -> bool {
-    host(false, |k| {
-        let p = page_id(k, page)?;
-        k.page_tail(p)
-    })
+    host(false, |k| k.page_tail(PagePtr(page as usize)))
 }
 
 extern "C" fn host_page_anon(page: *mut raw::page) -> bool {
-    host(false, |k| {
-        let p = page_id(k, page)?;
-        k.page_anon(p)
-    })
+    host(false, |k| k.page_anon(PagePtr(page as usize)))
 }
 
 extern "C" fn host_page_swap_cache(page: *mut raw::page) -> bool {
-    host(false, |k| {
-        let p = page_id(k, page)?;
-        k.page_swap_cache(p)
-    })
+    host(false, |k| k.page_swap_cache(PagePtr(page as usize)))
 }
 
 extern "C" fn host_compound_head(page: *mut raw::page) -> *mut raw::page {
     host(page, |k| {
-        let p = page_id(k, page)?;
-        let head = k.compound_head(p)?;
-        Ok(k.world.page_ptr(head))
+        let head = k.compound_head(PagePtr(page as usize))?;
+        Ok(ptr::with_exposed_provenance_mut(head.0))
     })
 }
 
 extern "C" fn host_basepage_index(page: *mut raw::page) -> c_ulong {
-    host(0, |k| {
-        let p = page_id(k, page)?;
-        Ok(k.basepage_index(p)? as c_ulong)
-    })
+    host(0, |k| Ok(k.basepage_index(PagePtr(page as usize))? as c_ulong))
 }
 
 extern "C" fn host_get_page(page: *mut raw::page) {
-    host((), |k| {
-        let p = page_id(k, page)?;
-        k.get_page(p)
-    })
+    host((), |k| k.get_page(PagePtr(page as usize)))
 }
 
 extern "C" fn host_put_page(page: *mut raw::page) {
-    host((), |k| {
-        let p = page_id(k, page)?;
-        k.put_page(p)
-    })
+    host((), |k| k.put_page(PagePtr(page as usize)))
 }
 
 extern "C" fn host_lock_page(page: *mut raw::page) {
-    host((), |k| {
-        let p = page_id(k, page)?;
-        k.lock_page(p)
-    })
+    host((), |k| k.lock_page(PagePtr(page as usize)))
 }
 
 extern "C" fn host_unlock_page(page: *mut raw::page) {
-    host((), |k| {
-        let p = page_id(k, page)?;
-        k.unlock_page(p)
-    })
+    host((), |k| k.unlock_page(PagePtr(page as usize)))
 }
 
 extern "C" fn host_ihold(inode: *mut raw::inode) {
-    host((), |k| {
-        let i = inode_id(k, inode)?;
-        k.ihold(i)
-    })
+    host((), |k| k.ihold(InodePtr(inode as usize)))
 }
 
 extern "C" fn host_iput(inode: *mut raw::inode) {
-    host((), |k| {
-        let i = inode_id(k, inode)?;
-        k.iput(i)
-    })
+    host((), |k| k.iput(InodePtr(inode as usize)))
 }
 
 extern "C" fn host_mmdrop(mm: *mut raw::mm_struct) {
-    host((), |k| {
-        let m = mm_id(k, mm)?;
-        k.mmdrop(m)
-    })
+    host((), |k| k.mmdrop(MmPtr(mm as usize)))
 }
 
 extern "C" fn host_atomic_inc(v: *mut raw::atomic_t) {
-    host((), |k| {
-        let c = counter(k, v)?;
-        k.atomic_inc(c)
-    })
+    host((), |k| k.atomic_inc(AtomicPtr(v as usize)))
 }
 
 extern "C" fn host_atomic_inc_not_zero(v: *mut raw::atomic_t) -> bool {
-    host(false, |k| {
-        let c = counter(k, v)?;
-        k.atomic_inc_not_zero(c)
-    })
+    host(false, |k| k.atomic_inc_not_zero(AtomicPtr(v as usize)))
 }
 
 extern "C" fn host_rcu_read_lock() {

@@ -202,6 +202,7 @@ impl World {
             return;
         };
         let index = self.page_index(page);
+        self.log_truncation(inode);
         self.unmap_everywhere(page);
         self.clear_mapping(page);
         self.inodes[inode.0].cache.remove(&index);

@@ -145,6 +145,8 @@ pub struct World {
     zero_page: PageId,
     huge_zero_page: PageId,
     findings: Vec<Finding>,
+    /// Every page-cache removal so far, by inode, in order.
+    truncations: Vec<InodeId>,
 }
 
 impl World {
@@ -162,6 +164,7 @@ impl World {
             zero_page: PageId(0),
             huge_zero_page: PageId(0),
             findings: Vec::new(),
+            truncations: Vec::new(),
         };
         world.zero_page = world
             .alloc_special(0, PageRole::Zero)
@@ -197,6 +200,16 @@ impl World {
     /// Findings recorded so far, oldest first.
     pub fn findings(&self) -> &[Finding] {
         &self.findings
+    }
+
+    /// Every page-cache removal so far (truncate, hole punch, invalidate,
+    /// eviction), by inode, in order.
+    pub fn truncations(&self) -> &[InodeId] {
+        &self.truncations
+    }
+
+    pub(crate) fn log_truncation(&mut self, inode: InodeId) {
+        self.truncations.push(inode);
     }
 
     pub fn take_findings(&mut self) -> Vec<Finding> {

@@ -1,0 +1,97 @@
+//! Implementations of `get_futex_key()` under test, behind one trait: the
+//! compiled C revisions (through `ffi`) and the Rust ports of the bundled
+//! ones, which must take the same yield points in the same order as their
+//! C twins.
+//!
+//! The ports are written over the [`Kernel`] API with pointers as values
+//! ([`PagePtr`], [`MappingPtr`], ...), the way the C code holds them: plain
+//! member reads are [`Kernel::page_mapping`] and friends, marked reads are
+//! [`Kernel::read_once`] followed by the plain read.
+
+mod refs;
+pub mod rfc_2013;
+pub mod v3_12;
+pub mod v4_6;
+
+use crate::ffi::CallResult;
+use crate::kernel::{Abort, Kernel, MappingPtr, PagePtr};
+use crate::key::RawKey;
+
+pub use refs::{drop_futex_key_refs, get_futex_key_refs};
+
+pub const EFAULT: i32 = -14;
+pub const EINVAL: i32 = -22;
+pub const PAGE_SIZE: u64 = crate::world::PAGE_SIZE;
+pub const VERIFY_READ: i32 = crate::ffi::raw::VERIFY_READ as i32;
+
+/// One implementation of `get_futex_key()` / `put_futex_key()`.
+pub trait Implementation: Sync {
+    /// `get_futex_key(uaddr, fshared, &key, rw)`.
+    fn get_futex_key(&self, k: &mut Kernel, uaddr: u64, fshared: bool, rw: i32) -> (CallResult, RawKey);
+    /// `put_futex_key(&key)` of a key `get_futex_key()` filled in.
+    fn put_futex_key(&self, k: &mut Kernel, key: RawKey) -> CallResult;
+}
+
+/// A Rust port: the body of `get_futex_key()` over the kernel API.
+pub trait Port: Sync {
+    fn get(&self, k: &mut Kernel, uaddr: u64, fshared: bool, key: &mut RawKey, rw: i32) -> Result<i32, Abort>;
+}
+
+impl<P: Port> Implementation for P {
+    fn get_futex_key(&self, k: &mut Kernel, uaddr: u64, fshared: bool, rw: i32) -> (CallResult, RawKey) {
+        let mut key = RawKey::default();
+        let result = match self.get(k, uaddr, fshared, &mut key, rw) {
+            Ok(code) => CallResult::Returned(code),
+            Err(Abort) => CallResult::Aborted,
+        };
+        (result, key)
+    }
+
+    fn put_futex_key(&self, k: &mut Kernel, key: RawKey) -> CallResult {
+        match drop_futex_key_refs(k, &key) {
+            Ok(()) => CallResult::Returned(0),
+            Err(Abort) => CallResult::Aborted,
+        }
+    }
+}
+
+/// The Rust port of the bundled revision `name`, if there is one.
+pub fn port(name: &str) -> Option<&'static dyn Implementation> {
+    match name {
+        "v3.12" => Some(&v3_12::V3_12),
+        "rfc-2013" => Some(&rfc_2013::Rfc2013),
+        "v4.6" => Some(&v4_6::V4_6),
+        "v4.7" => Some(&v4_6::V4_7),
+        _ => None,
+    }
+}
+
+/// The GUP sequence every era shares: ask for write access, and settle
+/// for read access when the caller only reads (`ro` is then set and stays
+/// set across retries, as the C's function-scope variable does).
+fn pin_user_page(k: &mut Kernel, address: u64, rw: i32, ro: &mut bool) -> Result<Result<PagePtr, i32>, Abort> {
+    let mut got = k.get_user_pages_fast(address, true)?;
+    if got == Err(EFAULT) && rw == VERIFY_READ {
+        got = k.get_user_pages_fast(address, false)?;
+        *ro = true;
+    }
+    Ok(got)
+}
+
+/// The (mm, address) key fields of a private or anonymous shared key.
+fn set_mm_key(k: &mut Kernel, key: &mut RawKey, address: u64) {
+    key.ptr = k.current_mm().0;
+    key.word = address;
+}
+
+/// The (inode, pgoff) key fields of a file-backed key.
+fn set_inode_key(key: &mut RawKey, inode: crate::kernel::InodePtr, pgoff: u64) {
+    key.offset |= crate::key::FUT_OFF_INODE;
+    key.ptr = inode.0;
+    key.word = pgoff;
+}
+
+/// `mapping != other`, as pointers.
+fn differs(a: MappingPtr, b: MappingPtr) -> bool {
+    a != b
+}

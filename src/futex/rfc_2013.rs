@@ -1,0 +1,82 @@
+//! Rust port of `rfc-2013`: v3.12 with the 2013 RFC applied. The mapping
+//! is read once without the page lock; file pages pin their inode under
+//! RCU after re-checking `page->mapping` (of the page GUP returned, not of
+//! its head).
+
+use super::v3_12::{pin_head, private_or_start, Prologue};
+use super::{differs, get_futex_key_refs, set_inode_key, set_mm_key, Port, EFAULT};
+use crate::kernel::{Abort, Kernel};
+use crate::key::{RawKey, FUT_OFF_MMSHARED};
+
+pub struct Rfc2013;
+
+impl Port for Rfc2013 {
+    fn get(&self, k: &mut Kernel, uaddr: u64, fshared: bool, key: &mut RawKey, rw: i32) -> Result<i32, Abort> {
+        if let Some(ret) = private_or_start(k, uaddr, fshared, key)? {
+            return Ok(ret);
+        }
+        let address = uaddr - key.offset as u64;
+        let mut ro = false;
+        loop {
+            let (page, head) = match pin_head(k, address, rw, &mut ro)? {
+                Prologue::Return(err) => return Ok(err),
+                Prologue::Again => continue,
+                Prologue::Pinned { page, head } => (page, head),
+            };
+            k.read_once(head.mapping_field(), "page_head->mapping")?;
+            let mapping = k.page_mapping(head);
+            if mapping.is_null() {
+                // Only the page lock tells a truncated page from shmem
+                // moving to the swap cache.
+                k.lock_page(head)?;
+                let mapping = k.page_mapping(head);
+                let shmem_swizzled = k.page_swap_cache(head)?;
+                k.unlock_page(head)?;
+                k.put_page(head)?;
+                if !mapping.is_null() {
+                    k.warn("WARN_ON_ONCE", "mapping", None);
+                }
+                if shmem_swizzled {
+                    continue;
+                }
+                return Ok(EFAULT);
+            }
+            let mut err = 0;
+            if k.page_anon(head)? {
+                if ro {
+                    err = EFAULT;
+                } else {
+                    key.offset |= FUT_OFF_MMSHARED;
+                    set_mm_key(k, key, address);
+                    get_futex_key_refs(k, key)?;
+                }
+            } else {
+                k.rcu_read_lock()?;
+                if differs(k.page_mapping(page), mapping) || k.mapping_host(mapping).is_null() {
+                    k.rcu_read_unlock()?;
+                    k.put_page(head)?;
+                    continue;
+                }
+                let inode = k.mapping_host(mapping);
+                if !k.atomic_inc_not_zero(inode.i_count())? {
+                    k.warn("WARN_ON", "!atomic_inc_not_zero(&inode->i_count)", None);
+                    k.rcu_read_unlock()?;
+                    k.put_page(head)?;
+                    continue;
+                }
+                if differs(k.inode_i_mapping(inode), mapping) {
+                    k.warn("WARN_ON", "inode->i_mapping != mapping", None);
+                    k.rcu_read_unlock()?;
+                    k.iput(inode)?;
+                    k.put_page(head)?;
+                    continue;
+                }
+                let pgoff = k.basepage_index(page)?;
+                set_inode_key(key, inode, pgoff);
+                k.rcu_read_unlock()?;
+            }
+            k.put_page(head)?;
+            return Ok(err);
+        }
+    }
+}

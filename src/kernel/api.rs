@@ -1,0 +1,358 @@
+//! The kernel API calls `get_futex_key()` makes, each a yield point. Their
+//! names and arguments follow the kernel's; pointers are resolved against
+//! the world, an object found freed is a use-after-free finding, and every
+//! reference the thread takes or drops goes into the ledger.
+
+use super::ptr::{AtomicPtr, Counter, InodePtr, MmPtr, PagePtr};
+use super::{Abort, Held, Kernel};
+use crate::finding::FindingClass;
+use crate::trace::{Entry, Op};
+use crate::world::fault::{Gup, EFAULT};
+use crate::world::page::{Blocker, Wait};
+use crate::world::{Actor, InodeId, MmId, PageId, TASK_SIZE};
+
+impl Kernel {
+    fn check_page(&mut self, op: Op, page: PageId) -> bool {
+        let live = self.world.page_live(page);
+        if !live {
+            let what = match page.0 {
+                0 => "a poisoned page pointer".to_string(),
+                p => format!("freed page#{p}"),
+            };
+            self.world.report(FindingClass::UseAfterFree, format!("{}() on {what}", op.name()));
+        }
+        live
+    }
+
+    fn check_inode(&mut self, op: Op, inode: InodeId) -> bool {
+        let live = self.world.inode_live(inode);
+        if !live {
+            let what = match inode.0 {
+                0 => "a poisoned inode pointer".to_string(),
+                i => format!("freed inode#{i}"),
+            };
+            self.world.report(FindingClass::UseAfterFree, format!("{}() on {what}", op.name()));
+        }
+        live
+    }
+
+    fn check_mm(&mut self, op: Op, mm: MmId) -> bool {
+        let live = self.world.mm_live(mm);
+        if !live {
+            self.world.report(FindingClass::UseAfterFree, format!("{}() on freed mm#{}", op.name(), mm.0));
+        }
+        live
+    }
+
+    fn hold_page(&mut self, page: PageId, delta: i32) {
+        let head = self.world.head_of(page);
+        self.ledger.add(Held::Page(head), delta);
+    }
+
+    fn hold_inode(&mut self, inode: InodeId, delta: i32) {
+        let held = Held::Inode(self.world.inode_ref(inode));
+        self.ledger.add(held, delta);
+    }
+
+    /// Resolves a page pointer and enters the yield point of `op` on it.
+    fn enter_page(&mut self, op: Op, page: PagePtr) -> Result<PageId, Abort> {
+        let id = self.page_id(page)?;
+        self.enter(op, self.world.page_name(id))?;
+        Ok(id)
+    }
+
+    /// `WARN_ON(cond)` (or `WARN_ON_ONCE`, named by `macro_name`) firing;
+    /// not a yield point. The finding names the macro and condition only,
+    /// so C and Rust agree; the trace adds where it fired, when known.
+    pub fn warn(&mut self, macro_name: &str, cond: &str, site: Option<String>) {
+        let text = format!("{macro_name}({cond})");
+        let at = site.map(|s| format!(" at {s}")).unwrap_or_default();
+        self.trace.push(Entry::Thread(format!("WARNING: {text}{at}")));
+        self.world.report(FindingClass::Warn, text);
+    }
+
+    /// `READ_ONCE(x)` / `ACCESS_ONCE(x)` of the word at `addr`: only a
+    /// yield point. `expr` is the expression as the source writes it.
+    pub fn read_once(&mut self, addr: usize, expr: &str) -> Result<(), Abort> {
+        let target = self.world.describe_addr(addr);
+        self.enter(Op::ReadOnce, format!("{expr} = {target}"))
+    }
+
+    pub fn access_ok(&mut self, addr: u64, size: u64) -> Result<bool, Abort> {
+        self.enter(Op::AccessOk, format!("{addr:#x}, {size}"))?;
+        Ok(addr.checked_add(size).is_some_and(|end| end <= TASK_SIZE))
+    }
+
+    /// `should_fail()` of fail_futex: true once after a `fail` event.
+    pub fn should_fail(&mut self) -> Result<bool, Abort> {
+        self.enter(Op::ShouldFail, String::new())?;
+        Ok(std::mem::take(&mut self.world.thread.fault_armed))
+    }
+
+    /// `get_user_pages_fast(addr, 1, write, &page)`: the page with a
+    /// reference, or a negative errno.
+    pub fn get_user_pages_fast(&mut self, addr: u64, write: bool) -> Result<Result<PagePtr, i32>, Abort> {
+        self.enter(Op::GetUserPagesFast, format!("{addr:#x}, write={}", u8::from(write)))?;
+        let mm = self.world.thread.mm.expect("a call is in progress");
+        loop {
+            match self.world.gup(mm, addr, write, true) {
+                Gup::Page(page) => {
+                    self.hold_page(page, 1);
+                    return Ok(Ok(self.page_ptr(page)));
+                }
+                Gup::Error(e) => return Ok(Err(e)),
+                Gup::NotPresent => return Ok(Err(-EFAULT)),
+                Gup::Blocked(b) => self.wait_for(b)?,
+            }
+        }
+    }
+
+    /// `__get_user_pages_fast(addr, 1, write, &page)`: no faults.
+    pub fn get_user_pages_fast_irq(&mut self, addr: u64, write: bool) -> Result<Option<PagePtr>, Abort> {
+        self.enter(Op::GetUserPagesFastIrq, format!("{addr:#x}, write={}", u8::from(write)))?;
+        let mm = self.world.thread.mm.expect("a call is in progress");
+        Ok(match self.world.gup(mm, addr, write, false) {
+            Gup::Page(page) => {
+                self.hold_page(page, 1);
+                Some(self.page_ptr(page))
+            }
+            _ => None,
+        })
+    }
+
+    pub fn page_tail(&mut self, page: PagePtr) -> Result<bool, Abort> {
+        let id = self.enter_page(Op::PageTail, page)?;
+        self.check_page(Op::PageTail, id);
+        Ok(self.world.is_tail(id))
+    }
+
+    pub fn page_anon(&mut self, page: PagePtr) -> Result<bool, Abort> {
+        let id = self.enter_page(Op::PageAnon, page)?;
+        self.check_page(Op::PageAnon, id);
+        Ok(self.world.page_is_anon(id))
+    }
+
+    pub fn page_swap_cache(&mut self, page: PagePtr) -> Result<bool, Abort> {
+        let id = self.enter_page(Op::PageSwapCache, page)?;
+        Ok(self.check_page(Op::PageSwapCache, id) && self.world.is_swap_cache(id))
+    }
+
+    pub fn compound_head(&mut self, page: PagePtr) -> Result<PagePtr, Abort> {
+        let id = self.enter_page(Op::CompoundHead, page)?;
+        self.check_page(Op::CompoundHead, id);
+        let head = self.world.head_of(id);
+        Ok(self.page_ptr(head))
+    }
+
+    pub fn basepage_index(&mut self, page: PagePtr) -> Result<u64, Abort> {
+        let id = self.enter_page(Op::BasepageIndex, page)?;
+        self.check_page(Op::BasepageIndex, id);
+        Ok(self.world.basepage_index(id))
+    }
+
+    pub fn get_page(&mut self, page: PagePtr) -> Result<(), Abort> {
+        let id = self.enter_page(Op::GetPage, page)?;
+        if self.check_page(Op::GetPage, id) {
+            self.world.get_page(id);
+            self.hold_page(id, 1);
+        }
+        Ok(())
+    }
+
+    pub fn put_page(&mut self, page: PagePtr) -> Result<(), Abort> {
+        let id = self.enter_page(Op::PutPage, page)?;
+        if self.check_page(Op::PutPage, id) {
+            self.hold_page(id, -1);
+            self.world.put_page(id);
+        }
+        Ok(())
+    }
+
+    /// `lock_page()`: sleeps while an event holds the lock, which lets
+    /// that event run until it unlocks.
+    pub fn lock_page(&mut self, page: PagePtr) -> Result<(), Abort> {
+        let id = self.enter_page(Op::LockPage, page)?;
+        if !self.check_page(Op::LockPage, id) {
+            return Ok(());
+        }
+        loop {
+            match self.world.try_lock_page(id, Actor::Thread) {
+                Wait::Blocked(b) => self.wait_for(b)?,
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    pub fn unlock_page(&mut self, page: PagePtr) -> Result<(), Abort> {
+        let id = self.enter_page(Op::UnlockPage, page)?;
+        if self.check_page(Op::UnlockPage, id) && !self.world.unlock_page(id, Actor::Thread) {
+            let name = self.world.page_name(id);
+            self.world.report(
+                FindingClass::LockImbalance,
+                format!("unlock_page({name}) without holding its lock"),
+            );
+        }
+        Ok(())
+    }
+
+    pub fn ihold(&mut self, inode: InodePtr) -> Result<(), Abort> {
+        let id = self.inode_id(inode)?;
+        self.enter(Op::Ihold, format!("inode#{}", id.0))?;
+        if self.check_inode(Op::Ihold, id) {
+            self.world.ihold(id);
+            self.hold_inode(id, 1);
+        }
+        Ok(())
+    }
+
+    /// `iput()`: the last reference evicts the inode in the thread's context.
+    pub fn iput(&mut self, inode: InodePtr) -> Result<(), Abort> {
+        let id = self.inode_id(inode)?;
+        self.enter(Op::Iput, format!("inode#{}", id.0))?;
+        if !self.check_inode(Op::Iput, id) {
+            return Ok(());
+        }
+        self.hold_inode(id, -1);
+        if !self.world.iput(id) {
+            return Ok(());
+        }
+        self.trace.push(Entry::Thread(format!("last reference: evicts inode#{}", id.0)));
+        loop {
+            match self.world.evict_now(id, Actor::Thread) {
+                Ok(()) => return Ok(()),
+                Err(Blocker::RcuReader) => {
+                    self.deferred_frees.push(id);
+                    return Ok(());
+                }
+                // Truncation sleeps on a page lock an event holds.
+                Err(b @ Blocker::PageLock(_, Actor::Event(_))) => self.wait_for(b)?,
+                Err(b) => {
+                    let why = self.sched.describe(&b);
+                    self.world.report(
+                        FindingClass::Deadlock,
+                        format!("iput(inode#{}) evicts and waits: {why}", id.0),
+                    );
+                    return Err(Abort);
+                }
+            }
+        }
+    }
+
+    pub fn mmdrop(&mut self, mm: MmPtr) -> Result<(), Abort> {
+        let id = self.mm_id(mm)?;
+        self.enter(Op::Mmdrop, format!("mm#{}", id.0))?;
+        if self.check_mm(Op::Mmdrop, id) {
+            self.ledger.add(Held::Mm(id), -1);
+            self.world.mmdrop(id);
+        }
+        Ok(())
+    }
+
+    fn counter_arg(counter: Counter) -> String {
+        match counter {
+            Counter::MmCount(m) => format!("mm#{}.mm_count", m.0),
+            Counter::ICount(i) => format!("inode#{}.i_count", i.0),
+            Counter::PageCount(p) => format!("page#{}._count", p.0),
+        }
+    }
+
+    pub fn atomic_inc(&mut self, v: AtomicPtr) -> Result<(), Abort> {
+        let counter = self.counter(v)?;
+        self.enter(Op::AtomicInc, Self::counter_arg(counter))?;
+        match counter {
+            Counter::MmCount(mm) => {
+                if self.check_mm(Op::AtomicInc, mm) {
+                    self.world.mmgrab(mm);
+                    self.ledger.add(Held::Mm(mm), 1);
+                }
+            }
+            Counter::ICount(inode) => {
+                if self.check_inode(Op::AtomicInc, inode) {
+                    self.world.ihold(inode);
+                    self.hold_inode(inode, 1);
+                }
+            }
+            Counter::PageCount(page) => {
+                if self.check_page(Op::AtomicInc, page) {
+                    self.world.get_page(page);
+                    self.hold_page(page, 1);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `atomic_inc_not_zero()`: false when the count is zero. On a freed
+    /// object the poison pattern reads as non-zero, as slab poison would.
+    pub fn atomic_inc_not_zero(&mut self, v: AtomicPtr) -> Result<bool, Abort> {
+        let counter = self.counter(v)?;
+        self.enter(Op::AtomicIncNotZero, Self::counter_arg(counter))?;
+        Ok(match counter {
+            Counter::ICount(inode) => {
+                if !self.check_inode(Op::AtomicIncNotZero, inode) {
+                    true
+                } else if self.world.i_count(inode) == 0 {
+                    false
+                } else {
+                    self.world.ihold(inode);
+                    self.hold_inode(inode, 1);
+                    true
+                }
+            }
+            Counter::MmCount(mm) => {
+                if !self.check_mm(Op::AtomicIncNotZero, mm) {
+                    true
+                } else if self.world.mm_count(mm) == 0 {
+                    false
+                } else {
+                    self.world.mmgrab(mm);
+                    self.ledger.add(Held::Mm(mm), 1);
+                    true
+                }
+            }
+            Counter::PageCount(page) => {
+                if !self.check_page(Op::AtomicIncNotZero, page) {
+                    true
+                } else if self.world.page_count(page) == 0 {
+                    false
+                } else {
+                    self.world.get_page(page);
+                    self.hold_page(page, 1);
+                    true
+                }
+            }
+        })
+    }
+
+    pub fn rcu_read_lock(&mut self) -> Result<(), Abort> {
+        self.enter(Op::RcuReadLock, String::new())?;
+        let thread = &mut self.world.thread;
+        if thread.rcu_depth == 0 {
+            thread.rcu_section += 1;
+        }
+        thread.rcu_depth += 1;
+        Ok(())
+    }
+
+    pub fn rcu_read_unlock(&mut self) -> Result<(), Abort> {
+        self.enter(Op::RcuReadUnlock, String::new())?;
+        if self.world.thread.rcu_depth == 0 {
+            self.world.report(FindingClass::RcuImbalance, "rcu_read_unlock() outside a read section");
+        } else {
+            self.world.thread.rcu_depth -= 1;
+        }
+        Ok(())
+    }
+
+    pub fn local_irq_disable(&mut self) -> Result<(), Abort> {
+        self.enter(Op::LocalIrqDisable, String::new())?;
+        self.world.thread.irqs_off = true;
+        Ok(())
+    }
+
+    pub fn local_irq_enable(&mut self) -> Result<(), Abort> {
+        self.enter(Op::LocalIrqEnable, String::new())?;
+        self.world.thread.irqs_off = false;
+        Ok(())
+    }
+}

@@ -1,0 +1,265 @@
+//! The fake kernel as the futex thread sees it: one method per kernel API
+//! that `get_futex_key()` calls ([`api`]), on pointers as the futex code
+//! holds them ([`ptr`]). Each method is a yield point (the scheduler runs
+//! concurrent event steps first), then performs its operation on the world.
+//! The C revisions reach these methods through `ffi`; Rust ports call them
+//! directly, so both run on the same semantics.
+//!
+//! While a call runs, the kernel also keeps what the oracles need: the
+//! reference result on every world state the call saw ([`Observation`]),
+//! and the references the thread holds ([`Ledger`]).
+//!
+//! A method returns `Err(Abort)` when the thread cannot go on: a deadlock,
+//! a livelock past the retry bound, a wild pointer, or a harness error. The
+//! reason is recorded before it returns.
+
+mod api;
+pub mod ptr;
+
+pub use ptr::{AtomicPtr, Counter, InodePtr, MappingPtr, MmPtr, PagePtr};
+
+use crate::finding::FindingClass;
+use crate::oracle::reference::{self, CallSpec, Expected};
+use crate::sched::Scheduler;
+use crate::trace::{Entry, Op, Trace};
+use crate::world::page::{Blocker, Wait};
+use crate::world::{Actor, InodeId, InodeRef, MmId, PageId, World};
+
+/// The thread cannot continue; see the findings or `harness_error`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Abort;
+
+/// Default bound on yield points in one call before it is a livelock.
+pub const DEFAULT_RETRY_BOUND: u32 = 2000;
+
+/// An object the thread holds references on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Held {
+    Page(PageId),
+    Inode(InodeRef),
+    Mm(MmId),
+}
+
+/// References the futex thread took and has not dropped, per object.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ledger {
+    counts: Vec<(Held, i32)>,
+}
+
+impl Ledger {
+    fn add(&mut self, held: Held, delta: i32) {
+        match self.counts.iter_mut().find(|(h, _)| *h == held) {
+            Some((_, n)) => *n += delta,
+            None => self.counts.push((held, delta)),
+        }
+    }
+
+    /// Objects with a non-zero balance, in a stable order.
+    pub fn outstanding(&self) -> Vec<(Held, i32)> {
+        let mut held: Vec<(Held, i32)> = self.counts.iter().copied().filter(|(_, n)| *n != 0).collect();
+        held.sort();
+        held
+    }
+}
+
+/// What a `get_futex_key()` call saw of the world, for the meaning oracle.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Observation {
+    /// The reference result on each distinct world state between entry and
+    /// exit, in order.
+    pub expected: Vec<Expected>,
+    /// Inodes that lost a page to truncation, hole punch, invalidation or
+    /// eviction while the call ran.
+    pub truncated: Vec<InodeId>,
+}
+
+pub struct Kernel {
+    pub world: World,
+    pub sched: Scheduler,
+    pub trace: Trace,
+    /// Yield points so far in this execution (they number the schedule).
+    yields: u32,
+    /// Yield points in the current call, against `retry_bound`.
+    call_yields: u32,
+    pub retry_bound: u32,
+    /// The C source line of the call being made, when a C revision makes it.
+    pub site: Option<u32>,
+    /// A failure of the harness itself (not of the revision).
+    pub harness_error: Option<String>,
+    /// RCU frees started by the thread's own iput, waiting for a grace period.
+    deferred_frees: Vec<InodeId>,
+    pub ledger: Ledger,
+    /// The `get_futex_key()` being observed, if any.
+    observing: Option<CallSpec>,
+    observation: Observation,
+    truncations_at_entry: usize,
+}
+
+impl Kernel {
+    pub fn new(world: World, sched: Scheduler) -> Kernel {
+        Kernel {
+            world,
+            sched,
+            trace: Trace::default(),
+            yields: 0,
+            call_yields: 0,
+            retry_bound: DEFAULT_RETRY_BOUND,
+            site: None,
+            harness_error: None,
+            deferred_frees: Vec::new(),
+            ledger: Ledger::default(),
+            observing: None,
+            observation: Observation::default(),
+            truncations_at_entry: 0,
+        }
+    }
+
+    pub fn yields(&self) -> u32 {
+        self.yields
+    }
+
+    /// Starts a call from `mm` (a `put_futex_key()`, or a `get` not
+    /// observed): its retry budget starts afresh.
+    pub fn begin_call(&mut self, mm: MmId) {
+        self.world.thread.mm = Some(mm);
+        self.call_yields = 0;
+        self.observing = None;
+    }
+
+    /// Starts a `get_futex_key()` call and observes the world it sees.
+    pub fn begin_get(&mut self, call: CallSpec) {
+        self.begin_call(call.mm);
+        self.observing = Some(call);
+        self.observation = Observation::default();
+        self.truncations_at_entry = self.world.truncations().len();
+        self.observe();
+    }
+
+    /// Ends the observed call and hands over what it saw.
+    pub fn end_get(&mut self) -> Observation {
+        self.observe();
+        let mut observation = std::mem::take(&mut self.observation);
+        observation.truncated = self.world.truncations()[self.truncations_at_entry..].to_vec();
+        observation.truncated.sort();
+        observation.truncated.dedup();
+        self.observing = None;
+        observation
+    }
+
+    fn observe(&mut self) {
+        if let Some(call) = self.observing {
+            let now = reference::expected(&self.world, call);
+            if self.observation.expected.last() != Some(&now) {
+                self.observation.expected.push(now);
+            }
+        }
+    }
+
+    /// A yield point: numbers it, traces it, bounds retries, lets the
+    /// scheduled events run, and observes the world they leave.
+    fn enter(&mut self, op: Op, arg: String) -> Result<(), Abort> {
+        self.yields += 1;
+        self.call_yields += 1;
+        self.trace.push(Entry::Yield {
+            n: self.yields,
+            op,
+            arg,
+            line: self.site.take(),
+        });
+        if self.call_yields > self.retry_bound {
+            self.world.report(
+                FindingClass::Livelock,
+                format!("no return after {} yield points (the retry bound)", self.retry_bound),
+            );
+            return Err(Abort);
+        }
+        if let Err(e) = self.sched.at_yield(self.yields, &mut self.world, &mut self.trace) {
+            return self.fail(e.to_string());
+        }
+        self.retry_deferred_frees();
+        self.observe();
+        Ok(())
+    }
+
+    fn fail<T>(&mut self, message: String) -> Result<T, Abort> {
+        self.trace.push(Entry::Thread(format!("harness error: {message}")));
+        self.harness_error.get_or_insert(message);
+        Err(Abort)
+    }
+
+    fn retry_deferred_frees(&mut self) {
+        let world = &mut self.world;
+        self.deferred_frees
+            .retain(|&inode| world.rcu_free_inode(inode) == Wait::Blocked(Blocker::RcuReader));
+    }
+
+    /// Waits for what blocks the thread: runs the event holding a page
+    /// lock until it releases it. Anything else is a deadlock.
+    fn wait_for(&mut self, blocker: Blocker) -> Result<(), Abort> {
+        let Blocker::PageLock(page, Actor::Event(event)) = blocker else {
+            self.world.report(
+                FindingClass::Deadlock,
+                format!("the futex thread waits for itself: {}", self.sched.describe(&blocker)),
+            );
+            return Err(Abort);
+        };
+        let holder = self.sched.name(event).to_string();
+        let name = self.world.page_name(page);
+        self.trace.push(Entry::Thread(format!("sleeps: {name} is locked by {holder}")));
+        let released = self.sched.run_until(event, &mut self.world, &mut self.trace, |w| {
+            w.lock_owner(page) != Some(Actor::Event(event))
+        });
+        match released {
+            Err(e) => self.fail(e.to_string()),
+            Ok(Ok(())) if self.world.lock_owner(page) != Some(Actor::Event(event)) => Ok(()),
+            Ok(Ok(())) => {
+                self.world.report(
+                    FindingClass::Deadlock,
+                    format!("{holder} finished holding the lock of {name} the futex thread waits for"),
+                );
+                Err(Abort)
+            }
+            Ok(Err(waits)) => {
+                let why = self.sched.describe(&waits);
+                self.world.report(
+                    FindingClass::Deadlock,
+                    format!("the futex thread waits for {name} held by {holder}, which waits: {why}"),
+                );
+                Err(Abort)
+            }
+        }
+    }
+
+    /// After an aborted call: its page locks, RCU section and irqs-off were
+    /// cut short by the abort, not left behind by the revision, so they are
+    /// released without a report.
+    pub fn reset_after_abort(&mut self) {
+        self.world.thread.rcu_depth = 0;
+        self.world.thread.irqs_off = false;
+        for page in self.world.pages_locked_by(Actor::Thread) {
+            self.world.unlock_page(page, Actor::Thread);
+        }
+        self.retry_deferred_frees();
+    }
+
+    /// After a call returns: the page locks, RCU and irqs it took must be
+    /// released. Reports what is not, and releases it so later calls of
+    /// the scenario start clean.
+    pub fn check_balanced(&mut self, what: &str) {
+        let thread = &mut self.world.thread;
+        let rcu = std::mem::take(&mut thread.rcu_depth);
+        let irqs = std::mem::take(&mut thread.irqs_off);
+        if rcu > 0 {
+            self.world.report(FindingClass::RcuImbalance, format!("{what} returns inside an RCU read section"));
+        }
+        if irqs {
+            self.world.report(FindingClass::LockImbalance, format!("{what} returns with irqs disabled"));
+        }
+        for page in self.world.pages_locked_by(Actor::Thread) {
+            let name = self.world.page_name(page);
+            self.world.report(FindingClass::LockImbalance, format!("{what} returns holding the lock of {name}"));
+            self.world.unlock_page(page, Actor::Thread);
+        }
+        self.retry_deferred_frees();
+    }
+}

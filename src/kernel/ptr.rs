@@ -1,0 +1,196 @@
+//! Kernel pointers as the futex code handles them: plain addresses into
+//! the world's memory. C revisions and Rust ports hold the same values, and
+//! resolve, dereference and compare them through the functions here, so a
+//! pointer read from a freed or reused object behaves the same in both.
+
+use std::mem::offset_of;
+
+use super::{Abort, Kernel};
+use crate::ffi::raw;
+use crate::finding::FindingClass;
+use crate::world::memory::{Resolved, Slot};
+use crate::world::{InodeId, MmId, PageId};
+
+macro_rules! pointer {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+        pub struct $name(pub usize);
+
+        impl $name {
+            pub fn is_null(self) -> bool {
+                self.0 == 0
+            }
+        }
+    };
+}
+
+pointer!(
+    /// `struct page *`
+    PagePtr
+);
+pointer!(
+    /// `struct address_space *` (tagged with `PAGE_MAPPING_ANON` for anon)
+    MappingPtr
+);
+pointer!(
+    /// `struct inode *`
+    InodePtr
+);
+pointer!(
+    /// `struct mm_struct *`
+    MmPtr
+);
+pointer!(
+    /// `atomic_t *`
+    AtomicPtr
+);
+
+impl PagePtr {
+    /// `&page->mapping`
+    pub fn mapping_field(self) -> usize {
+        self.0 + offset_of!(raw::page, mapping)
+    }
+}
+
+impl MappingPtr {
+    /// `&mapping->host`
+    pub fn host_field(self) -> usize {
+        self.0 + offset_of!(raw::address_space, host)
+    }
+}
+
+impl InodePtr {
+    /// `&inode->i_count`
+    pub fn i_count(self) -> AtomicPtr {
+        AtomicPtr(self.0 + offset_of!(raw::inode, i_count))
+    }
+
+    /// `&inode->i_mapping`
+    pub fn i_mapping_field(self) -> usize {
+        self.0 + offset_of!(raw::inode, i_mapping)
+    }
+}
+
+impl MmPtr {
+    /// `&mm->mm_count`
+    pub fn mm_count(self) -> AtomicPtr {
+        AtomicPtr(self.0 + offset_of!(raw::mm_struct, mm_count))
+    }
+}
+
+/// A counter that `atomic_inc()` / `atomic_inc_not_zero()` may be handed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Counter {
+    MmCount(MmId),
+    ICount(InodeId),
+    PageCount(PageId),
+}
+
+impl Kernel {
+    /// The page a pointer names: slot 0 for a poison sentinel. A pointer
+    /// into no page at all cannot be followed: the call ends there.
+    pub(super) fn page_id(&mut self, page: PagePtr) -> Result<PageId, Abort> {
+        match self.world.resolve(page.0) {
+            Some(Resolved {
+                slot: Slot::Page(p),
+                offset: 0,
+                ..
+            }) => Ok(PageId(p)),
+            _ => self.wild("page", page.0),
+        }
+    }
+
+    pub(super) fn inode_id(&mut self, inode: InodePtr) -> Result<InodeId, Abort> {
+        match self.world.resolve(inode.0) {
+            Some(Resolved {
+                slot: Slot::Inode(i),
+                offset: 0,
+                ..
+            }) => Ok(InodeId(i)),
+            _ => self.wild("inode", inode.0),
+        }
+    }
+
+    pub(super) fn mm_id(&mut self, mm: MmPtr) -> Result<MmId, Abort> {
+        match self.world.resolve(mm.0) {
+            Some(Resolved {
+                slot: Slot::Mm(m),
+                offset: 0,
+                ..
+            }) => Ok(MmId(m)),
+            _ => self.wild("mm", mm.0),
+        }
+    }
+
+    pub(super) fn counter(&mut self, v: AtomicPtr) -> Result<Counter, Abort> {
+        match self.world.resolve(v.0) {
+            Some(Resolved {
+                slot: Slot::Mm(m),
+                field: "mm_count",
+                ..
+            }) => Ok(Counter::MmCount(MmId(m))),
+            Some(Resolved {
+                slot: Slot::Inode(i),
+                field: "i_count",
+                ..
+            }) => Ok(Counter::ICount(InodeId(i))),
+            Some(Resolved {
+                slot: Slot::Page(p),
+                field: "_count",
+                ..
+            }) => Ok(Counter::PageCount(PageId(p))),
+            _ => self.wild("atomic_t", v.0),
+        }
+    }
+
+    /// A pointer that names no object of the world: the revision made an
+    /// address out of nothing (or followed one read from freed memory).
+    /// Reported as a use-after-free, the closest class; the call ends.
+    fn wild<T>(&mut self, what: &str, addr: usize) -> Result<T, Abort> {
+        self.world.report(
+            FindingClass::UseAfterFree,
+            format!("a {what} pointer that names no object ({addr:#x})"),
+        );
+        Err(Abort)
+    }
+
+    /// The pointer to a page, to hand to the futex code.
+    pub fn page_ptr(&mut self, page: PageId) -> PagePtr {
+        PagePtr(self.world.page_ptr(page) as usize)
+    }
+
+    /// `current->mm`: a plain read, not a yield point.
+    pub fn current_mm(&mut self) -> MmPtr {
+        let mm = self.world.thread.mm.expect("a call is in progress");
+        MmPtr(self.world.memory().mms.as_ptr() as usize + mm.0 * size_of::<raw::mm_struct>())
+    }
+
+    /// The address of `current`, for C's `current` macro.
+    pub fn current_task(&mut self) -> *mut raw::task_struct {
+        let mm = self.world.thread.mm.expect("a call is in progress");
+        self.world.task_ptr(mm)
+    }
+
+    /// A plain read of a pointer-sized word, as C's `*addr`. Reads of
+    /// memory outside the world read as zero (C would fault; the host
+    /// reports the pointer as wild when it is next used).
+    pub fn read_word(&self, addr: usize) -> usize {
+        self.world.memory().read_word(addr).unwrap_or(0) as usize
+    }
+
+    /// `page->mapping`, a plain read.
+    pub fn page_mapping(&self, page: PagePtr) -> MappingPtr {
+        MappingPtr(self.read_word(page.mapping_field()))
+    }
+
+    /// `mapping->host`, a plain read.
+    pub fn mapping_host(&self, mapping: MappingPtr) -> InodePtr {
+        InodePtr(self.read_word(mapping.host_field()))
+    }
+
+    /// `inode->i_mapping`, a plain read.
+    pub fn inode_i_mapping(&self, inode: InodePtr) -> MappingPtr {
+        MappingPtr(self.read_word(inode.i_mapping_field()))
+    }
+}

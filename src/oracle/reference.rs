@@ -1,0 +1,120 @@
+//! The reference semantics of `get_futex_key()` in 3.x-4.x: what the key,
+//! or the error, must be for one world state when nothing interferes
+//! (DESIGN.md §6). A specification written from the kernel's documented
+//! behaviour, not a revision run again: a revision that is wrong even
+//! without a race disagrees with it too.
+//!
+//! Evaluating it never changes the world: the faults a real call would take
+//! (a COW, a swap-in, a page-cache fill) are reasoned about, not performed.
+
+use std::fmt;
+
+use crate::key::{Key, KeyObject, FUT_OFF_INODE, FUT_OFF_MMSHARED};
+use crate::world::{Backing, InodeRef, MmId, World, PAGE_SIZE, TASK_SIZE};
+
+const EFAULT: i32 = -14;
+const EINVAL: i32 = -22;
+
+/// One call's parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallSpec {
+    pub mm: MmId,
+    pub uaddr: u64,
+    pub shared: bool,
+    /// `rw == VERIFY_WRITE`.
+    pub write: bool,
+}
+
+/// What the call must return on one world state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Expected {
+    Error(i32),
+    Private { mm: MmId, address: u64, offset: i32 },
+    MmShared { mm: MmId, address: u64, offset: i32 },
+    Inode { inode: InodeRef, pgoff: u64, offset: i32 },
+}
+
+impl Expected {
+    /// The key this expectation stands for, in the form a call returns.
+    pub fn key(self) -> Option<Key> {
+        let (word, object, offset) = match self {
+            Expected::Error(_) => return None,
+            Expected::Private { mm, address, offset } => (address, KeyObject::Mm(mm), offset),
+            Expected::MmShared { mm, address, offset } => {
+                (address, KeyObject::Mm(mm), offset | FUT_OFF_MMSHARED)
+            }
+            Expected::Inode { inode, pgoff, offset } => {
+                (pgoff, KeyObject::Inode(inode), offset | FUT_OFF_INODE)
+            }
+        };
+        Some(Key { word, object, offset })
+    }
+
+    pub fn is_error(self) -> bool {
+        matches!(self, Expected::Error(_))
+    }
+}
+
+impl fmt::Display for Expected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self, self.key()) {
+            (Expected::Error(code), _) => f.write_str(&crate::exec::errno_name(*code)),
+            (_, Some(key)) => write!(f, "{key}"),
+            (_, None) => unreachable!("only errors have no key"),
+        }
+    }
+}
+
+/// The reference result of `call` on `world` as it is now.
+pub fn expected(world: &World, call: CallSpec) -> Expected {
+    let offset = (call.uaddr % PAGE_SIZE) as i32;
+    let address = call.uaddr - offset as u64;
+    // 1. The word must be naturally aligned.
+    if call.uaddr % 4 != 0 {
+        return Expected::Error(EINVAL);
+    }
+    // 2. A private futex needs a user address and nothing else.
+    if !call.shared {
+        return if call.uaddr.checked_add(4).is_some_and(|end| end <= TASK_SIZE) {
+            Expected::Private { mm: call.mm, address, offset }
+        } else {
+            Expected::Error(EFAULT)
+        };
+    }
+    // 3. No vma, PROT_NONE, a special mapping: nothing to key on.
+    let Some(vma) = world.find_vma(call.mm, address) else {
+        return Expected::Error(EFAULT);
+    };
+    if !vma.prot.read || matches!(vma.backing, Backing::Special(_)) {
+        return Expected::Error(EFAULT);
+    }
+    let mm_key = Expected::MmShared { mm: call.mm, address, offset };
+    let inode_key = |inode| {
+        let pgoff = vma.pgoff_of(address);
+        if !world.inode_live(inode) || pgoff >= world.inode_size_pages(inode) {
+            // Beyond the end of the file the fault is a SIGBUS.
+            Expected::Error(EFAULT)
+        } else {
+            Expected::Inode {
+                inode: world.inode_ref(inode),
+                pgoff,
+                offset,
+            }
+        }
+    };
+    let anon_mapped = world.pte(call.mm, address).is_some_and(|pte| world.page_is_anon(pte.page));
+    match (vma.prot.write, vma.backing, vma.shared) {
+        // 4. Writable: the first GUP asks for write and gets it.
+        (true, Backing::Anon { .. }, _) => mm_key,
+        (true, Backing::File(_), false) => mm_key,
+        (true, Backing::File(inode), true) => inode_key(inode),
+        // 5. Read-only: a write request fails; a read fault keys on what
+        // it finds. Anonymous memory read-only (the zero page or an
+        // anonymous page) can never hold a live futex.
+        (false, _, _) if call.write => Expected::Error(EFAULT),
+        (false, Backing::Anon { .. }, _) => Expected::Error(EFAULT),
+        (false, Backing::File(_), false) if anon_mapped => Expected::Error(EFAULT),
+        (false, Backing::File(inode), _) => inode_key(inode),
+        (_, Backing::Special(_), _) => Expected::Error(EFAULT),
+    }
+}
