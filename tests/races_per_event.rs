@@ -499,7 +499,7 @@ fn a_migration_waits_for_the_page_lock_3_12_holds() {
 }
 
 #[test]
-#[ignore = "model bug: strict migrate counts its own isolation pin as an extra reference, so an unpinned page never migrates"]
+
 fn a_strict_migration_before_the_call_moves_the_unpinned_page_and_the_call_keys_the_same_word() {
     // Yield point 1 is before any GUP on every revision: nothing pins the
     // page but the page cache, so sync migration must succeed.
@@ -561,7 +561,7 @@ fn a_strict_split_of_a_pinned_thp_is_refused_from_4_5_on() {
 }
 
 #[test]
-#[ignore = "model bug: split_thp moves a tail's PTE reference twice (as a tail pin and as a mapcount); the head's _count goes negative"]
+
 fn a_thp_split_before_the_call_leaves_each_sub_page_with_one_reference_per_pte() {
     // Yield point 1 is before any GUP on every revision: nothing but the
     // four PTEs references the THP (head page#6, tails page#7..9).
@@ -927,7 +927,7 @@ fn an_iput_of_a_mapped_inode_waits_in_strict_mode() {
 }
 
 #[test]
-#[ignore = "model bug: strict iput waits for a mapped inode only at i_count==1; a futex key's reference lets it drop the mapping's, and put_futex_key then evicts a mapped inode"]
+
 fn an_iput_of_a_mapped_inode_waits_in_strict_mode_even_while_a_futex_key_pins_it() {
     // The iput is tried at yield point 1 (waits: still mapped) and again at
     // every later point, including after the call took its own reference.
