@@ -365,7 +365,7 @@ fn run_step(
         Step::SwapIn(p) => waited(world.swap_in_locked(p), || {
             format!("{} swapped back in", name(world, p))
         }),
-        Step::Migrate(p) => waited(world.migrate_page(p)?, || {
+        Step::Migrate(p) => waited(world.migrate_page(p, 1)?, || {
             format!("{} migrated away, its mapping = NULL", name(world, p))
         }),
         Step::Split(p) => waited(world.split_thp(p), || {

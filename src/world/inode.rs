@@ -53,6 +53,9 @@ pub struct InodeMeta {
     pub state: InodeState,
     pub kind: Option<InodeKind>,
     pub generation: u32,
+    /// References held outside the futex thread (the dentry, open files),
+    /// as the scenario declared them; `iput` events drop these.
+    pub external_refs: i32,
     /// The page cache (the radix tree), by index in cache entries.
     pub cache: BTreeMap<u64, CacheEntry>,
 }
@@ -90,6 +93,7 @@ impl World {
         meta.state = InodeState::Live;
         meta.kind = Some(kind);
         meta.generation += 1;
+        meta.external_refs = refs;
         meta.cache.clear();
         let generation = meta.generation;
         let inode_ptr = self.mem.inode_ptr(id.0);
@@ -270,12 +274,15 @@ impl World {
     }
 
     /// Drops a reference held outside the futex thread (a dentry, a file).
-    /// The last one starts eviction: `Ok(true)`. In strict mode a mapped
-    /// inode keeps its last reference (the mapping's file holds it).
+    /// The last one starts eviction: `Ok(true)`. In strict mode the last
+    /// outside reference waits while any vma maps the inode: the mapping's
+    /// file keeps it, whatever the futex thread holds.
     pub fn drop_inode_ref(&mut self, inode: InodeId) -> Result<bool, Blocker> {
-        if self.mode == Mode::Strict && self.i_count(inode) == 1 && self.inode_mapped(inode) {
+        let external = self.inodes[inode.0].external_refs;
+        if self.mode == Mode::Strict && external <= 1 && self.inode_mapped(inode) {
             return Err(Blocker::InodeMapped(inode));
         }
+        self.inodes[inode.0].external_refs = external - 1;
         Ok(self.iput(inode))
     }
 

@@ -206,7 +206,7 @@ impl World {
     /// Maps `page` at `addr`: one mapcount and one reference.
     pub fn set_pte(&mut self, mm: MmId, addr: u64, page: PageId, writable: bool) {
         self.clear_pte(mm, addr);
-        self.get_page(page);
+        self.map_ref(page);
         self.add_mapcount(page, 1);
         self.mms[mm.0]
             .ptes
@@ -216,7 +216,7 @@ impl World {
     pub fn clear_pte(&mut self, mm: MmId, addr: u64) {
         if let Some(old) = self.mms[mm.0].ptes.remove(&(addr / PAGE_SIZE)) {
             self.add_mapcount(old.page, -1);
-            self.put_page(old.page);
+            self.unmap_ref(old.page);
         }
     }
 

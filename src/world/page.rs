@@ -237,17 +237,35 @@ impl World {
     /// `get_page()`: a reference on the head; through a tail it is also a
     /// tail pin (3.x tail refcounting).
     pub fn get_page(&mut self, page: PageId) {
+        self.take_ref(page, true);
+    }
+
+    /// `put_page()`: drops a reference; the last one frees the page.
+    pub fn put_page(&mut self, page: PageId) {
+        self.drop_ref(page, true);
+    }
+
+    /// The reference a page-table entry holds: on the head, never a tail
+    /// pin (a THP is mapped as a whole).
+    pub(super) fn map_ref(&mut self, page: PageId) {
+        self.take_ref(page, false);
+    }
+
+    pub(super) fn unmap_ref(&mut self, page: PageId) {
+        self.drop_ref(page, false);
+    }
+
+    fn take_ref(&mut self, page: PageId, pin: bool) {
         let head = self.head_of(page);
-        if head != page {
+        if pin && head != page {
             self.pages[page.0].tail_pins += 1;
         }
         self.mem.pages[head.0]._count.counter += 1;
     }
 
-    /// `put_page()`: drops a reference; the last one frees the page.
-    pub fn put_page(&mut self, page: PageId) {
+    fn drop_ref(&mut self, page: PageId, pin: bool) {
         let head = self.head_of(page);
-        if head != page && self.pages[page.0].tail_pins > 0 {
+        if pin && head != page && self.pages[page.0].tail_pins > 0 {
             self.pages[page.0].tail_pins -= 1;
         }
         let count = &mut self.mem.pages[head.0]._count.counter;
@@ -399,15 +417,16 @@ impl World {
     /// Migrates an order-0 page the caller holds locked to a new page:
     /// page tables and the page cache move over, the old page loses its
     /// mapping. Refused for a pinned page (strict), as the kernel's
-    /// reference freeze would fail.
-    pub fn migrate_page(&mut self, old: PageId) -> Result<Wait, WorldError> {
+    /// reference freeze would fail; `own_pins` are the references the
+    /// migration itself holds (its isolation of the page).
+    pub fn migrate_page(&mut self, old: PageId, own_pins: i32) -> Result<Wait, WorldError> {
         if self.order_of(old) > 0 || self.is_tail(old) || self.page_role(old) != PageRole::Regular {
             return Ok(Wait::Skipped("only order-0 pages migrate in the model"));
         }
         if self.page_mapping_is_null(old) {
             return Ok(Wait::Skipped("the page has no mapping"));
         }
-        if self.mode == Mode::Strict && self.extra_refs(old) > 0 {
+        if self.mode == Mode::Strict && self.extra_refs(old) > own_pins {
             return Ok(Wait::Skipped("the page is pinned"));
         }
         let new = self.alloc_pages(0)?;

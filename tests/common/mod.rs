@@ -13,7 +13,8 @@ pub const BUNDLED: [&str; 4] = ["v3.12", "rfc-2013", "v4.6", "v4.7"];
 
 /// Runs scenario `text` on revision `rev`.
 pub fn run(text: &str, rev: &str) -> Outcome {
-    let scenario = futex_diff::scenario::parse(text).unwrap_or_else(|e| panic!("scenario does not parse: {e}"));
+    let scenario = futex_diff::scenario::parse(text)
+        .unwrap_or_else(|e| panic!("scenario does not parse: {e}"));
     let rev = revision::find(rev).expect("bundled revision");
     exec::run(&scenario, rev).expect("world builds")
 }
@@ -32,7 +33,12 @@ pub const EINVAL: i32 = -22;
 
 /// The key call `i` returned.
 pub fn key(outcome: &Outcome, i: usize) -> Key {
-    assert_eq!(outcome.calls[i].result, returned(0), "call {i} failed:\n{}", outcome.trace.render("?"));
+    assert_eq!(
+        outcome.calls[i].result,
+        returned(0),
+        "call {i} failed:\n{}",
+        outcome.trace.render("?")
+    );
     outcome.calls[i].key
 }
 
@@ -59,8 +65,17 @@ pub fn refcount(outcome: &Outcome, name: &str) -> (Option<i64>, Option<i64>) {
 /// pages listed as freed.
 pub fn assert_refcounts_restored(outcome: &Outcome) {
     for (name, before) in &outcome.before {
-        let after = outcome.after.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
-        assert_eq!(after, Some(*before), "{name} changed\n{}", outcome.trace.render("?"));
+        let after = outcome
+            .after
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v);
+        assert_eq!(
+            after,
+            Some(*before),
+            "{name} changed\n{}",
+            outcome.trace.render("?")
+        );
     }
 }
 
