@@ -58,7 +58,12 @@ pub fn run(scenario: &Scenario, revision: Revision) -> Result<Outcome, WorldErro
 
 /// Runs `scenario` on `imp` (a C revision or a Rust port) under the mm
 /// rules of `era` (unless the scenario sets its own).
-pub fn run_on(scenario: &Scenario, imp: &dyn Implementation, name: &str, era: Era) -> Result<Outcome, WorldError> {
+pub fn run_on(
+    scenario: &Scenario,
+    imp: &dyn Implementation,
+    name: &str,
+    era: Era,
+) -> Result<Outcome, WorldError> {
     let built = scenario.build(era)?;
     let legend = built
         .mms

@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand, `clap` derive, and the exit
 //! codes every command shares (0: nothing found, 1: findings, 2: bad input).
 
+mod check;
 mod revisions;
 mod run;
 
@@ -22,6 +23,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     Run(run::RunArgs),
+    Check(check::CheckArgs),
     Revisions(revisions::RevisionsArgs),
 }
 
@@ -45,6 +47,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run::main(args),
+        Command::Check(args) => check::main(args),
         Command::Revisions(args) => revisions::main(args),
     };
     match result {
@@ -55,6 +58,17 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The revisions named on the command line, or all of them.
+pub fn selected(names: &[String]) -> Result<Vec<crate::revision::Revision>, UsageError> {
+    if names.is_empty() {
+        return Ok(crate::revision::all().collect());
+    }
+    names
+        .iter()
+        .map(|n| crate::revision::find(n).map_err(UsageError))
+        .collect()
 }
 
 /// Reads and parses a scenario file; errors name the file and line.

@@ -1,17 +1,19 @@
 //! `futex-diff run`: one scenario on one or more revisions, shown in full:
 //! the interleaving, each call's result and key, every refcount before and
-//! after, and what the fake kernel noticed. Without a scenario it runs the
-//! built-in scenarios and prints one line per scenario and revision.
+//! after, and the oracles' findings (so a reproducer file replays its
+//! finding). Without a scenario it runs the built-in scenarios and prints
+//! one line per scenario and revision.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{load_scenario, Status, UsageError};
-use crate::exec::{self, errno_name, Outcome};
+use super::{load_scenario, selected, Status, UsageError};
+use crate::exec::{errno_name, Outcome};
 use crate::ffi::CallResult;
-use crate::revision::{self, Revision};
+use crate::oracle::{self, Report};
+use crate::revision::Revision;
 use crate::scenario::Scenario;
 
 /// Run a scenario and show how each revision handles it.
@@ -25,16 +27,6 @@ pub struct RunArgs {
     revs: Vec<String>,
 }
 
-fn selected(names: &[String]) -> Result<Vec<Revision>, UsageError> {
-    if names.is_empty() {
-        return Ok(revision::all().collect());
-    }
-    names
-        .iter()
-        .map(|n| revision::find(n).map_err(UsageError))
-        .collect()
-}
-
 pub fn main(args: RunArgs) -> Result<Status, UsageError> {
     let revisions = selected(&args.revs)?;
     let Some(path) = args.scenario else {
@@ -43,10 +35,10 @@ pub fn main(args: RunArgs) -> Result<Status, UsageError> {
     let scenario = load_scenario(&path)?;
     let mut any = false;
     for rev in revisions {
-        let outcome = exec::run(&scenario, rev)
+        let report = oracle::check(&scenario, rev)
             .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
-        print!("{}", render(&scenario, &outcome, rev));
-        any |= !outcome.findings.is_empty();
+        print!("{}", render(&scenario, &report, rev));
+        any |= !report.found.is_empty();
     }
     Ok(if any { Status::Findings } else { Status::Clean })
 }
@@ -61,7 +53,8 @@ fn result_text(outcome: &Outcome, call: usize) -> String {
     }
 }
 
-fn render(scenario: &Scenario, outcome: &Outcome, rev: Revision) -> String {
+fn render(scenario: &Scenario, report: &Report, rev: Revision) -> String {
+    let outcome = &report.outcome;
     let mut out = String::new();
     let file = rev.path().rsplit('/').next().unwrap_or(rev.path());
     let _ = writeln!(
@@ -113,12 +106,20 @@ fn render(scenario: &Scenario, outcome: &Outcome, rev: Revision) -> String {
     if let Some(e) = &outcome.harness_error {
         let _ = writeln!(out, "harness error: {e}");
     }
-    if outcome.findings.is_empty() {
-        let _ = writeln!(out, "the fake kernel noticed nothing\n");
+    for (call, allowance) in &report.verdict.allowed {
+        let _ = writeln!(
+            out,
+            "call {} departs from the reference, allowed by rule {}",
+            call + 1,
+            allowance.name()
+        );
+    }
+    if report.found.is_empty() {
+        let _ = writeln!(out, "findings: none\n");
     } else {
-        let _ = writeln!(out, "the fake kernel noticed:");
-        for f in &outcome.findings {
-            let _ = writeln!(out, "  {f}");
+        let _ = writeln!(out, "findings:");
+        for found in &report.found {
+            let _ = writeln!(out, "  {}", found.finding);
         }
         out.push('\n');
     }
@@ -132,16 +133,18 @@ fn summary(revisions: &[Revision]) -> Result<Status, UsageError> {
         let scenario = crate::scenario::parse(text)
             .map_err(|e| UsageError(format!("built-in {name}: {e}")))?;
         for rev in revisions {
-            let outcome = exec::run(&scenario, *rev)
+            let report = oracle::check(&scenario, *rev)
                 .map_err(|e| UsageError(format!("built-in {name}: {e}")))?;
+            let outcome = &report.outcome;
             let results: Vec<String> = (0..outcome.calls.len())
-                .map(|i| result_text(&outcome, i))
+                .map(|i| result_text(outcome, i))
                 .collect();
-            let noticed: Vec<String> = outcome
-                .findings
+            let mut noticed: Vec<String> = report
+                .found
                 .iter()
-                .map(|f| f.class.to_string())
+                .map(|f| f.finding.class.to_string())
                 .collect();
+            noticed.dedup();
             any |= !noticed.is_empty();
             println!(
                 "{name:<32} {:<10} {}{}",

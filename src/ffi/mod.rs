@@ -297,7 +297,9 @@ extern "C" fn host_compound_head(page: *mut raw::page) -> *mut raw::page {
 }
 
 extern "C" fn host_basepage_index(page: *mut raw::page) -> c_ulong {
-    host(0, |k| Ok(k.basepage_index(PagePtr(page as usize))? as c_ulong))
+    host(0, |k| {
+        Ok(k.basepage_index(PagePtr(page as usize))? as c_ulong)
+    })
 }
 
 extern "C" fn host_get_page(page: *mut raw::page) {

@@ -27,18 +27,37 @@ pub const VERIFY_READ: i32 = crate::ffi::raw::VERIFY_READ as i32;
 /// One implementation of `get_futex_key()` / `put_futex_key()`.
 pub trait Implementation: Sync {
     /// `get_futex_key(uaddr, fshared, &key, rw)`.
-    fn get_futex_key(&self, k: &mut Kernel, uaddr: u64, fshared: bool, rw: i32) -> (CallResult, RawKey);
+    fn get_futex_key(
+        &self,
+        k: &mut Kernel,
+        uaddr: u64,
+        fshared: bool,
+        rw: i32,
+    ) -> (CallResult, RawKey);
     /// `put_futex_key(&key)` of a key `get_futex_key()` filled in.
     fn put_futex_key(&self, k: &mut Kernel, key: RawKey) -> CallResult;
 }
 
 /// A Rust port: the body of `get_futex_key()` over the kernel API.
 pub trait Port: Sync {
-    fn get(&self, k: &mut Kernel, uaddr: u64, fshared: bool, key: &mut RawKey, rw: i32) -> Result<i32, Abort>;
+    fn get(
+        &self,
+        k: &mut Kernel,
+        uaddr: u64,
+        fshared: bool,
+        key: &mut RawKey,
+        rw: i32,
+    ) -> Result<i32, Abort>;
 }
 
 impl<P: Port> Implementation for P {
-    fn get_futex_key(&self, k: &mut Kernel, uaddr: u64, fshared: bool, rw: i32) -> (CallResult, RawKey) {
+    fn get_futex_key(
+        &self,
+        k: &mut Kernel,
+        uaddr: u64,
+        fshared: bool,
+        rw: i32,
+    ) -> (CallResult, RawKey) {
         let mut key = RawKey::default();
         let result = match self.get(k, uaddr, fshared, &mut key, rw) {
             Ok(code) => CallResult::Returned(code),
@@ -69,7 +88,12 @@ pub fn port(name: &str) -> Option<&'static dyn Implementation> {
 /// The GUP sequence every era shares: ask for write access, and settle
 /// for read access when the caller only reads (`ro` is then set and stays
 /// set across retries, as the C's function-scope variable does).
-fn pin_user_page(k: &mut Kernel, address: u64, rw: i32, ro: &mut bool) -> Result<Result<PagePtr, i32>, Abort> {
+fn pin_user_page(
+    k: &mut Kernel,
+    address: u64,
+    rw: i32,
+    ro: &mut bool,
+) -> Result<Result<PagePtr, i32>, Abort> {
     let mut got = k.get_user_pages_fast(address, true)?;
     if got == Err(EFAULT) && rw == VERIFY_READ {
         got = k.get_user_pages_fast(address, false)?;

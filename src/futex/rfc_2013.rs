@@ -11,7 +11,14 @@ use crate::key::{RawKey, FUT_OFF_MMSHARED};
 pub struct Rfc2013;
 
 impl Port for Rfc2013 {
-    fn get(&self, k: &mut Kernel, uaddr: u64, fshared: bool, key: &mut RawKey, rw: i32) -> Result<i32, Abort> {
+    fn get(
+        &self,
+        k: &mut Kernel,
+        uaddr: u64,
+        fshared: bool,
+        key: &mut RawKey,
+        rw: i32,
+    ) -> Result<i32, Abort> {
         if let Some(ret) = private_or_start(k, uaddr, fshared, key)? {
             return Ok(ret);
         }

@@ -1,7 +1,9 @@
 //! Rust port of `v3.12`: the page lock held around every look at the
 //! mapping, and the THP tail dance with irqs off.
 
-use super::{get_futex_key_refs, pin_user_page, set_inode_key, set_mm_key, Port, EFAULT, EINVAL, PAGE_SIZE};
+use super::{
+    get_futex_key_refs, pin_user_page, set_inode_key, set_mm_key, Port, EFAULT, EINVAL, PAGE_SIZE,
+};
 use crate::kernel::{Abort, Kernel, PagePtr};
 use crate::key::{RawKey, FUT_OFF_MMSHARED};
 
@@ -42,7 +44,12 @@ pub(super) fn private_or_start(
 }
 
 /// One pass of `again:` up to a pinned head page.
-pub(super) fn pin_head(k: &mut Kernel, address: u64, rw: i32, ro: &mut bool) -> Result<Prologue, Abort> {
+pub(super) fn pin_head(
+    k: &mut Kernel,
+    address: u64,
+    rw: i32,
+    ro: &mut bool,
+) -> Result<Prologue, Abort> {
     let page = match pin_user_page(k, address, rw, ro)? {
         Ok(page) => page,
         Err(err) => return Ok(Prologue::Return(err)),
@@ -68,7 +75,14 @@ pub(super) fn pin_head(k: &mut Kernel, address: u64, rw: i32, ro: &mut bool) -> 
 }
 
 impl Port for V3_12 {
-    fn get(&self, k: &mut Kernel, uaddr: u64, fshared: bool, key: &mut RawKey, rw: i32) -> Result<i32, Abort> {
+    fn get(
+        &self,
+        k: &mut Kernel,
+        uaddr: u64,
+        fshared: bool,
+        key: &mut RawKey,
+        rw: i32,
+    ) -> Result<i32, Abort> {
         if let Some(ret) = private_or_start(k, uaddr, fshared, key)? {
             return Ok(ret);
         }

@@ -3,7 +3,10 @@
 //! the RCU-checked inode pin. v4.7 computes the index from the page GUP
 //! returned (a tail of a huge page), v4.6 from its head.
 
-use super::{differs, get_futex_key_refs, pin_user_page, set_inode_key, set_mm_key, Port, EFAULT, EINVAL, PAGE_SIZE};
+use super::{
+    differs, get_futex_key_refs, pin_user_page, set_inode_key, set_mm_key, Port, EFAULT, EINVAL,
+    PAGE_SIZE,
+};
 use crate::kernel::{Abort, Kernel};
 use crate::key::{RawKey, FUT_OFF_MMSHARED};
 
@@ -15,7 +18,14 @@ fn should_fail_futex(k: &mut Kernel, _fshared: bool) -> Result<bool, Abort> {
     k.should_fail()
 }
 
-fn get(k: &mut Kernel, uaddr: u64, fshared: bool, key: &mut RawKey, rw: i32, index_from_tail: bool) -> Result<i32, Abort> {
+fn get(
+    k: &mut Kernel,
+    uaddr: u64,
+    fshared: bool,
+    key: &mut RawKey,
+    rw: i32,
+    index_from_tail: bool,
+) -> Result<i32, Abort> {
     key.offset = (uaddr % PAGE_SIZE) as i32;
     if uaddr % 4 != 0 {
         return Ok(EINVAL);
@@ -80,7 +90,11 @@ fn get(k: &mut Kernel, uaddr: u64, fshared: bool, key: &mut RawKey, rw: i32, ind
                 continue;
             }
             if !k.atomic_inc_not_zero(inode.i_count())? {
-                k.warn("WARN_ON_ONCE", "!atomic_inc_not_zero(&inode->i_count)", None);
+                k.warn(
+                    "WARN_ON_ONCE",
+                    "!atomic_inc_not_zero(&inode->i_count)",
+                    None,
+                );
                 k.rcu_read_unlock()?;
                 k.put_page(page)?;
                 continue;
@@ -102,13 +116,27 @@ fn get(k: &mut Kernel, uaddr: u64, fshared: bool, key: &mut RawKey, rw: i32, ind
 }
 
 impl Port for V4_6 {
-    fn get(&self, k: &mut Kernel, uaddr: u64, fshared: bool, key: &mut RawKey, rw: i32) -> Result<i32, Abort> {
+    fn get(
+        &self,
+        k: &mut Kernel,
+        uaddr: u64,
+        fshared: bool,
+        key: &mut RawKey,
+        rw: i32,
+    ) -> Result<i32, Abort> {
         get(k, uaddr, fshared, key, rw, false)
     }
 }
 
 impl Port for V4_7 {
-    fn get(&self, k: &mut Kernel, uaddr: u64, fshared: bool, key: &mut RawKey, rw: i32) -> Result<i32, Abort> {
+    fn get(
+        &self,
+        k: &mut Kernel,
+        uaddr: u64,
+        fshared: bool,
+        key: &mut RawKey,
+        rw: i32,
+    ) -> Result<i32, Abort> {
         get(k, uaddr, fshared, key, rw, true)
     }
 }

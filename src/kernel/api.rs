@@ -19,7 +19,10 @@ impl Kernel {
                 0 => "a poisoned page pointer".to_string(),
                 p => format!("freed page#{p}"),
             };
-            self.world.report(FindingClass::UseAfterFree, format!("{}() on {what}", op.name()));
+            self.world.report(
+                FindingClass::UseAfterFree,
+                format!("{}() on {what}", op.name()),
+            );
         }
         live
     }
@@ -31,7 +34,10 @@ impl Kernel {
                 0 => "a poisoned inode pointer".to_string(),
                 i => format!("freed inode#{i}"),
             };
-            self.world.report(FindingClass::UseAfterFree, format!("{}() on {what}", op.name()));
+            self.world.report(
+                FindingClass::UseAfterFree,
+                format!("{}() on {what}", op.name()),
+            );
         }
         live
     }
@@ -39,7 +45,10 @@ impl Kernel {
     fn check_mm(&mut self, op: Op, mm: MmId) -> bool {
         let live = self.world.mm_live(mm);
         if !live {
-            self.world.report(FindingClass::UseAfterFree, format!("{}() on freed mm#{}", op.name(), mm.0));
+            self.world.report(
+                FindingClass::UseAfterFree,
+                format!("{}() on freed mm#{}", op.name(), mm.0),
+            );
         }
         live
     }
@@ -67,7 +76,8 @@ impl Kernel {
     pub fn warn(&mut self, macro_name: &str, cond: &str, site: Option<String>) {
         let text = format!("{macro_name}({cond})");
         let at = site.map(|s| format!(" at {s}")).unwrap_or_default();
-        self.trace.push(Entry::Thread(format!("WARNING: {text}{at}")));
+        self.trace
+            .push(Entry::Thread(format!("WARNING: {text}{at}")));
         self.world.report(FindingClass::Warn, text);
     }
 
@@ -86,13 +96,22 @@ impl Kernel {
     /// `should_fail()` of fail_futex: true once after a `fail` event.
     pub fn should_fail(&mut self) -> Result<bool, Abort> {
         self.enter(Op::ShouldFail, String::new())?;
-        Ok(std::mem::take(&mut self.world.thread.fault_armed))
+        let fail = std::mem::take(&mut self.world.thread.fault_armed);
+        self.observation.fault_injected |= fail;
+        Ok(fail)
     }
 
     /// `get_user_pages_fast(addr, 1, write, &page)`: the page with a
     /// reference, or a negative errno.
-    pub fn get_user_pages_fast(&mut self, addr: u64, write: bool) -> Result<Result<PagePtr, i32>, Abort> {
-        self.enter(Op::GetUserPagesFast, format!("{addr:#x}, write={}", u8::from(write)))?;
+    pub fn get_user_pages_fast(
+        &mut self,
+        addr: u64,
+        write: bool,
+    ) -> Result<Result<PagePtr, i32>, Abort> {
+        self.enter(
+            Op::GetUserPagesFast,
+            format!("{addr:#x}, write={}", u8::from(write)),
+        )?;
         let mm = self.world.thread.mm.expect("a call is in progress");
         loop {
             match self.world.gup(mm, addr, write, true) {
@@ -108,8 +127,15 @@ impl Kernel {
     }
 
     /// `__get_user_pages_fast(addr, 1, write, &page)`: no faults.
-    pub fn get_user_pages_fast_irq(&mut self, addr: u64, write: bool) -> Result<Option<PagePtr>, Abort> {
-        self.enter(Op::GetUserPagesFastIrq, format!("{addr:#x}, write={}", u8::from(write)))?;
+    pub fn get_user_pages_fast_irq(
+        &mut self,
+        addr: u64,
+        write: bool,
+    ) -> Result<Option<PagePtr>, Abort> {
+        self.enter(
+            Op::GetUserPagesFastIrq,
+            format!("{addr:#x}, write={}", u8::from(write)),
+        )?;
         let mm = self.world.thread.mm.expect("a call is in progress");
         Ok(match self.world.gup(mm, addr, write, false) {
             Gup::Page(page) => {
@@ -216,7 +242,10 @@ impl Kernel {
         if !self.world.iput(id) {
             return Ok(());
         }
-        self.trace.push(Entry::Thread(format!("last reference: evicts inode#{}", id.0)));
+        self.trace.push(Entry::Thread(format!(
+            "last reference: evicts inode#{}",
+            id.0
+        )));
         loop {
             match self.world.evict_now(id, Actor::Thread) {
                 Ok(()) => return Ok(()),
@@ -337,7 +366,10 @@ impl Kernel {
     pub fn rcu_read_unlock(&mut self) -> Result<(), Abort> {
         self.enter(Op::RcuReadUnlock, String::new())?;
         if self.world.thread.rcu_depth == 0 {
-            self.world.report(FindingClass::RcuImbalance, "rcu_read_unlock() outside a read section");
+            self.world.report(
+                FindingClass::RcuImbalance,
+                "rcu_read_unlock() outside a read section",
+            );
         } else {
             self.world.thread.rcu_depth -= 1;
         }

@@ -56,7 +56,12 @@ impl Ledger {
 
     /// Objects with a non-zero balance, in a stable order.
     pub fn outstanding(&self) -> Vec<(Held, i32)> {
-        let mut held: Vec<(Held, i32)> = self.counts.iter().copied().filter(|(_, n)| *n != 0).collect();
+        let mut held: Vec<(Held, i32)> = self
+            .counts
+            .iter()
+            .copied()
+            .filter(|(_, n)| *n != 0)
+            .collect();
         held.sort();
         held
     }
@@ -71,6 +76,8 @@ pub struct Observation {
     /// Inodes that lost a page to truncation, hole punch, invalidation or
     /// eviction while the call ran.
     pub truncated: Vec<InodeId>,
+    /// `should_fail()` failed the call on purpose (fail_futex).
+    pub fault_injected: bool,
 }
 
 pub struct Kernel {
@@ -169,11 +176,17 @@ impl Kernel {
         if self.call_yields > self.retry_bound {
             self.world.report(
                 FindingClass::Livelock,
-                format!("no return after {} yield points (the retry bound)", self.retry_bound),
+                format!(
+                    "no return after {} yield points (the retry bound)",
+                    self.retry_bound
+                ),
             );
             return Err(Abort);
         }
-        if let Err(e) = self.sched.at_yield(self.yields, &mut self.world, &mut self.trace) {
+        if let Err(e) = self
+            .sched
+            .at_yield(self.yields, &mut self.world, &mut self.trace)
+        {
             return self.fail(e.to_string());
         }
         self.retry_deferred_frees();
@@ -182,7 +195,8 @@ impl Kernel {
     }
 
     fn fail<T>(&mut self, message: String) -> Result<T, Abort> {
-        self.trace.push(Entry::Thread(format!("harness error: {message}")));
+        self.trace
+            .push(Entry::Thread(format!("harness error: {message}")));
         self.harness_error.get_or_insert(message);
         Err(Abort)
     }
@@ -199,23 +213,32 @@ impl Kernel {
         let Blocker::PageLock(page, Actor::Event(event)) = blocker else {
             self.world.report(
                 FindingClass::Deadlock,
-                format!("the futex thread waits for itself: {}", self.sched.describe(&blocker)),
+                format!(
+                    "the futex thread waits for itself: {}",
+                    self.sched.describe(&blocker)
+                ),
             );
             return Err(Abort);
         };
         let holder = self.sched.name(event).to_string();
         let name = self.world.page_name(page);
-        self.trace.push(Entry::Thread(format!("sleeps: {name} is locked by {holder}")));
-        let released = self.sched.run_until(event, &mut self.world, &mut self.trace, |w| {
-            w.lock_owner(page) != Some(Actor::Event(event))
-        });
+        self.trace.push(Entry::Thread(format!(
+            "sleeps: {name} is locked by {holder}"
+        )));
+        let released = self
+            .sched
+            .run_until(event, &mut self.world, &mut self.trace, |w| {
+                w.lock_owner(page) != Some(Actor::Event(event))
+            });
         match released {
             Err(e) => self.fail(e.to_string()),
             Ok(Ok(())) if self.world.lock_owner(page) != Some(Actor::Event(event)) => Ok(()),
             Ok(Ok(())) => {
                 self.world.report(
                     FindingClass::Deadlock,
-                    format!("{holder} finished holding the lock of {name} the futex thread waits for"),
+                    format!(
+                        "{holder} finished holding the lock of {name} the futex thread waits for"
+                    ),
                 );
                 Err(Abort)
             }
@@ -223,7 +246,9 @@ impl Kernel {
                 let why = self.sched.describe(&waits);
                 self.world.report(
                     FindingClass::Deadlock,
-                    format!("the futex thread waits for {name} held by {holder}, which waits: {why}"),
+                    format!(
+                        "the futex thread waits for {name} held by {holder}, which waits: {why}"
+                    ),
                 );
                 Err(Abort)
             }
@@ -250,14 +275,23 @@ impl Kernel {
         let rcu = std::mem::take(&mut thread.rcu_depth);
         let irqs = std::mem::take(&mut thread.irqs_off);
         if rcu > 0 {
-            self.world.report(FindingClass::RcuImbalance, format!("{what} returns inside an RCU read section"));
+            self.world.report(
+                FindingClass::RcuImbalance,
+                format!("{what} returns inside an RCU read section"),
+            );
         }
         if irqs {
-            self.world.report(FindingClass::LockImbalance, format!("{what} returns with irqs disabled"));
+            self.world.report(
+                FindingClass::LockImbalance,
+                format!("{what} returns with irqs disabled"),
+            );
         }
         for page in self.world.pages_locked_by(Actor::Thread) {
             let name = self.world.page_name(page);
-            self.world.report(FindingClass::LockImbalance, format!("{what} returns holding the lock of {name}"));
+            self.world.report(
+                FindingClass::LockImbalance,
+                format!("{what} returns holding the lock of {name}"),
+            );
             self.world.unlock_page(page, Actor::Thread);
         }
         self.retry_deferred_frees();

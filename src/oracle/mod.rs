@@ -1,8 +1,87 @@
-//! The oracles: each judges an execution and reports findings.
+//! The oracles: each judges executions of a scenario and reports findings.
 //!
 //! - [`reference`]: the function's meaning on one world state;
 //! - [`meaning`]: any revision against that meaning, linearised over the
 //!   states a call saw, plus references, locks and key identities;
 //! - [`lockstep`]: a C revision against its Rust port, step by step.
+//!
+//! [`check`] runs both on one revision and says which mode each finding
+//! needs: the scenario's own.
 
+pub mod lockstep;
+pub mod meaning;
 pub mod reference;
+
+use std::fmt;
+
+use crate::exec::{self, Outcome};
+use crate::finding::Finding;
+use crate::revision::Revision;
+use crate::scenario::Scenario;
+use crate::world::{Mode, WorldError};
+
+/// A finding on a revision, with the mode its scenario ran in.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Found {
+    pub revision: String,
+    pub mode: Mode,
+    pub finding: Finding,
+}
+
+impl fmt::Display for Found {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} [{}]: {}", self.revision, self.mode, self.finding)
+    }
+}
+
+/// Everything the oracles say about one scenario on one revision.
+pub struct Report {
+    /// The C revision's execution, which the meaning oracle judged.
+    pub outcome: Outcome,
+    pub verdict: meaning::Verdict,
+    pub found: Vec<Found>,
+}
+
+/// Runs the meaning oracle on the C revision and, for a revision with a
+/// Rust port, the lockstep oracle.
+pub fn check(scenario: &Scenario, revision: Revision) -> Result<Report, WorldError> {
+    let outcome = exec::run(scenario, revision)?;
+    let verdict = meaning::check(&outcome);
+    let mut findings = verdict.findings.clone();
+    findings.extend(lockstep::check(scenario, revision)?);
+    let found = findings
+        .into_iter()
+        .map(|finding| Found {
+            revision: revision.name().to_string(),
+            mode: scenario.mode,
+            finding,
+        })
+        .collect();
+    Ok(Report {
+        outcome,
+        verdict,
+        found,
+    })
+}
+
+impl Found {
+    /// A reproducer: the scenario in text form, headed by the finding it
+    /// reproduces. `futex-diff run FILE --rev REVISION` replays it.
+    pub fn reproducer(&self, scenario: &Scenario) -> String {
+        let mut scenario = scenario.clone();
+        scenario.mode = self.mode;
+        format!(
+            "# futex-diff reproducer\n# revision: {}\n# mode: {}\n# finding: {}\n# replay: futex-diff run FILE --rev {}\n{}",
+            self.revision,
+            self.mode,
+            self.finding,
+            self.revision,
+            scenario.to_text()
+        )
+    }
+
+    /// A file name for the reproducer: revision and class.
+    pub fn file_name(&self) -> String {
+        format!("{}-{}.scn", self.revision, self.finding.class)
+    }
+}

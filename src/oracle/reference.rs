@@ -29,9 +29,21 @@ pub struct CallSpec {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Expected {
     Error(i32),
-    Private { mm: MmId, address: u64, offset: i32 },
-    MmShared { mm: MmId, address: u64, offset: i32 },
-    Inode { inode: InodeRef, pgoff: u64, offset: i32 },
+    Private {
+        mm: MmId,
+        address: u64,
+        offset: i32,
+    },
+    MmShared {
+        mm: MmId,
+        address: u64,
+        offset: i32,
+    },
+    Inode {
+        inode: InodeRef,
+        pgoff: u64,
+        offset: i32,
+    },
 }
 
 impl Expected {
@@ -39,15 +51,27 @@ impl Expected {
     pub fn key(self) -> Option<Key> {
         let (word, object, offset) = match self {
             Expected::Error(_) => return None,
-            Expected::Private { mm, address, offset } => (address, KeyObject::Mm(mm), offset),
-            Expected::MmShared { mm, address, offset } => {
-                (address, KeyObject::Mm(mm), offset | FUT_OFF_MMSHARED)
-            }
-            Expected::Inode { inode, pgoff, offset } => {
-                (pgoff, KeyObject::Inode(inode), offset | FUT_OFF_INODE)
-            }
+            Expected::Private {
+                mm,
+                address,
+                offset,
+            } => (address, KeyObject::Mm(mm), offset),
+            Expected::MmShared {
+                mm,
+                address,
+                offset,
+            } => (address, KeyObject::Mm(mm), offset | FUT_OFF_MMSHARED),
+            Expected::Inode {
+                inode,
+                pgoff,
+                offset,
+            } => (pgoff, KeyObject::Inode(inode), offset | FUT_OFF_INODE),
         };
-        Some(Key { word, object, offset })
+        Some(Key {
+            word,
+            object,
+            offset,
+        })
     }
 
     pub fn is_error(self) -> bool {
@@ -75,8 +99,16 @@ pub fn expected(world: &World, call: CallSpec) -> Expected {
     }
     // 2. A private futex needs a user address and nothing else.
     if !call.shared {
-        return if call.uaddr.checked_add(4).is_some_and(|end| end <= TASK_SIZE) {
-            Expected::Private { mm: call.mm, address, offset }
+        return if call
+            .uaddr
+            .checked_add(4)
+            .is_some_and(|end| end <= TASK_SIZE)
+        {
+            Expected::Private {
+                mm: call.mm,
+                address,
+                offset,
+            }
         } else {
             Expected::Error(EFAULT)
         };
@@ -88,7 +120,11 @@ pub fn expected(world: &World, call: CallSpec) -> Expected {
     if !vma.prot.read || matches!(vma.backing, Backing::Special(_)) {
         return Expected::Error(EFAULT);
     }
-    let mm_key = Expected::MmShared { mm: call.mm, address, offset };
+    let mm_key = Expected::MmShared {
+        mm: call.mm,
+        address,
+        offset,
+    };
     let inode_key = |inode| {
         let pgoff = vma.pgoff_of(address);
         if !world.inode_live(inode) || pgoff >= world.inode_size_pages(inode) {
@@ -102,7 +138,9 @@ pub fn expected(world: &World, call: CallSpec) -> Expected {
             }
         }
     };
-    let anon_mapped = world.pte(call.mm, address).is_some_and(|pte| world.page_is_anon(pte.page));
+    let anon_mapped = world
+        .pte(call.mm, address)
+        .is_some_and(|pte| world.page_is_anon(pte.page));
     match (vma.prot.write, vma.backing, vma.shared) {
         // 4. Writable: the first GUP asks for write and gets it.
         (true, Backing::Anon { .. }, _) => mm_key,

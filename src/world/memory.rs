@@ -261,8 +261,16 @@ impl Memory {
         if let Some((slot, off)) = locate(&self.anon_vmas, addr) {
             let a = &self.anon_vmas[slot];
             let mut b = [0u8; size_of::<raw::anon_vma>()];
-            put(&mut b, offset_of!(raw::anon_vma, root), &(a.root as usize).to_ne_bytes());
-            put(&mut b, offset_of!(raw::anon_vma, refcount), &a.refcount.counter.to_ne_bytes());
+            put(
+                &mut b,
+                offset_of!(raw::anon_vma, root),
+                &(a.root as usize).to_ne_bytes(),
+            );
+            put(
+                &mut b,
+                offset_of!(raw::anon_vma, refcount),
+                &a.refcount.counter.to_ne_bytes(),
+            );
             return Some(b[off]);
         }
         None
@@ -277,31 +285,83 @@ fn put(bytes: &mut [u8], at: usize, value: &[u8]) {
 fn page_bytes(p: &raw::page) -> [u8; size_of::<raw::page>()] {
     let mut b = [0u8; size_of::<raw::page>()];
     put(&mut b, offset_of!(raw::page, flags), &p.flags.to_ne_bytes());
-    put(&mut b, offset_of!(raw::page, mapping), &(p.mapping as usize).to_ne_bytes());
+    put(
+        &mut b,
+        offset_of!(raw::page, mapping),
+        &(p.mapping as usize).to_ne_bytes(),
+    );
     put(&mut b, offset_of!(raw::page, index), &p.index.to_ne_bytes());
-    put(&mut b, offset_of!(raw::page, first_page), &(p.first_page as usize).to_ne_bytes());
-    put(&mut b, offset_of!(raw::page, _count), &p._count.counter.to_ne_bytes());
-    put(&mut b, offset_of!(raw::page, _mapcount), &p._mapcount.counter.to_ne_bytes());
-    put(&mut b, offset_of!(raw::page, compound_order), &p.compound_order.to_ne_bytes());
+    put(
+        &mut b,
+        offset_of!(raw::page, first_page),
+        &(p.first_page as usize).to_ne_bytes(),
+    );
+    put(
+        &mut b,
+        offset_of!(raw::page, _count),
+        &p._count.counter.to_ne_bytes(),
+    );
+    put(
+        &mut b,
+        offset_of!(raw::page, _mapcount),
+        &p._mapcount.counter.to_ne_bytes(),
+    );
+    put(
+        &mut b,
+        offset_of!(raw::page, compound_order),
+        &p.compound_order.to_ne_bytes(),
+    );
     b
 }
 
 fn inode_bytes(i: &raw::inode) -> [u8; size_of::<raw::inode>()] {
     let mut b = [0u8; size_of::<raw::inode>()];
     let data = offset_of!(raw::inode, i_data);
-    put(&mut b, offset_of!(raw::inode, i_count), &i.i_count.counter.to_ne_bytes());
-    put(&mut b, offset_of!(raw::inode, i_mapping), &(i.i_mapping as usize).to_ne_bytes());
-    put(&mut b, data + offset_of!(raw::address_space, host), &(i.i_data.host as usize).to_ne_bytes());
-    put(&mut b, data + offset_of!(raw::address_space, nrpages), &i.i_data.nrpages.to_ne_bytes());
-    put(&mut b, offset_of!(raw::inode, i_size), &i.i_size.to_ne_bytes());
-    put(&mut b, offset_of!(raw::inode, i_ino), &i.i_ino.to_ne_bytes());
+    put(
+        &mut b,
+        offset_of!(raw::inode, i_count),
+        &i.i_count.counter.to_ne_bytes(),
+    );
+    put(
+        &mut b,
+        offset_of!(raw::inode, i_mapping),
+        &(i.i_mapping as usize).to_ne_bytes(),
+    );
+    put(
+        &mut b,
+        data + offset_of!(raw::address_space, host),
+        &(i.i_data.host as usize).to_ne_bytes(),
+    );
+    put(
+        &mut b,
+        data + offset_of!(raw::address_space, nrpages),
+        &i.i_data.nrpages.to_ne_bytes(),
+    );
+    put(
+        &mut b,
+        offset_of!(raw::inode, i_size),
+        &i.i_size.to_ne_bytes(),
+    );
+    put(
+        &mut b,
+        offset_of!(raw::inode, i_ino),
+        &i.i_ino.to_ne_bytes(),
+    );
     b
 }
 
 fn mm_bytes(m: &raw::mm_struct) -> [u8; size_of::<raw::mm_struct>()] {
     let mut b = [0u8; size_of::<raw::mm_struct>()];
-    put(&mut b, offset_of!(raw::mm_struct, mm_users), &m.mm_users.counter.to_ne_bytes());
-    put(&mut b, offset_of!(raw::mm_struct, mm_count), &m.mm_count.counter.to_ne_bytes());
+    put(
+        &mut b,
+        offset_of!(raw::mm_struct, mm_users),
+        &m.mm_users.counter.to_ne_bytes(),
+    );
+    put(
+        &mut b,
+        offset_of!(raw::mm_struct, mm_count),
+        &m.mm_count.counter.to_ne_bytes(),
+    );
     b
 }
 

@@ -1,0 +1,75 @@
+//! `futex-diff check`: both oracles on one scenario; the findings, each
+//! with the interleaving that produced it.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{load_scenario, selected, Status, UsageError};
+use crate::oracle;
+
+/// Run the meaning and lockstep oracles on a scenario and print what they
+/// find. Exit code 0: nothing found; 1: findings; 2: bad input.
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Scenario file (text form).
+    scenario: PathBuf,
+    /// Revision to check (repeatable); all of them when not given.
+    #[arg(long = "rev", value_name = "NAME")]
+    revs: Vec<String>,
+    /// Print the interleaving of every revision, not only of those with
+    /// findings.
+    #[arg(long)]
+    verbose: bool,
+    /// Write one reproducer per finding into this directory
+    /// (`REVISION-CLASS.scn`), replayable with `futex-diff run`.
+    #[arg(long, value_name = "DIR")]
+    save: Option<PathBuf>,
+}
+
+pub fn main(args: CheckArgs) -> Result<Status, UsageError> {
+    let scenario = load_scenario(&args.scenario)?;
+    let path = args.scenario.display();
+    let mut any = false;
+    let mut written: Vec<PathBuf> = Vec::new();
+    for rev in selected(&args.revs)? {
+        let report =
+            oracle::check(&scenario, rev).map_err(|e| UsageError(format!("{path}: {e}")))?;
+        if report.found.is_empty() {
+            println!("{}: no findings ({} mode)", rev.name(), scenario.mode);
+            for (call, allowance) in &report.verdict.allowed {
+                println!("  call {}: allowed by rule {}", call + 1, allowance.name());
+            }
+        } else {
+            any = true;
+            println!(
+                "{}: {} finding(s) ({} mode)",
+                rev.name(),
+                report.found.len(),
+                scenario.mode
+            );
+            for found in &report.found {
+                println!("  {}", found.finding);
+                if let Some(dir) = &args.save {
+                    let mut file = dir.join(found.file_name());
+                    for n in 2.. {
+                        if !written.contains(&file) {
+                            break;
+                        }
+                        file = dir.join(found.file_name().replace(".scn", &format!("-{n}.scn")));
+                    }
+                    written.push(file.clone());
+                    std::fs::create_dir_all(dir)
+                        .and_then(|()| std::fs::write(&file, found.reproducer(&scenario)))
+                        .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
+                    println!("    reproducer: {}", file.display());
+                }
+            }
+        }
+        if args.verbose || !report.found.is_empty() {
+            let file = rev.path().rsplit('/').next().unwrap_or(rev.path());
+            println!("{}", report.outcome.trace.render(file));
+        }
+    }
+    Ok(if any { Status::Findings } else { Status::Clean })
+}

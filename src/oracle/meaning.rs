@@ -1,0 +1,269 @@
+//! Meaning: every call returns what the function means on some world state it saw, keeps exactly the key's reference, and keys equal words equally and different words differently.
+//!
+//! Usable on any revision, a user's C file included. A failure is any of:
+//! - `wrong-key`: the key is none the reference semantics give on a state
+//!   between the call's entry and exit;
+//! - `spurious-error`: an error where no such state errs (unless a named
+//!   allowance applies);
+//! - `missing-error`: a key where every such state errs;
+//! - `refcount-leak` / `refcount-underflow`: after a call, the thread holds
+//!   more / fewer references than its key stands for; after the puts,
+//!   anything but none;
+//! - `key-collision` / `key-mismatch`: two calls on different words get
+//!   equal keys / on the same word get different keys;
+//! - everything the fake kernel noticed on the way (use-after-free, WARNs,
+//!   livelock, deadlock, lock and RCU imbalance), as it reported it.
+
+use std::collections::BTreeMap;
+
+use crate::exec::{CallOutcome, Outcome};
+use crate::ffi::CallResult;
+use crate::finding::{Finding, FindingClass};
+use crate::kernel::Held;
+use crate::key::{Key, KeyObject, FUT_OFF_INODE, FUT_OFF_MMSHARED};
+use crate::oracle::reference::Expected;
+use crate::world::InodeId;
+
+const EFAULT: i32 = -14;
+
+/// A divergence the kernel accepts, so not a finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Allowance {
+    /// A page truncated, hole-punched or invalidated while the call ran may
+    /// make it fail with -EFAULT: get_futex_key()'s own comment on a NULL
+    /// `page->mapping` lists these among the cases "we are happy to fail"
+    /// (kernel/futex.c, 3.12-4.7), though a later state would key fine.
+    TruncatedPageMayFail,
+    /// fail_futex (CONFIG_FAIL_FUTEX, Documentation/fault-injection) exists
+    /// to make should_fail_futex() fail the call with -EFAULT.
+    InjectedFault,
+}
+
+impl Allowance {
+    pub fn name(self) -> &'static str {
+        match self {
+            Allowance::TruncatedPageMayFail => "truncated-page-may-fail",
+            Allowance::InjectedFault => "injected-fault",
+        }
+    }
+}
+
+/// What the meaning oracle makes of one execution.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Verdict {
+    pub findings: Vec<Finding>,
+    /// Divergences excused by a named allowance: (call, allowance).
+    pub allowed: Vec<(usize, Allowance)>,
+}
+
+/// Judges `outcome`.
+pub fn check(outcome: &Outcome) -> Verdict {
+    let mut verdict = Verdict {
+        findings: outcome.findings.clone(),
+        allowed: Vec::new(),
+    };
+    let mut aborted = false;
+    for (i, call) in outcome.calls.iter().enumerate() {
+        match call.result {
+            CallResult::Aborted => aborted = true,
+            CallResult::Returned(code) => check_result(i, call, code, &mut verdict),
+        }
+    }
+    if !aborted
+        && outcome
+            .calls
+            .iter()
+            .all(|c| c.put != Some(CallResult::Aborted))
+    {
+        check_references(outcome, &mut verdict.findings);
+    }
+    check_identities(&outcome.calls, &mut verdict.findings);
+    dedup(&mut verdict.findings);
+    verdict
+}
+
+fn dedup(findings: &mut Vec<Finding>) {
+    let mut seen = std::collections::HashSet::new();
+    findings.retain(|f| seen.insert(f.clone()));
+}
+
+fn describe_set(expected: &[Expected]) -> String {
+    let texts: Vec<String> = expected.iter().map(|e| e.to_string()).collect();
+    match texts.len() {
+        1 => texts[0].clone(),
+        _ => format!("one of [{}]", texts.join("; ")),
+    }
+}
+
+fn check_result(i: usize, call: &CallOutcome, code: i32, verdict: &mut Verdict) {
+    let expected = &call.observation.expected;
+    if expected.is_empty() {
+        return;
+    }
+    let n = i + 1;
+    if code != 0 {
+        if expected.contains(&Expected::Error(code)) {
+            return;
+        }
+        if code == EFAULT && call.observation.fault_injected {
+            verdict.allowed.push((i, Allowance::InjectedFault));
+            return;
+        }
+        if code == EFAULT && truncated_during(call) {
+            verdict.allowed.push((i, Allowance::TruncatedPageMayFail));
+            return;
+        }
+        verdict.findings.push(Finding::new(
+            FindingClass::SpuriousError,
+            format!(
+                "call {n} returned {} where the states it saw give {}",
+                crate::exec::errno_name(code),
+                describe_set(expected)
+            ),
+        ));
+        return;
+    }
+    let keys: Vec<Key> = expected.iter().filter_map(|e| e.key()).collect();
+    if keys.is_empty() {
+        verdict.findings.push(Finding::new(
+            FindingClass::MissingError,
+            format!(
+                "call {n} returned a key ({}) where the states it saw give {}",
+                call.key,
+                describe_set(expected)
+            ),
+        ));
+    } else if !keys.contains(&call.key) {
+        verdict.findings.push(Finding::new(
+            FindingClass::WrongKey,
+            format!(
+                "call {n} returned {} where the states it saw give {}",
+                call.key,
+                describe_set(expected)
+            ),
+        ));
+    }
+}
+
+/// Whether a page of an inode the call's expectations name left the page
+/// cache while the call ran.
+fn truncated_during(call: &CallOutcome) -> bool {
+    let inodes: Vec<InodeId> = call
+        .observation
+        .expected
+        .iter()
+        .filter_map(|e| match e {
+            Expected::Inode { inode, .. } => Some(inode.slot),
+            _ => None,
+        })
+        .collect();
+    call.observation
+        .truncated
+        .iter()
+        .any(|i| inodes.contains(i))
+}
+
+/// The reference a returned key stands for.
+fn key_reference(key: &Key) -> Option<Held> {
+    match (key.offset & (FUT_OFF_INODE | FUT_OFF_MMSHARED), key.object) {
+        (FUT_OFF_INODE, KeyObject::Inode(inode)) => Some(Held::Inode(inode)),
+        (FUT_OFF_MMSHARED, KeyObject::Mm(mm)) => Some(Held::Mm(mm)),
+        _ => None,
+    }
+}
+
+fn held_name(held: Held) -> String {
+    match held {
+        Held::Page(p) => format!("page#{}", p.0),
+        Held::Inode(i) => format!("inode#{} (allocation {})", i.slot.0, i.generation),
+        Held::Mm(m) => format!("mm#{}", m.0),
+    }
+}
+
+/// Compares what the thread holds with what its keys stand for.
+fn compare_held(
+    actual: &[(Held, i32)],
+    expected: &BTreeMap<Held, i32>,
+    when: &str,
+    findings: &mut Vec<Finding>,
+) {
+    let mut all: BTreeMap<Held, (i32, i32)> = BTreeMap::new();
+    for (held, n) in actual {
+        all.entry(*held).or_default().0 += n;
+    }
+    for (held, n) in expected {
+        all.entry(*held).or_default().1 += n;
+    }
+    for (held, (got, want)) in all {
+        let name = held_name(held);
+        if got > want {
+            findings.push(Finding::new(
+                FindingClass::RefcountLeak,
+                format!("{when} the thread holds {} reference(s) on {name} more than its keys stand for", got - want),
+            ));
+        } else if got < want {
+            findings.push(Finding::new(
+                FindingClass::RefcountUnderflow,
+                format!("{when} the thread holds {} reference(s) on {name} fewer than its keys stand for", want - got),
+            ));
+        }
+    }
+}
+
+fn check_references(outcome: &Outcome, findings: &mut Vec<Finding>) {
+    let mut expected: BTreeMap<Held, i32> = BTreeMap::new();
+    for (i, call) in outcome.calls.iter().enumerate() {
+        if call.result == CallResult::Returned(0) {
+            if let Some(held) = key_reference(&call.key) {
+                *expected.entry(held).or_default() += 1;
+            }
+        }
+        compare_held(
+            &call.held_after,
+            &expected,
+            &format!("after call {}", i + 1),
+            findings,
+        );
+    }
+    compare_held(
+        &outcome.held_at_end,
+        &BTreeMap::new(),
+        "after put_futex_key()",
+        findings,
+    );
+}
+
+/// The key every state a call saw agrees on, if they all agree.
+fn stable_key(call: &CallOutcome) -> Option<Key> {
+    let mut keys = call.observation.expected.iter().map(|e| e.key());
+    let first = keys.next()??;
+    keys.all(|k| k == Some(first)).then_some(first)
+}
+
+fn check_identities(calls: &[CallOutcome], findings: &mut Vec<Finding>) {
+    let ok: Vec<(usize, &CallOutcome, Key)> = calls
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.result == CallResult::Returned(0))
+        .filter_map(|(i, c)| stable_key(c).map(|k| (i, c, k)))
+        .collect();
+    for (a, (i, ci, ki)) in ok.iter().enumerate() {
+        for (j, cj, kj) in &ok[a + 1..] {
+            let (n, m) = (i + 1, j + 1);
+            if ki == kj && ci.key != cj.key {
+                findings.push(Finding::new(
+                    FindingClass::KeyMismatch,
+                    format!("calls {n} and {m} name the same futex word but got different keys ({} / {})", ci.key, cj.key),
+                ));
+            } else if ki != kj && ci.key == cj.key {
+                findings.push(Finding::new(
+                    FindingClass::KeyCollision,
+                    format!(
+                        "calls {n} and {m} name different futex words but got the same key ({})",
+                        ci.key
+                    ),
+                ));
+            }
+        }
+    }
+}
