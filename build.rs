@@ -24,6 +24,8 @@ struct RevisionSource {
     bundled: bool,
     /// 3 or 4: the mm rules of the revision's kernel (`futex-diff: era=N`).
     era: u8,
+    /// A defect built for the tests (`tests/revisions/defects/`), hidden from users.
+    test_only: bool,
 }
 
 fn main() {
@@ -77,25 +79,30 @@ fn main() {
     bindings::generate(&root, &out);
 }
 
-/// Bundled revisions in name order, then the user's in the order given.
+/// Bundled revisions in name order, the tests' defects, then the user's in
+/// the order given.
 fn collect_revisions(root: &Path) -> Vec<RevisionSource> {
-    let dir = root.join("csrc/revisions");
-    let mut bundled: Vec<PathBuf> = fs::read_dir(&dir)
-        .unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", dir.display())))
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|ext| ext == "c"))
-        .collect();
-    bundled.sort();
-
-    let mut revisions: Vec<RevisionSource> = bundled
+    let mut revisions: Vec<RevisionSource> = c_files(&root.join("csrc/revisions"))
         .into_iter()
         .map(|path| RevisionSource {
             name: stem(&path),
             era: era_of(&path),
             path,
             bundled: true,
+            test_only: false,
         })
         .collect();
+    revisions.extend(
+        c_files(&root.join("tests/revisions/defects"))
+            .into_iter()
+            .map(|path| RevisionSource {
+                name: stem(&path),
+                era: era_of(&path),
+                path,
+                bundled: false,
+                test_only: true,
+            }),
+    );
 
     let user = env::var("FUTEX_DIFF_REVISIONS").unwrap_or_default();
     for entry in user.split(':').filter(|s| !s.trim().is_empty()) {
@@ -126,9 +133,22 @@ fn collect_revisions(root: &Path) -> Vec<RevisionSource> {
             era: era_of(&path),
             path,
             bundled: false,
+            test_only: false,
         });
     }
     revisions
+}
+
+/// The `*.c` files of a directory, in name order.
+fn c_files(dir: &Path) -> Vec<PathBuf> {
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", dir.display())))
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|ext| ext == "c"))
+        .collect();
+    files.sort();
+    files
 }
 
 /// The era a revision file declares with a `futex-diff: era=3` comment; 4
@@ -210,11 +230,13 @@ fn write_registry(out: &Path, revisions: &[RevisionSource]) {
         let _ = writeln!(
             text,
             "    crate::ffi::CRevision {{ name: {name:?}, path: {path:?}, bundled: {bundled}, \
-             era: crate::world::Era::V{era}, get: fd_rev_{index}_get, put: fd_rev_{index}_put }},",
+             test_only: {test_only}, era: crate::world::Era::V{era}, \
+             get: fd_rev_{index}_get, put: fd_rev_{index}_put }},",
             name = revision.name,
             path = revision.path.display().to_string(),
             bundled = revision.bundled,
             era = revision.era,
+            test_only = revision.test_only,
         );
     }
     text.push_str("];\n");

@@ -67,9 +67,20 @@ impl Revision {
     }
 }
 
-/// Every revision, bundled first.
+/// Every revision, bundled first, then the user's.
 pub fn all() -> impl Iterator<Item = Revision> {
-    C_REVISIONS.iter().map(|c| Revision { c })
+    C_REVISIONS
+        .iter()
+        .filter(|c| !c.test_only)
+        .map(|c| Revision { c })
+}
+
+/// A test-only revision from `tests/revisions/defects/`, by name.
+pub fn test_defect(name: &str) -> Option<Revision> {
+    C_REVISIONS
+        .iter()
+        .find(|c| c.test_only && c.name == name)
+        .map(|c| Revision { c })
 }
 
 /// The revision named `name`, or an error that lists the known names.

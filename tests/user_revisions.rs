@@ -27,7 +27,7 @@ fn text(bytes: &[u8]) -> String {
 
 #[test]
 fn a_user_revision_is_listed_and_runs() {
-    let file = root().join("tests/revisions/no-recheck.c");
+    let file = root().join("tests/user-revisions/no-recheck.c");
     let out = cargo_with_revisions(
         file.to_str().unwrap(),
         "user-revisions",
@@ -40,7 +40,7 @@ fn a_user_revision_is_listed_and_runs() {
         .find(|l| l.starts_with("no-recheck"))
         .unwrap_or_else(|| panic!("not listed:\n{listing}"));
     assert!(
-        line.contains("user") && line.contains("tests/revisions/no-recheck.c"),
+        line.contains("user") && line.contains("tests/user-revisions/no-recheck.c"),
         "{line}"
     );
 
@@ -74,7 +74,7 @@ fn a_user_revision_is_listed_and_runs() {
 
 #[test]
 fn a_user_revision_that_does_not_compile_stops_the_build_with_the_message() {
-    let file = root().join("tests/revisions/broken.c");
+    let file = root().join("tests/user-revisions/broken.c");
     let out = cargo_with_revisions(
         file.to_str().unwrap(),
         "user-revisions-broken",

@@ -31,6 +31,8 @@ pub struct CRevision {
     pub name: &'static str,
     pub path: &'static str,
     pub bundled: bool,
+    /// Built from `tests/revisions/defects/` for the tests; not listed.
+    pub test_only: bool,
     pub era: crate::world::Era,
     pub get: GetFn,
     pub put: PutFn,
