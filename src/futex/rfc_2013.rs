@@ -3,7 +3,7 @@
 //! RCU after re-checking `page->mapping` (of the page GUP returned, not of
 //! its head).
 
-use super::v3_12::{pin_head, private_or_start, Prologue};
+use super::v3_12::{get_with, Flow, Pinned};
 use super::{differs, get_futex_key_refs, set_inode_key, set_mm_key, Port, EFAULT};
 use crate::kernel::{Abort, Kernel};
 use crate::key::{RawKey, FUT_OFF_MMSHARED};
@@ -19,17 +19,13 @@ impl Port for Rfc2013 {
         key: &mut RawKey,
         rw: i32,
     ) -> Result<i32, Abort> {
-        if let Some(ret) = private_or_start(k, uaddr, fshared, key)? {
-            return Ok(ret);
-        }
-        let address = uaddr - key.offset as u64;
-        let mut ro = false;
-        loop {
-            let (page, head) = match pin_head(k, address, rw, &mut ro)? {
-                Prologue::Return(err) => return Ok(err),
-                Prologue::Again => continue,
-                Prologue::Pinned { page, head } => (page, head),
-            };
+        get_with(k, uaddr, fshared, key, rw, |k, key, pinned| {
+            let Pinned {
+                page,
+                head,
+                address,
+                ro,
+            } = *pinned;
             k.read_once(head.mapping_field(), "page_head->mapping")?;
             let mapping = k.page_mapping(head);
             if mapping.is_null() {
@@ -43,10 +39,11 @@ impl Port for Rfc2013 {
                 if !mapping.is_null() {
                     k.warn("WARN_ON_ONCE", "mapping", None);
                 }
-                if shmem_swizzled {
-                    continue;
-                }
-                return Ok(EFAULT);
+                return Ok(if shmem_swizzled {
+                    Flow::Again
+                } else {
+                    Flow::Return(EFAULT)
+                });
             }
             let mut err = 0;
             if k.page_anon(head)? {
@@ -62,28 +59,28 @@ impl Port for Rfc2013 {
                 if differs(k.page_mapping(page), mapping) || k.mapping_host(mapping).is_null() {
                     k.rcu_read_unlock()?;
                     k.put_page(head)?;
-                    continue;
+                    return Ok(Flow::Again);
                 }
                 let inode = k.mapping_host(mapping);
                 if !k.atomic_inc_not_zero(inode.i_count())? {
                     k.warn("WARN_ON", "!atomic_inc_not_zero(&inode->i_count)", None);
                     k.rcu_read_unlock()?;
                     k.put_page(head)?;
-                    continue;
+                    return Ok(Flow::Again);
                 }
                 if differs(k.inode_i_mapping(inode), mapping) {
                     k.warn("WARN_ON", "inode->i_mapping != mapping", None);
                     k.rcu_read_unlock()?;
                     k.iput(inode)?;
                     k.put_page(head)?;
-                    continue;
+                    return Ok(Flow::Again);
                 }
                 let pgoff = k.basepage_index(page)?;
                 set_inode_key(key, inode, pgoff);
                 k.rcu_read_unlock()?;
             }
             k.put_page(head)?;
-            return Ok(err);
-        }
+            Ok(Flow::Return(err))
+        })
     }
 }

@@ -1,5 +1,7 @@
 //! Rust port of `v3.12`: the page lock held around every look at the
-//! mapping, and the THP tail dance with irqs off.
+//! mapping, and the THP tail dance with irqs off. The skeleton the RFC
+//! keeps (alignment, the private key, GUP and the tail dance on every pass
+//! through `again:`) is [`get_with`].
 
 use super::{
     get_futex_key_refs, pin_user_page, set_inode_key, set_mm_key, Port, EFAULT, EINVAL, PAGE_SIZE,
@@ -9,61 +11,100 @@ use crate::key::{RawKey, FUT_OFF_MMSHARED};
 
 pub struct V3_12;
 
-/// Where the shared 3.x prologue leaves the call.
-pub(super) enum Prologue {
-    /// The call is over with this return value.
+/// What a pass over a pinned page decides.
+pub(super) enum Flow {
     Return(i32),
-    /// GUP pinned `page`; `head` is its compound head, pinned instead.
-    Pinned { page: PagePtr, head: PagePtr },
-    /// Look the page up again (`goto again`).
+    /// `goto again`.
     Again,
 }
 
-/// The part of `get_futex_key()` that 3.12 and the RFC share, from the
-/// top of the function: alignment, the private key, and (for each pass
-/// through `again:`) GUP and the THP tail dance.
-pub(super) fn private_or_start(
+/// A page GUP pinned on one pass through `again:`.
+#[derive(Clone, Copy)]
+pub(super) struct Pinned {
+    /// The page the address maps (a tail of a huge page, maybe).
+    pub page: PagePtr,
+    /// Its compound head, which holds the pin from here on.
+    pub head: PagePtr,
+    /// The futex word's page address.
+    pub address: u64,
+    /// Only read access was granted.
+    pub ro: bool,
+}
+
+/// `get_futex_key()` of the 3.x era, with the part after the head is
+/// pinned left to `body`.
+pub(super) fn get_with(
     k: &mut Kernel,
     uaddr: u64,
     fshared: bool,
     key: &mut RawKey,
-) -> Result<Option<i32>, Abort> {
+    rw: i32,
+    mut body: impl FnMut(&mut Kernel, &mut RawKey, &Pinned) -> Result<Flow, Abort>,
+) -> Result<i32, Abort> {
     key.offset = (uaddr % PAGE_SIZE) as i32;
     if uaddr % 4 != 0 {
-        return Ok(Some(EINVAL));
+        return Ok(EINVAL);
     }
+    let address = uaddr - key.offset as u64;
     if !fshared {
         if !k.access_ok(uaddr, 4)? {
-            return Ok(Some(EFAULT));
+            return Ok(EFAULT);
         }
-        set_mm_key(k, key, uaddr - key.offset as u64);
+        set_mm_key(k, key, address);
         get_futex_key_refs(k, key)?;
-        return Ok(Some(0));
+        return Ok(0);
     }
-    Ok(None)
+    let mut ro = false;
+    loop {
+        let (page, head) = match pin_head(k, address, rw, &mut ro)? {
+            Pin::Failed(err) => return Ok(err),
+            Pin::Again => continue,
+            Pin::Head { page, head } => (page, head),
+        };
+        match body(
+            k,
+            key,
+            &Pinned {
+                page,
+                head,
+                address,
+                ro,
+            },
+        )? {
+            Flow::Return(err) => return Ok(err),
+            Flow::Again => continue,
+        }
+    }
 }
 
-/// One pass of `again:` up to a pinned head page.
-pub(super) fn pin_head(
-    k: &mut Kernel,
-    address: u64,
-    rw: i32,
-    ro: &mut bool,
-) -> Result<Prologue, Abort> {
+/// What pinning a head page came to.
+enum Pin {
+    Head {
+        page: PagePtr,
+        head: PagePtr,
+    },
+    /// GUP failed with this error.
+    Failed(i32),
+    /// The page changed under the tail dance: look again.
+    Again,
+}
+
+/// GUP, then (for a tail page) the head pinned with irqs off, so that a
+/// THP split cannot complete in between; the fast lookup asks for write
+/// access.
+fn pin_head(k: &mut Kernel, address: u64, rw: i32, ro: &mut bool) -> Result<Pin, Abort> {
     let page = match pin_user_page(k, address, rw, ro)? {
         Ok(page) => page,
-        Err(err) => return Ok(Prologue::Return(err)),
+        Err(err) => return Ok(Pin::Failed(err)),
     };
     if !k.page_tail(page)? {
-        return Ok(Prologue::Pinned { page, head: page });
+        return Ok(Pin::Head { page, head: page });
     }
-    // A tail: pin its head with irqs off, so that a THP split cannot
-    // complete in between. The fast lookup asks for write access.
     k.put_page(page)?;
     k.local_irq_disable()?;
     let Some(page) = k.get_user_pages_fast_irq(address, true)? else {
         k.local_irq_enable()?;
-        return Ok(Prologue::Again);
+        return Ok(Pin::Again);
     };
     let head = k.compound_head(page)?;
     if page != head {
@@ -71,7 +112,7 @@ pub(super) fn pin_head(
         k.put_page(page)?;
     }
     k.local_irq_enable()?;
-    Ok(Prologue::Pinned { page, head })
+    Ok(Pin::Head { page, head })
 }
 
 impl Port for V3_12 {
@@ -83,27 +124,24 @@ impl Port for V3_12 {
         key: &mut RawKey,
         rw: i32,
     ) -> Result<i32, Abort> {
-        if let Some(ret) = private_or_start(k, uaddr, fshared, key)? {
-            return Ok(ret);
-        }
-        let address = uaddr - key.offset as u64;
-        let mut ro = false;
-        loop {
-            let (page, head) = match pin_head(k, address, rw, &mut ro)? {
-                Prologue::Return(err) => return Ok(err),
-                Prologue::Again => continue,
-                Prologue::Pinned { page, head } => (page, head),
-            };
+        get_with(k, uaddr, fshared, key, rw, |k, key, pinned| {
+            let Pinned {
+                page,
+                head,
+                address,
+                ro,
+            } = *pinned;
             k.lock_page(head)?;
             if k.page_mapping(head).is_null() {
                 // No mapping: fail, unless shmem moved it to the swap cache.
                 let shmem_swizzled = k.page_swap_cache(head)?;
                 k.unlock_page(head)?;
                 k.put_page(head)?;
-                if shmem_swizzled {
-                    continue;
-                }
-                return Ok(EFAULT);
+                return Ok(if shmem_swizzled {
+                    Flow::Again
+                } else {
+                    Flow::Return(EFAULT)
+                });
             }
             let mut err = 0;
             if k.page_anon(head)? {
@@ -123,7 +161,7 @@ impl Port for V3_12 {
             }
             k.unlock_page(head)?;
             k.put_page(head)?;
-            return Ok(err);
-        }
+            Ok(Flow::Return(err))
+        })
     }
 }

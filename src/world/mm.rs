@@ -385,60 +385,64 @@ impl World {
         if self.thread.irqs_off {
             return Wait::Blocked(Blocker::IrqsOff);
         }
-        let vpns: Vec<u64> = self.mms[mm.0]
-            .ptes
-            .range(start / PAGE_SIZE..end.div_ceil(PAGE_SIZE))
-            .map(|(k, _)| *k)
-            .collect();
-        for vpn in vpns {
-            self.clear_pte(mm, vpn * PAGE_SIZE);
-        }
-        let mut kept = Vec::new();
-        for v in std::mem::take(&mut self.mms[mm.0].vmas) {
-            if v.end <= start || end <= v.start {
-                kept.push(v);
-                continue;
-            }
-            if v.start < start {
-                kept.push(Vma { end: start, ..v });
-            }
-            if end < v.end {
-                kept.push(Vma {
-                    start: end,
-                    pgoff: v.pgoff_of(end),
-                    ..v
-                });
-            }
-        }
-        kept.sort_by_key(|v| v.start);
-        self.mms[mm.0].vmas = kept;
+        self.clear_ptes(mm, start, end);
+        self.split_vmas(mm, start, end, None);
         Wait::Done
     }
 
     /// `mprotect()` of `[start, end)`: VMA parts get `prot`; PTEs lose write
-    /// permission when it is withdrawn. Waits for the TLB flush IPI.
+    /// permission when it is withdrawn, and go with read permission. Waits
+    /// for the TLB flush IPI.
     pub fn mprotect(&mut self, mm: MmId, start: u64, end: u64, prot: Prot) -> Wait {
         if self.thread.irqs_off {
             return Wait::Blocked(Blocker::IrqsOff);
         }
+        self.split_vmas(mm, start, end, Some(prot));
+        if !prot.read {
+            self.clear_ptes(mm, start, end);
+        } else if !prot.write {
+            let vpns = start / PAGE_SIZE..end.div_ceil(PAGE_SIZE);
+            for (_, pte) in self.mms[mm.0].ptes.range_mut(vpns) {
+                pte.writable = false;
+            }
+        }
+        Wait::Done
+    }
+
+    fn clear_ptes(&mut self, mm: MmId, start: u64, end: u64) {
+        let vpns = start / PAGE_SIZE..end.div_ceil(PAGE_SIZE);
+        let mapped: Vec<u64> = self.mms[mm.0]
+            .ptes
+            .range(vpns)
+            .map(|(vpn, _)| *vpn)
+            .collect();
+        for vpn in mapped {
+            self.clear_pte(mm, vpn * PAGE_SIZE);
+        }
+    }
+
+    /// Splits the VMAs that straddle `start` or `end`; the parts inside
+    /// the range go (`None`, munmap) or get a new protection.
+    fn split_vmas(&mut self, mm: MmId, start: u64, end: u64, inside: Option<Prot>) {
         let mut out = Vec::new();
         for v in std::mem::take(&mut self.mms[mm.0].vmas) {
             if v.end <= start || end <= v.start {
                 out.push(v);
                 continue;
             }
-            let lo = v.start.max(start);
-            let hi = v.end.min(end);
+            let (lo, hi) = (v.start.max(start), v.end.min(end));
             if v.start < lo {
                 out.push(Vma { end: lo, ..v });
             }
-            out.push(Vma {
-                start: lo,
-                end: hi,
-                pgoff: v.pgoff_of(lo),
-                prot,
-                ..v
-            });
+            if let Some(prot) = inside {
+                out.push(Vma {
+                    start: lo,
+                    end: hi,
+                    pgoff: v.pgoff_of(lo),
+                    prot,
+                    ..v
+                });
+            }
             if hi < v.end {
                 out.push(Vma {
                     start: hi,
@@ -449,24 +453,5 @@ impl World {
         }
         out.sort_by_key(|v| v.start);
         self.mms[mm.0].vmas = out;
-        if !prot.write {
-            for pte in self.mms[mm.0]
-                .ptes
-                .range_mut(start / PAGE_SIZE..end.div_ceil(PAGE_SIZE))
-            {
-                pte.1.writable = false;
-            }
-        }
-        if !prot.read {
-            let vpns: Vec<u64> = self.mms[mm.0]
-                .ptes
-                .range(start / PAGE_SIZE..end.div_ceil(PAGE_SIZE))
-                .map(|(k, _)| *k)
-                .collect();
-            for vpn in vpns {
-                self.clear_pte(mm, vpn * PAGE_SIZE);
-            }
-        }
-        Wait::Done
     }
 }
