@@ -20,6 +20,7 @@
 //! at 3 e1                          # run all of e1's steps at yield point 3 (or: at 3 e1 2)
 //! ```
 
+pub mod binary;
 pub mod parse;
 pub mod text;
 
@@ -32,6 +33,13 @@ use crate::world::{
 };
 
 pub use parse::{parse, ParseError};
+
+/// Limits that keep every scenario inside the model's arenas and time.
+pub(crate) const MAX_CALLS: usize = 16;
+pub(crate) const MAX_EVENTS: usize = 64;
+pub(crate) const MAX_SCHEDULE: usize = 256;
+pub(crate) const MAX_INODE_PAGES: u64 = 1 << 20;
+pub(crate) const MAX_NAME: usize = 63;
 
 /// `rw` of a call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -201,102 +209,137 @@ pub struct Built {
     pub inodes: Vec<InodeId>,
 }
 
+/// Applies world items one at a time, so that a decoder can keep exactly
+/// the items a world accepts.
+pub struct Builder {
+    pub world: World,
+    pub mms: Vec<MmId>,
+    pub inodes: Vec<InodeId>,
+    inode_names: Vec<String>,
+}
+
+impl Builder {
+    pub fn new(mode: Mode, era: Era) -> Builder {
+        Builder {
+            world: World::new(mode, era),
+            mms: Vec::new(),
+            inodes: Vec::new(),
+            inode_names: Vec::new(),
+        }
+    }
+
+    /// Applies one item; on error the world may hold part of it, so a
+    /// caller that goes on should rebuild (see `binary::decode`).
+    pub fn apply(&mut self, item: &WorldItem) -> Result<(), WorldError> {
+        let world = &mut self.world;
+        match item {
+            WorldItem::Mm(_) => self.mms.push(world.add_mm()?),
+            WorldItem::Inode(d) => {
+                self.inodes
+                    .push(world.add_inode(d.kind, d.size, d.refs, None)?);
+                self.inode_names.push(d.name.clone());
+            }
+            WorldItem::Page {
+                inode,
+                index,
+                swapped,
+            } => {
+                let name = &self.inode_names[*inode];
+                let id = self.inodes[*inode];
+                let per = world.inode_kind(id).pages_per_entry();
+                if (index + 1) * per > world.inode_size_pages(id) {
+                    return Err(WorldError::Invalid(format!(
+                        "page {index} of {name} lies beyond its size"
+                    )));
+                }
+                if world.cache_entry(id, *index).is_some() {
+                    return Err(WorldError::Invalid(format!(
+                        "page {index} of {name} is declared twice"
+                    )));
+                }
+                if *swapped && world.inode_kind(id) != InodeKind::Shmem {
+                    return Err(WorldError::Invalid(
+                        "only shmem pages can be swapped".into(),
+                    ));
+                }
+                world.cache_new_page(id, *index)?;
+                if *swapped {
+                    world.cache_swap_out_now(id, *index);
+                }
+            }
+            WorldItem::Vma(d) => {
+                let backing = match d.backing {
+                    VmaBacking::Anon { thp } => {
+                        if d.shared {
+                            return Err(WorldError::Invalid(
+                                "a shared anonymous mapping is shmem: declare a shmem inode".into(),
+                            ));
+                        }
+                        Backing::Anon { thp }
+                    }
+                    VmaBacking::File(i) => {
+                        if !d.shared
+                            && matches!(
+                                world.inode_kind(self.inodes[i]),
+                                InodeKind::Hugetlbfs { .. }
+                            )
+                        {
+                            return Err(WorldError::Invalid(
+                                "private hugetlbfs mappings are not modelled".into(),
+                            ));
+                        }
+                        Backing::File(self.inodes[i])
+                    }
+                    VmaBacking::Special => {
+                        if d.prot.write || d.shared {
+                            return Err(WorldError::Invalid(
+                                "a special mapping is private and read-only".into(),
+                            ));
+                        }
+                        Backing::Special(world.alloc_special_page()?)
+                    }
+                };
+                world.add_vma(
+                    self.mms[d.mm],
+                    Vma {
+                        start: d.start,
+                        end: d.end,
+                        pgoff: d.pgoff,
+                        prot: d.prot,
+                        shared: d.shared,
+                        backing,
+                    },
+                )?;
+            }
+            WorldItem::Anon {
+                mm,
+                addr,
+                thp,
+                zero,
+            } => world.add_anon(self.mms[*mm], *addr, *thp, *zero)?,
+            WorldItem::Fork { parent, child } => {
+                if let crate::world::page::Wait::Skipped(why) =
+                    world.fork(self.mms[*parent], self.mms[*child])
+                {
+                    return Err(WorldError::Invalid(format!("fork: {why}")));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Scenario {
     /// Builds the world and the scheduler. `era` is used when the scenario
     /// does not set one.
     pub fn build(&self, default_era: Era) -> Result<Built, WorldError> {
-        let mut world = World::new(self.mode, self.era.unwrap_or(default_era));
-        let mut mms = Vec::new();
-        let mut inodes = Vec::new();
+        let mut builder = Builder::new(self.mode, self.era.unwrap_or(default_era));
         for item in &self.world {
-            match item {
-                WorldItem::Mm(_) => mms.push(world.add_mm()?),
-                WorldItem::Inode(d) => inodes.push(world.add_inode(d.kind, d.size, d.refs, None)?),
-                WorldItem::Page {
-                    inode,
-                    index,
-                    swapped,
-                } => {
-                    let id = inodes[*inode];
-                    let per = world.inode_kind(id).pages_per_entry();
-                    if (index + 1) * per > world.inode_size_pages(id) {
-                        return Err(WorldError::Invalid(format!(
-                            "page {index} of {} lies beyond its size",
-                            self.inode_names[*inode]
-                        )));
-                    }
-                    if world.cache_entry(id, *index).is_some() {
-                        return Err(WorldError::Invalid(format!(
-                            "page {index} of {} is declared twice",
-                            self.inode_names[*inode]
-                        )));
-                    }
-                    world.cache_new_page(id, *index)?;
-                    if *swapped {
-                        if world.inode_kind(id) != InodeKind::Shmem {
-                            return Err(WorldError::Invalid(
-                                "only shmem pages can be swapped".into(),
-                            ));
-                        }
-                        world.cache_swap_out_now(id, *index);
-                    }
-                }
-                WorldItem::Vma(d) => {
-                    let backing = match d.backing {
-                        VmaBacking::Anon { thp } => {
-                            if d.shared {
-                                return Err(WorldError::Invalid(
-                                    "a shared anonymous mapping is shmem: declare a shmem inode"
-                                        .into(),
-                                ));
-                            }
-                            Backing::Anon { thp }
-                        }
-                        VmaBacking::File(i) => {
-                            if !d.shared
-                                && matches!(
-                                    world.inode_kind(inodes[i]),
-                                    InodeKind::Hugetlbfs { .. }
-                                )
-                            {
-                                return Err(WorldError::Invalid(
-                                    "private hugetlbfs mappings are not modelled".into(),
-                                ));
-                            }
-                            Backing::File(inodes[i])
-                        }
-                        VmaBacking::Special => {
-                            if d.prot.write || d.shared {
-                                return Err(WorldError::Invalid(
-                                    "a special mapping is private and read-only".into(),
-                                ));
-                            }
-                            Backing::Special(world.alloc_special_page()?)
-                        }
-                    };
-                    world.add_vma(
-                        mms[d.mm],
-                        Vma {
-                            start: d.start,
-                            end: d.end,
-                            pgoff: d.pgoff,
-                            prot: d.prot,
-                            shared: d.shared,
-                            backing,
-                        },
-                    )?;
-                }
-                WorldItem::Anon {
-                    mm,
-                    addr,
-                    thp,
-                    zero,
-                } => world.add_anon(mms[*mm], *addr, *thp, *zero)?,
-                WorldItem::Fork { parent, child } => {
-                    world.fork(mms[*parent], mms[*child]);
-                }
-            }
+            builder.apply(item)?;
         }
+        let Builder {
+            world, mms, inodes, ..
+        } = builder;
         let events = self
             .events
             .iter()

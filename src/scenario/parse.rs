@@ -5,16 +5,10 @@ use std::fmt;
 
 use super::{
     Access, Call, EventDecl, EventSpec, InodeDecl, PageRef, Scenario, VmaBacking, VmaDecl,
-    WorldItem,
+    WorldItem, MAX_CALLS, MAX_EVENTS, MAX_INODE_PAGES, MAX_NAME, MAX_SCHEDULE,
 };
 use crate::sched::{Scheduled, Steps};
 use crate::world::{Era, InodeKind, Mode, Prot, PAGE_SIZE};
-
-/// Limits that keep every scenario inside the model's arenas and time.
-const MAX_CALLS: usize = 16;
-const MAX_EVENTS: usize = 64;
-const MAX_SCHEDULE: usize = 256;
-const MAX_INODE_PAGES: u64 = 1 << 20;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
@@ -109,6 +103,18 @@ fn number(word: &str) -> Result<u64> {
     parsed.map_err(|_| format!("`{word}` is not a number"))
 }
 
+/// A page count or index: at most the largest inode size, so that page
+/// arithmetic cannot overflow.
+fn pages(word: &str, what: &str) -> Result<u64> {
+    let value = number(word)?;
+    if value > MAX_INODE_PAGES {
+        return Err(format!(
+            "{what} {value} is more than {MAX_INODE_PAGES} pages"
+        ));
+    }
+    Ok(value)
+}
+
 fn page_aligned(word: &str, what: &str) -> Result<u64> {
     let value = number(word)?;
     if value % PAGE_SIZE != 0 {
@@ -175,13 +181,14 @@ impl Parser {
         if taken {
             return Err(format!("the name `{name}` is already used"));
         }
-        if !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-            || name.starts_with(|c: char| c.is_ascii_digit())
-        {
+        let valid = name.len() <= MAX_NAME
+            && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !valid {
             return Err(format!(
-                "`{name}` is not a name (letters, digits, `_`, `-`; not starting with a digit)"
+                "`{name}` is not a name (a letter or `_`, then letters, digits, `_` or `-`; at most {MAX_NAME})"
             ));
         }
         Ok(name.to_string())
@@ -228,7 +235,7 @@ impl Parser {
         if let Ok(inode) = self.inode(owner) {
             return Ok(PageRef::Cache {
                 inode,
-                index: number(where_)?,
+                index: pages(where_, "index")?,
             });
         }
         let mm = self
@@ -302,7 +309,7 @@ impl Parser {
             }
             "page" => {
                 let inode = self.inode(arg(words, 1, "an inode name")?)?;
-                let index = number(arg(words, 2, "an index")?)?;
+                let index = pages(arg(words, 2, "an index")?, "index")?;
                 let mut options = Options::new(&words[3.min(words.len())..]);
                 let swapped = options.flag("swapped");
                 options.done()?;
@@ -420,6 +427,11 @@ impl Parser {
         let mut options = Options::new(&words[rest.min(words.len())..]);
         let thp = options.flag("thp");
         let pgoff = options.number("pgoff")?.unwrap_or(0);
+        if pgoff > MAX_INODE_PAGES {
+            return Err(format!(
+                "pgoff {pgoff} is more than {MAX_INODE_PAGES} pages"
+            ));
+        }
         let positional: Vec<&str> = options.words.clone();
         let prot = prot(
             positional
@@ -461,6 +473,7 @@ impl Parser {
                 let inode = self.inode(arg(words, 3, "an inode name")?)?;
                 options = Options::new(&words[4.min(words.len())..]);
                 let to = options.number("to")?.ok_or("missing to=PAGES")?;
+                pages(&to.to_string(), "to")?;
                 EventSpec::Truncate { inode, to }
             }
             "punch" => {
@@ -468,6 +481,8 @@ impl Parser {
                 options = Options::new(&words[4.min(words.len())..]);
                 let from = options.number("from")?.ok_or("missing from=PAGE")?;
                 let len = options.number("len")?.unwrap_or(1);
+                pages(&from.to_string(), "from")?;
+                pages(&len.to_string(), "len")?;
                 EventSpec::Punch { inode, from, len }
             }
             "invalidate" | "iput" => {
@@ -481,7 +496,7 @@ impl Parser {
             }
             "swapout" | "swapin" => {
                 let inode = self.inode(arg(words, 3, "an inode name")?)?;
-                let index = number(arg(words, 4, "a page index")?)?;
+                let index = pages(arg(words, 4, "a page index")?, "index")?;
                 positional = 5;
                 if kind == "swapout" {
                     EventSpec::SwapOut { inode, index }

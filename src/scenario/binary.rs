@@ -1,0 +1,678 @@
+//! The binary form of a scenario, for fuzzers. Every byte string decodes
+//! to a scenario the model builds, small inputs to small scenarios; and
+//! [`encode`] turns any scenario that builds into bytes that decode back to
+//! exactly it, so seeds are written as text and crashes read as text.
+//!
+//! Layout: one header byte (bit 0: relaxed mode; bits 1-2: era: 1 for 3.x,
+//! 2 for 4.x, else the revision's), then statements until the input ends,
+//! each a tag byte (modulo the number of statements) and its fields, in the
+//! order of the text form's statements. Numbers are LEB128; references to
+//! mms, inodes and events are a byte, modulo how many exist; names are a
+//! length and characters from a fixed alphabet. A statement the world
+//! cannot take (an overlapping vma, a full arena, a reference to nothing)
+//! is dropped, so what decodes always builds. Bytes are read through
+//! `arbitrary`'s `Unstructured`, which reads zeros past the end.
+
+use arbitrary::Unstructured;
+
+use super::{
+    parse, Access, Builder, Call, EventDecl, EventSpec, InodeDecl, PageRef, Scenario, VmaBacking,
+    VmaDecl, WorldItem, MAX_CALLS, MAX_EVENTS, MAX_INODE_PAGES, MAX_NAME, MAX_SCHEDULE,
+};
+use crate::sched::{Scheduled, Steps};
+use crate::world::{Era, InodeKind, Mode, Prot, WorldError, PAGE_SIZE};
+
+const TAG_MM: u8 = 0;
+const TAG_INODE: u8 = 1;
+const TAG_PAGE: u8 = 2;
+const TAG_VMA: u8 = 3;
+const TAG_ANON: u8 = 4;
+const TAG_FORK: u8 = 5;
+const TAG_CALL: u8 = 6;
+const TAG_EVENT: u8 = 7;
+const TAG_AT: u8 = 8;
+const TAGS: u8 = 9;
+
+/// First characters of a name, then the rest (the parser's name rules).
+const FIRST: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_";
+const REST: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789-";
+
+const EVENT_KINDS: [&str; 15] = [
+    "truncate",
+    "punch",
+    "invalidate",
+    "swapout",
+    "swapin",
+    "migrate",
+    "split",
+    "munmap",
+    "mprotect",
+    "iput",
+    "reuse",
+    "fork",
+    "cow",
+    "hold",
+    "fail",
+];
+
+/// Reads the binary form. Never fails.
+pub fn decode(data: &[u8]) -> Scenario {
+    let mut d = Decoder::new(data);
+    while !d.u.is_empty() {
+        d.statement();
+    }
+    d.finish()
+}
+
+struct Decoder<'a> {
+    u: Unstructured<'a>,
+    scenario: Scenario,
+    builder: Builder,
+    /// Names handed out by default, to keep generated names unique.
+    generated: usize,
+}
+
+impl<'a> Decoder<'a> {
+    fn new(data: &'a [u8]) -> Decoder<'a> {
+        let mut u = Unstructured::new(data);
+        let header = byte(&mut u);
+        let mode = if header & 1 == 1 {
+            Mode::Relaxed
+        } else {
+            Mode::Strict
+        };
+        let era = match (header >> 1) & 3 {
+            1 => Some(Era::V3),
+            2 => Some(Era::V4),
+            _ => None,
+        };
+        let scenario = Scenario {
+            mode,
+            era,
+            ..Scenario::default()
+        };
+        Decoder {
+            u,
+            builder: Builder::new(mode, era.unwrap_or_default()),
+            scenario,
+            generated: 0,
+        }
+    }
+
+    fn byte(&mut self) -> u8 {
+        byte(&mut self.u)
+    }
+
+    fn number(&mut self) -> u64 {
+        let mut value = 0u64;
+        for shift in (0..70).step_by(7) {
+            let b = self.byte();
+            if shift < 64 {
+                value |= u64::from(b & 0x7f) << shift;
+            }
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        value
+    }
+
+    fn pages(&mut self) -> u64 {
+        self.number() % (MAX_INODE_PAGES + 1)
+    }
+
+    /// A page-aligned address from a page number, if it fits.
+    fn page_address(&mut self) -> Option<u64> {
+        self.number().checked_mul(PAGE_SIZE)
+    }
+
+    fn taken(&self, name: &str) -> bool {
+        let s = &self.scenario;
+        s.mm_names.iter().chain(&s.inode_names).any(|n| n == name)
+            || s.events.iter().any(|e| e.name == name)
+    }
+
+    /// A name: as written when it is new, else a generated one.
+    fn name(&mut self, prefix: &str) -> String {
+        let len = (self.number() % (MAX_NAME as u64 + 1)) as usize;
+        let mut name = String::new();
+        for i in 0..len {
+            let alphabet = if i == 0 { FIRST } else { REST };
+            name.push(alphabet[self.byte() as usize % alphabet.len()] as char);
+        }
+        while name.is_empty() || self.taken(&name) {
+            self.generated += 1;
+            name = format!("{prefix}{}", self.generated);
+        }
+        name
+    }
+
+    fn pick(&mut self, count: usize) -> Option<usize> {
+        let b = self.byte() as usize;
+        (count > 0).then(|| b % count)
+    }
+
+    fn mm(&mut self) -> Option<usize> {
+        self.pick(self.scenario.mm_names.len())
+    }
+
+    fn inode(&mut self) -> Option<usize> {
+        self.pick(self.scenario.inode_names.len())
+    }
+
+    fn prot(&mut self) -> Prot {
+        [Prot::READ_WRITE, Prot::READ, Prot::NONE][self.byte() as usize % 3]
+    }
+
+    fn inode_kind(&mut self) -> InodeKind {
+        match self.byte() % 3 {
+            0 => InodeKind::File,
+            1 => InodeKind::Shmem,
+            _ => InodeKind::Hugetlbfs {
+                order: 1 + u32::from(self.byte() % 4),
+            },
+        }
+    }
+
+    fn statement(&mut self) {
+        match self.byte() % TAGS {
+            TAG_MM => {
+                let name = self.name("m");
+                self.world(WorldItem::Mm(name));
+            }
+            TAG_INODE => {
+                let name = self.name("i");
+                let kind = self.inode_kind();
+                let size = self.pages();
+                let refs = (self.number() % 1000) as i32 + 1;
+                self.world(WorldItem::Inode(InodeDecl {
+                    name,
+                    kind,
+                    size,
+                    refs,
+                }));
+            }
+            TAG_PAGE => {
+                let Some(inode) = self.inode() else { return };
+                let index = self.pages();
+                let swapped = self.byte() & 1 == 1;
+                self.world(WorldItem::Page {
+                    inode,
+                    index,
+                    swapped,
+                });
+            }
+            TAG_VMA => self.vma(),
+            TAG_ANON => {
+                let Some(mm) = self.mm() else { return };
+                let Some(addr) = self.page_address() else {
+                    return;
+                };
+                let flags = self.byte();
+                self.world(WorldItem::Anon {
+                    mm,
+                    addr,
+                    thp: flags & 1 == 1,
+                    zero: flags & 2 == 2,
+                });
+            }
+            TAG_FORK => {
+                let (Some(parent), Some(child)) = (self.mm(), self.mm()) else {
+                    return;
+                };
+                if parent != child {
+                    self.world(WorldItem::Fork { parent, child });
+                }
+            }
+            TAG_CALL => {
+                let Some(mm) = self.mm() else { return };
+                let addr = self.number();
+                let flags = self.byte();
+                if self.scenario.calls.len() < MAX_CALLS {
+                    self.scenario.calls.push(Call {
+                        mm,
+                        addr,
+                        shared: flags & 1 == 1,
+                        access: if flags & 2 == 2 {
+                            Access::Write
+                        } else {
+                            Access::Read
+                        },
+                    });
+                }
+            }
+            TAG_EVENT => self.event(),
+            _ => {
+                let at = (self.number() % u64::from(u32::MAX)) as u32 + 1;
+                let Some(event) = self.pick(self.scenario.events.len()) else {
+                    return;
+                };
+                let steps = match self.number() {
+                    0 => Steps::All,
+                    n => Steps::Count(((n - 1) % 1000) as u32 + 1),
+                };
+                if self.scenario.schedule.len() < MAX_SCHEDULE {
+                    self.scenario.schedule.push(Scheduled { at, event, steps });
+                }
+            }
+        }
+    }
+
+    fn vma(&mut self) {
+        let Some(mm) = self.mm() else { return };
+        let Some(start) = self.page_address() else {
+            return;
+        };
+        let Some(end) = self
+            .number()
+            .checked_add(1)
+            .and_then(|n| n.checked_mul(PAGE_SIZE))
+            .and_then(|len| start.checked_add(len))
+        else {
+            return;
+        };
+        let backing = match self.byte() % 4 {
+            0 => VmaBacking::Anon { thp: false },
+            1 => VmaBacking::Anon { thp: true },
+            2 => match self.inode() {
+                Some(inode) => VmaBacking::File(inode),
+                None => return,
+            },
+            _ => VmaBacking::Special,
+        };
+        let pgoff = self.pages();
+        let prot = self.prot();
+        let shared = self.byte() & 1 == 1;
+        let pgoff = if matches!(backing, VmaBacking::File(_)) {
+            pgoff
+        } else {
+            0
+        };
+        self.world(WorldItem::Vma(VmaDecl {
+            mm,
+            start,
+            end,
+            backing,
+            pgoff,
+            prot,
+            shared,
+        }));
+    }
+
+    fn page_ref(&mut self) -> Option<PageRef> {
+        if self.byte() & 1 == 0 {
+            let inode = self.inode()?;
+            Some(PageRef::Cache {
+                inode,
+                index: self.pages(),
+            })
+        } else {
+            let mm = self.mm()?;
+            Some(PageRef::User {
+                mm,
+                addr: self.number(),
+            })
+        }
+    }
+
+    fn range(&mut self) -> Option<(u64, u64)> {
+        let start = self.page_address()?;
+        let len = self.number().checked_add(1)?.checked_mul(PAGE_SIZE)?;
+        Some((start, start.checked_add(len)?))
+    }
+
+    fn event(&mut self) {
+        let name = self.name("e");
+        let spec = match EVENT_KINDS[self.byte() as usize % EVENT_KINDS.len()] {
+            "truncate" => self.inode().map(|inode| EventSpec::Truncate {
+                inode,
+                to: self.pages(),
+            }),
+            "punch" => self.inode().map(|inode| EventSpec::Punch {
+                inode,
+                from: self.pages(),
+                len: self.pages(),
+            }),
+            "invalidate" => self.inode().map(|inode| EventSpec::Invalidate { inode }),
+            "swapout" => self.inode().map(|inode| EventSpec::SwapOut {
+                inode,
+                index: self.pages(),
+            }),
+            "swapin" => self.inode().map(|inode| EventSpec::SwapIn {
+                inode,
+                index: self.pages(),
+            }),
+            "migrate" => self.page_ref().map(EventSpec::Migrate),
+            "split" => self.mm().map(|mm| EventSpec::Split {
+                mm,
+                addr: self.number(),
+            }),
+            "munmap" => self.mm().and_then(|mm| {
+                self.range()
+                    .map(|(start, end)| EventSpec::Munmap { mm, start, end })
+            }),
+            "mprotect" => self.mm().and_then(|mm| {
+                let (start, end) = self.range()?;
+                Some(EventSpec::Mprotect {
+                    mm,
+                    start,
+                    end,
+                    prot: self.prot(),
+                })
+            }),
+            "iput" => self.inode().map(|inode| EventSpec::Iput { inode }),
+            "reuse" => self.inode().map(|inode| EventSpec::Reuse {
+                inode,
+                kind: self.inode_kind(),
+                size: self.pages(),
+            }),
+            "fork" => match (self.mm(), self.mm()) {
+                (Some(parent), Some(child)) if parent != child => {
+                    Some(EventSpec::Fork { parent, child })
+                }
+                _ => None,
+            },
+            "cow" => self.mm().map(|mm| EventSpec::Cow {
+                mm,
+                addr: self.number(),
+            }),
+            "hold" => self.page_ref().map(EventSpec::Hold),
+            _ => Some(EventSpec::Fail),
+        };
+        if let Some(spec) = spec {
+            if self.scenario.events.len() < MAX_EVENTS {
+                self.scenario.events.push(EventDecl { name, spec });
+            }
+        }
+    }
+
+    /// Keeps a world item when the world takes it.
+    fn world(&mut self, item: WorldItem) {
+        let fits = match self.builder.apply(&item) {
+            Ok(()) => true,
+            Err(_) => {
+                // The failed item may have left a trace; start again from
+                // the items kept so far.
+                self.rebuild();
+                false
+            }
+        };
+        if fits {
+            match &item {
+                WorldItem::Mm(name) => self.scenario.mm_names.push(name.clone()),
+                WorldItem::Inode(d) => self.scenario.inode_names.push(d.name.clone()),
+                _ => {}
+            }
+            self.scenario.world.push(item);
+        }
+    }
+
+    fn rebuild(&mut self) {
+        let era = self.scenario.era.unwrap_or_default();
+        self.builder = Builder::new(self.scenario.mode, era);
+        for item in &self.scenario.world {
+            let applied = self.builder.apply(item);
+            debug_assert!(applied.is_ok(), "items kept once apply again");
+        }
+    }
+
+    /// A scenario makes at least one call: without one, a private futex
+    /// call (which needs an mm) is added.
+    fn finish(mut self) -> Scenario {
+        if self.scenario.calls.is_empty() {
+            if self.scenario.mm_names.is_empty() {
+                let name = self.name("m");
+                self.world(WorldItem::Mm(name));
+            }
+            self.scenario.calls.push(Call {
+                mm: 0,
+                addr: 0,
+                shared: false,
+                access: Access::Read,
+            });
+        }
+        self.scenario
+    }
+}
+
+fn byte(u: &mut Unstructured) -> u8 {
+    u.arbitrary::<u8>().unwrap_or(0)
+}
+
+/// Why a scenario has no binary form.
+#[derive(Debug, thiserror::Error)]
+pub enum EncodeError {
+    #[error("the model cannot build this world: {0}")]
+    World(#[from] WorldError),
+    #[error("{0}")]
+    Unrepresentable(String),
+}
+
+/// Writes the binary form of `scenario`; `decode` of the result is
+/// `scenario` again. Fails for a scenario whose world does not build.
+pub fn encode(scenario: &Scenario) -> Result<Vec<u8>, EncodeError> {
+    scenario.build(Era::default())?;
+    let mut e = Encoder { out: Vec::new() };
+    let era = match scenario.era {
+        None => 0,
+        Some(Era::V3) => 1,
+        Some(Era::V4) => 2,
+    };
+    e.out
+        .push(u8::from(scenario.mode == Mode::Relaxed) | (era << 1));
+    for item in &scenario.world {
+        match item {
+            WorldItem::Mm(name) => {
+                e.out.push(TAG_MM);
+                e.name(name)?;
+            }
+            WorldItem::Inode(d) => {
+                e.out.push(TAG_INODE);
+                e.name(&d.name)?;
+                e.inode_kind(d.kind);
+                e.number(d.size);
+                e.number(d.refs as u64 - 1);
+            }
+            WorldItem::Page {
+                inode,
+                index,
+                swapped,
+            } => {
+                e.out.extend([TAG_PAGE, *inode as u8]);
+                e.number(*index);
+                e.out.push(u8::from(*swapped));
+            }
+            WorldItem::Vma(v) => {
+                e.out.extend([TAG_VMA, v.mm as u8]);
+                e.number(v.start / PAGE_SIZE);
+                e.number((v.end - v.start) / PAGE_SIZE - 1);
+                match v.backing {
+                    VmaBacking::Anon { thp } => e.out.push(u8::from(thp)),
+                    VmaBacking::File(inode) => e.out.extend([2, inode as u8]),
+                    VmaBacking::Special => e.out.push(3),
+                }
+                e.number(v.pgoff);
+                e.prot(v.prot);
+                e.out.push(u8::from(v.shared));
+            }
+            WorldItem::Anon {
+                mm,
+                addr,
+                thp,
+                zero,
+            } => {
+                e.out.extend([TAG_ANON, *mm as u8]);
+                e.number(addr / PAGE_SIZE);
+                e.out.push(u8::from(*thp) | (u8::from(*zero) << 1));
+            }
+            WorldItem::Fork { parent, child } => {
+                e.out.extend([TAG_FORK, *parent as u8, *child as u8])
+            }
+        }
+    }
+    for call in &scenario.calls {
+        e.out.extend([TAG_CALL, call.mm as u8]);
+        e.number(call.addr);
+        e.out
+            .push(u8::from(call.shared) | (u8::from(call.access == Access::Write) << 1));
+    }
+    for event in &scenario.events {
+        e.out.push(TAG_EVENT);
+        e.name(&event.name)?;
+        e.event(&event.spec);
+    }
+    for s in &scenario.schedule {
+        e.out.push(TAG_AT);
+        e.number(u64::from(s.at) - 1);
+        e.out.push(s.event as u8);
+        e.number(match s.steps {
+            Steps::All => 0,
+            Steps::Count(n) => u64::from(n),
+        });
+    }
+    Ok(e.out)
+}
+
+struct Encoder {
+    out: Vec<u8>,
+}
+
+impl Encoder {
+    fn number(&mut self, mut value: u64) {
+        loop {
+            let b = (value & 0x7f) as u8;
+            value >>= 7;
+            if value == 0 {
+                self.out.push(b);
+                return;
+            }
+            self.out.push(b | 0x80);
+        }
+    }
+
+    fn name(&mut self, name: &str) -> Result<(), EncodeError> {
+        self.number(name.len() as u64);
+        for (i, c) in name.bytes().enumerate() {
+            let alphabet = if i == 0 { FIRST } else { REST };
+            let at = alphabet
+                .iter()
+                .position(|&a| a == c)
+                .ok_or_else(|| EncodeError::Unrepresentable(format!("the name `{name}`")))?;
+            self.out.push(at as u8);
+        }
+        Ok(())
+    }
+
+    fn prot(&mut self, prot: Prot) {
+        self.out.push(match (prot.read, prot.write) {
+            (_, true) => 0,
+            (true, false) => 1,
+            (false, false) => 2,
+        });
+    }
+
+    fn inode_kind(&mut self, kind: InodeKind) {
+        match kind {
+            InodeKind::File => self.out.push(0),
+            InodeKind::Shmem => self.out.push(1),
+            InodeKind::Hugetlbfs { order } => self.out.extend([2, (order - 1) as u8]),
+        }
+    }
+
+    fn page_ref(&mut self, page: &PageRef) {
+        match *page {
+            PageRef::Cache { inode, index } => {
+                self.out.extend([0, inode as u8]);
+                self.number(index);
+            }
+            PageRef::User { mm, addr } => {
+                self.out.extend([1, mm as u8]);
+                self.number(addr);
+            }
+        }
+    }
+
+    fn range(&mut self, start: u64, end: u64) {
+        self.number(start / PAGE_SIZE);
+        self.number((end - start) / PAGE_SIZE - 1);
+    }
+
+    fn event(&mut self, spec: &EventSpec) {
+        let kind = |k: &str| {
+            EVENT_KINDS
+                .iter()
+                .position(|n| *n == k)
+                .expect("a known kind") as u8
+        };
+        match *spec {
+            EventSpec::Truncate { inode, to } => {
+                self.out.extend([kind("truncate"), inode as u8]);
+                self.number(to);
+            }
+            EventSpec::Punch { inode, from, len } => {
+                self.out.extend([kind("punch"), inode as u8]);
+                self.number(from);
+                self.number(len);
+            }
+            EventSpec::Invalidate { inode } => self.out.extend([kind("invalidate"), inode as u8]),
+            EventSpec::SwapOut { inode, index } => {
+                self.out.extend([kind("swapout"), inode as u8]);
+                self.number(index);
+            }
+            EventSpec::SwapIn { inode, index } => {
+                self.out.extend([kind("swapin"), inode as u8]);
+                self.number(index);
+            }
+            EventSpec::Migrate(ref page) => {
+                self.out.push(kind("migrate"));
+                self.page_ref(page);
+            }
+            EventSpec::Split { mm, addr } => {
+                self.out.extend([kind("split"), mm as u8]);
+                self.number(addr);
+            }
+            EventSpec::Munmap { mm, start, end } => {
+                self.out.extend([kind("munmap"), mm as u8]);
+                self.range(start, end);
+            }
+            EventSpec::Mprotect {
+                mm,
+                start,
+                end,
+                prot,
+            } => {
+                self.out.extend([kind("mprotect"), mm as u8]);
+                self.range(start, end);
+                self.prot(prot);
+            }
+            EventSpec::Iput { inode } => self.out.extend([kind("iput"), inode as u8]),
+            EventSpec::Reuse {
+                inode,
+                kind: k,
+                size,
+            } => {
+                self.out.extend([kind("reuse"), inode as u8]);
+                self.inode_kind(k);
+                self.number(size);
+            }
+            EventSpec::Fork { parent, child } => {
+                self.out.extend([kind("fork"), parent as u8, child as u8])
+            }
+            EventSpec::Cow { mm, addr } => {
+                self.out.extend([kind("cow"), mm as u8]);
+                self.number(addr);
+            }
+            EventSpec::Hold(ref page) => {
+                self.out.push(kind("hold"));
+                self.page_ref(page);
+            }
+            EventSpec::Fail => self.out.push(kind("fail")),
+        }
+    }
+}
+
+/// Parses text and encodes it: the path from a hand-written seed to bytes.
+pub fn encode_text(text: &str) -> Result<Vec<u8>, String> {
+    let scenario = parse(text).map_err(|e| e.to_string())?;
+    encode(&scenario).map_err(|e| e.to_string())
+}
