@@ -384,9 +384,9 @@ fn run_step(
             })
         }
         Step::DropRef(inode) => {
-            if !world.inode_live(inode) {
+            if !world.inode_live(inode) || world.external_refs(inode) <= 0 {
                 return Ok(StepOutcome::Ran(format!(
-                    "skipped: inode#{} is gone",
+                    "skipped: nobody else holds a reference on inode#{}",
                     inode.0
                 )));
             }

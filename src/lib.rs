@@ -29,6 +29,7 @@ pub mod exec;
 pub mod ffi;
 pub mod finding;
 pub mod futex;
+pub mod fuzz;
 pub mod kernel;
 pub mod key;
 pub mod oracle;

@@ -2,6 +2,7 @@
 //! codes every command shares (0: nothing found, 1: findings, 2: bad input).
 
 mod check;
+mod codec;
 mod revisions;
 mod run;
 
@@ -24,6 +25,8 @@ pub struct Cli {
 enum Command {
     Run(run::RunArgs),
     Check(check::CheckArgs),
+    Encode(codec::EncodeArgs),
+    Decode(codec::DecodeArgs),
     Revisions(revisions::RevisionsArgs),
 }
 
@@ -48,6 +51,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::main(args),
         Command::Check(args) => check::main(args),
+        Command::Encode(args) => codec::encode(args),
+        Command::Decode(args) => codec::decode(args),
         Command::Revisions(args) => revisions::main(args),
     };
     match result {

@@ -53,9 +53,28 @@ impl Kernel {
         live
     }
 
+    /// Books a page reference taken (`delta > 0`) or dropped. A reference
+    /// is booked on the page it was taken through; while that page is part
+    /// of a compound page, dropping it through any page of the compound
+    /// (its head, say) settles it, as the count lives on the head. After a
+    /// THP split each tail's references are its own.
     fn hold_page(&mut self, page: PageId, delta: i32) {
+        if delta > 0 {
+            self.ledger.add(Held::Page(page), delta);
+            return;
+        }
         let head = self.world.head_of(page);
-        self.ledger.add(Held::Page(head), delta);
+        let world = &self.world;
+        let settles = self
+            .ledger
+            .positive_where(|held| matches!(held, Held::Page(q) if *q == page))
+            .or_else(|| {
+                self.ledger.positive_where(
+                    |held| matches!(held, Held::Page(q) if world.head_of(*q) == head),
+                )
+            })
+            .unwrap_or(Held::Page(page));
+        self.ledger.add(settles, delta);
     }
 
     fn hold_inode(&mut self, inode: InodeId, delta: i32) {

@@ -54,6 +54,14 @@ impl Ledger {
         }
     }
 
+    /// The first object with a positive balance that `pick` accepts.
+    fn positive_where(&self, pick: impl Fn(&Held) -> bool) -> Option<Held> {
+        self.counts
+            .iter()
+            .find(|(h, n)| *n > 0 && pick(h))
+            .map(|(h, _)| *h)
+    }
+
     /// Objects with a non-zero balance, in a stable order.
     pub fn outstanding(&self) -> Vec<(Held, i32)> {
         let mut held: Vec<(Held, i32)> = self

@@ -144,7 +144,14 @@ pub fn expected(world: &World, call: CallSpec) -> Expected {
     match (vma.prot.write, vma.backing, vma.shared) {
         // 4. Writable: the first GUP asks for write and gets it.
         (true, Backing::Anon { .. }, _) => mm_key,
-        (true, Backing::File(_), false) => mm_key,
+        // A private file page is copied on the first write; the copy
+        // needs the file page, so past the end of the file the fault
+        // fails, unless an earlier write made the copy already.
+        (true, Backing::File(_), false) if anon_mapped => mm_key,
+        (true, Backing::File(inode), false) => match inode_key(inode) {
+            Expected::Error(e) => Expected::Error(e),
+            _ => mm_key,
+        },
         (true, Backing::File(inode), true) => inode_key(inode),
         // 5. Read-only: a write request fails; a read fault keys on what
         // it finds. Anonymous memory read-only (the zero page or an

@@ -279,11 +279,18 @@ impl World {
     /// file keeps it, whatever the futex thread holds.
     pub fn drop_inode_ref(&mut self, inode: InodeId) -> Result<bool, Blocker> {
         let external = self.inodes[inode.0].external_refs;
+        debug_assert!(external > 0, "callers check external_refs()");
         if self.mode == Mode::Strict && external <= 1 && self.inode_mapped(inode) {
             return Err(Blocker::InodeMapped(inode));
         }
         self.inodes[inode.0].external_refs = external - 1;
         Ok(self.iput(inode))
+    }
+
+    /// References held outside the futex thread that an `iput` event may
+    /// still drop.
+    pub fn external_refs(&self, inode: InodeId) -> i32 {
+        self.inodes[inode.0].external_refs
     }
 
     /// `iput()`: true when this was the last reference and eviction begins.

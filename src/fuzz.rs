@@ -1,0 +1,119 @@
+//! What the fuzz targets run, so that a crash replays through the same
+//! code from the command line and the tests: decode the bytes, run one
+//! oracle, and name the first finding that is not a known one.
+//!
+//! Configuration comes from the environment, read once in
+//! [`FuzzConfig::from_env`]:
+//! - `FUTEX_DIFF_REV`: the revision the `meaning` target judges (default
+//!   `v4.7`);
+//! - `FUTEX_DIFF_KNOWN`: a file of known findings the targets pass over
+//!   (default: none), one per line: `REVISION CLASS SUMMARY-SUBSTRING`,
+//!   `#` starting a comment.
+
+use std::sync::OnceLock;
+
+use crate::finding::{Finding, FindingClass};
+use crate::oracle::{self, lockstep};
+use crate::revision::{self, Revision};
+use crate::scenario::binary;
+
+/// A finding that is expected, with where it is expected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Known {
+    pub revision: String,
+    pub class: FindingClass,
+    pub summary_contains: String,
+}
+
+/// The fuzz targets' configuration.
+#[derive(Clone)]
+pub struct FuzzConfig {
+    /// `FUTEX_DIFF_REV`: the revision the meaning target judges.
+    pub revision: Revision,
+    /// `FUTEX_DIFF_KNOWN`: findings to pass over.
+    pub known: Vec<Known>,
+}
+
+impl FuzzConfig {
+    /// Reads the environment; a bad value names its variable.
+    pub fn from_env() -> Result<FuzzConfig, String> {
+        let name = std::env::var("FUTEX_DIFF_REV").unwrap_or_else(|_| "v4.7".to_string());
+        let revision = revision::find(&name).map_err(|e| format!("FUTEX_DIFF_REV: {e}"))?;
+        let known = match std::env::var("FUTEX_DIFF_KNOWN") {
+            Ok(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("FUTEX_DIFF_KNOWN: {path}: {e}"))?;
+                parse_known(&text).map_err(|e| format!("FUTEX_DIFF_KNOWN: {path}: {e}"))?
+            }
+            Err(_) => Vec::new(),
+        };
+        Ok(FuzzConfig { revision, known })
+    }
+
+    /// The process-wide configuration; a bad environment stops the fuzzer
+    /// with the variable's name before any input runs.
+    pub fn get() -> &'static FuzzConfig {
+        static CONFIG: OnceLock<FuzzConfig> = OnceLock::new();
+        CONFIG.get_or_init(|| {
+            FuzzConfig::from_env().unwrap_or_else(|e| panic!("futex-diff fuzz configuration: {e}"))
+        })
+    }
+
+    fn is_known(&self, revision: &str, finding: &Finding) -> bool {
+        self.known.iter().any(|k| {
+            k.revision == revision
+                && k.class == finding.class
+                && finding.summary.contains(&k.summary_contains)
+        })
+    }
+}
+
+/// Parses a known-findings file.
+pub fn parse_known(text: &str) -> Result<Vec<Known>, String> {
+    let mut known = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let mut words = line.splitn(3, char::is_whitespace);
+        let (Some(rev), Some(class)) = (words.next(), words.next()) else {
+            return Err(format!("line {}: expected `REVISION CLASS SUMMARY`", i + 1));
+        };
+        let class = FindingClass::from_name(class)
+            .ok_or_else(|| format!("line {}: `{class}` is not a finding class", i + 1))?;
+        known.push(Known {
+            revision: rev.to_string(),
+            class,
+            summary_contains: words.next().unwrap_or("").trim().to_string(),
+        });
+    }
+    Ok(known)
+}
+
+/// The `lockstep` target: every bundled revision against its Rust port.
+/// Returns the first divergence, as `revision: summary`.
+pub fn lockstep(data: &[u8]) -> Option<String> {
+    let config = FuzzConfig::get();
+    let scenario = binary::decode(data);
+    revision::all()
+        .filter(|r| r.port().is_some())
+        .find_map(|rev| {
+            let finding = lockstep::check(&scenario, rev).expect("decoded scenarios build")?;
+            (!config.is_known(rev.name(), &finding)).then(|| finding.to_string())
+        })
+}
+
+/// The `meaning` target: the meaning oracle on `FUTEX_DIFF_REV`. Returns
+/// the first finding that is not known, with the mode it needs.
+pub fn meaning(data: &[u8]) -> Option<String> {
+    let config = FuzzConfig::get();
+    let scenario = binary::decode(data);
+    let rev = config.revision;
+    let report = oracle::check_meaning(&scenario, rev).expect("decoded scenarios build");
+    report
+        .found
+        .into_iter()
+        .find(|f| !config.is_known(rev.name(), &f.finding))
+        .map(|f| f.to_string())
+}
