@@ -412,6 +412,16 @@ fn run_step(
             StepOutcome::Ran(format!("evict(inode#{}): truncating its pages", inode.0))
         }
         Step::CallRcu(inode) => {
+            // Eviction empties the cache before it frees, whatever arrived
+            // since it planned (truncate_inode_pages_final loops).
+            if !world.cache_indices(inode).is_empty() {
+                plan_truncate(world, plan, inode, 0, u64::MAX);
+                plan.push_back(Step::CallRcu(inode));
+                return Ok(StepOutcome::Ran(format!(
+                    "evict(inode#{}): pages arrived meanwhile, truncating them too",
+                    inode.0
+                )));
+            }
             world.call_rcu_free_inode(inode);
             plan.push_back(Step::RcuFree(inode));
             StepOutcome::Ran(format!("call_rcu(free inode#{})", inode.0))

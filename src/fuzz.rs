@@ -7,8 +7,8 @@
 //! - `FUTEX_DIFF_REV`: the revision the `meaning` target judges (default
 //!   `v4.7`);
 //! - `FUTEX_DIFF_KNOWN`: a file of known findings the targets pass over
-//!   (default: none), one per line: `REVISION CLASS SUMMARY-SUBSTRING`,
-//!   `#` starting a comment.
+//!   (default: none), one per line: `REVISION[:MODE] CLASS SUMMARY-SUBSTRING`,
+//!   `#` starting a comment; without a mode the line applies to both.
 
 use std::sync::OnceLock;
 
@@ -16,11 +16,14 @@ use crate::finding::{Finding, FindingClass};
 use crate::oracle::{self, lockstep};
 use crate::revision::{self, Revision};
 use crate::scenario::binary;
+use crate::world::Mode;
 
 /// A finding that is expected, with where it is expected.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Known {
     pub revision: String,
+    /// Only in this mode; both when `None`.
+    pub mode: Option<Mode>,
     pub class: FindingClass,
     pub summary_contains: String,
 }
@@ -59,9 +62,10 @@ impl FuzzConfig {
         })
     }
 
-    fn is_known(&self, revision: &str, finding: &Finding) -> bool {
+    fn is_known(&self, revision: &str, mode: Mode, finding: &Finding) -> bool {
         self.known.iter().any(|k| {
             k.revision == revision
+                && k.mode.is_none_or(|m| m == mode)
                 && k.class == finding.class
                 && finding.summary.contains(&k.summary_contains)
         })
@@ -78,12 +82,22 @@ pub fn parse_known(text: &str) -> Result<Vec<Known>, String> {
         }
         let mut words = line.splitn(3, char::is_whitespace);
         let (Some(rev), Some(class)) = (words.next(), words.next()) else {
-            return Err(format!("line {}: expected `REVISION CLASS SUMMARY`", i + 1));
+            return Err(format!(
+                "line {}: expected `REVISION[:MODE] CLASS SUMMARY`",
+                i + 1
+            ));
+        };
+        let (rev, mode) = match rev.split_once(':') {
+            None => (rev, None),
+            Some((rev, "strict")) => (rev, Some(Mode::Strict)),
+            Some((rev, "relaxed")) => (rev, Some(Mode::Relaxed)),
+            Some((_, other)) => return Err(format!("line {}: `{other}` is not a mode", i + 1)),
         };
         let class = FindingClass::from_name(class)
             .ok_or_else(|| format!("line {}: `{class}` is not a finding class", i + 1))?;
         known.push(Known {
             revision: rev.to_string(),
+            mode,
             class,
             summary_contains: words.next().unwrap_or("").trim().to_string(),
         });
@@ -100,7 +114,7 @@ pub fn lockstep(data: &[u8]) -> Option<String> {
         .filter(|r| r.port().is_some())
         .find_map(|rev| {
             let finding = lockstep::check(&scenario, rev).expect("decoded scenarios build")?;
-            (!config.is_known(rev.name(), &finding)).then(|| finding.to_string())
+            (!config.is_known(rev.name(), scenario.mode, &finding)).then(|| finding.to_string())
         })
 }
 
@@ -114,6 +128,6 @@ pub fn meaning(data: &[u8]) -> Option<String> {
     report
         .found
         .into_iter()
-        .find(|f| !config.is_known(rev.name(), &f.finding))
+        .find(|f| !config.is_known(rev.name(), f.mode, &f.finding))
         .map(|f| f.to_string())
 }

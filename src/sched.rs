@@ -176,6 +176,27 @@ impl Scheduler {
         Ok(stuck)
     }
 
+    /// Fairness for a spinning thread: every event that has started runs
+    /// until it finishes or must wait, as other CPUs would go on running
+    /// while the futex thread retries. True when any step ran.
+    pub fn run_started_to_end(
+        &mut self,
+        world: &mut World,
+        trace: &mut Trace,
+    ) -> Result<bool, WorldError> {
+        let mut ran = false;
+        for event in 0..self.events.len() {
+            if !self.events[event].started() {
+                continue;
+            }
+            while let StepOutcome::Ran(_) = self.step(event, world, trace)? {
+                ran = true;
+            }
+            self.wanted[event] = 0;
+        }
+        Ok(ran)
+    }
+
     /// The events that ran at least one step.
     pub fn started(&self) -> impl Iterator<Item = &str> {
         self.events

@@ -36,20 +36,20 @@ pub fn main(args: CheckArgs) -> Result<Status, UsageError> {
         let report =
             oracle::check(&scenario, rev).map_err(|e| UsageError(format!("{path}: {e}")))?;
         if report.found.is_empty() {
-            println!("{}: no findings ({} mode)", rev.name(), scenario.mode);
+            outln!("{}: no findings ({} mode)", rev.name(), scenario.mode);
             for (call, allowance) in &report.verdict.allowed {
-                println!("  call {}: allowed by rule {}", call + 1, allowance.name());
+                outln!("  call {}: allowed by rule {}", call + 1, allowance.name());
             }
         } else {
             any = true;
-            println!(
+            outln!(
                 "{}: {} finding(s) ({} mode)",
                 rev.name(),
                 report.found.len(),
                 scenario.mode
             );
             for found in &report.found {
-                println!("  {}", found.finding);
+                outln!("  {}", found.finding);
                 if let Some(dir) = &args.save {
                     let mut file = dir.join(found.file_name());
                     for n in 2.. {
@@ -62,13 +62,13 @@ pub fn main(args: CheckArgs) -> Result<Status, UsageError> {
                     std::fs::create_dir_all(dir)
                         .and_then(|()| std::fs::write(&file, found.reproducer(&scenario)))
                         .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
-                    println!("    reproducer: {}", file.display());
+                    outln!("    reproducer: {}", file.display());
                 }
             }
         }
         if args.verbose || !report.found.is_empty() {
             let file = rev.path().rsplit('/').next().unwrap_or(rev.path());
-            println!("{}", report.outcome.trace.render(file));
+            outln!("{}", report.outcome.trace.render(file));
         }
     }
     Ok(if any { Status::Findings } else { Status::Clean })

@@ -41,6 +41,6 @@ pub fn encode(args: EncodeArgs) -> Result<Status, UsageError> {
 pub fn decode(args: DecodeArgs) -> Result<Status, UsageError> {
     let bytes = std::fs::read(&args.input)
         .map_err(|e| UsageError(format!("{}: {e}", args.input.display())))?;
-    print!("{}", binary::decode(&bytes).to_text());
+    out!("{}", binary::decode(&bytes).to_text());
     Ok(Status::Clean)
 }

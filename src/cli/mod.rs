@@ -1,6 +1,17 @@
 //! The command line: one file per subcommand, `clap` derive, and the exit
 //! codes every command shares (0: nothing found, 1: findings, 2: bad input).
 
+/// `print!` that ends the process quietly when stdout is a closed pipe
+/// (`futex-diff ... | head`) instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::write_out(format_args!($($arg)*)) };
+}
+
+/// `println!`, likewise.
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::cli::write_out(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
 mod check;
 mod codec;
 mod revisions;
@@ -28,6 +39,18 @@ enum Command {
     Encode(codec::EncodeArgs),
     Decode(codec::DecodeArgs),
     Revisions(revisions::RevisionsArgs),
+}
+
+/// Writes to stdout; a closed pipe ends the process as SIGPIPE would.
+pub fn write_out(args: std::fmt::Arguments) {
+    use std::io::Write as _;
+    if let Err(e) = std::io::stdout().lock().write_fmt(args) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141);
+        }
+        eprintln!("futex-diff: cannot write to stdout: {e}");
+        std::process::exit(2);
+    }
 }
 
 /// What a command ended with.

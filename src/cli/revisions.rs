@@ -16,7 +16,7 @@ pub fn main(_args: RevisionsArgs) -> Result<Status, UsageError> {
             crate::world::Era::V3 => "3.x",
             crate::world::Era::V4 => "4.x",
         };
-        println!(
+        outln!(
             "{:<12} {:<8} mm-rules={era}  {}",
             rev.name(),
             rev.origin(),

@@ -37,7 +37,7 @@ pub fn main(args: RunArgs) -> Result<Status, UsageError> {
     for rev in revisions {
         let report = oracle::check(&scenario, rev)
             .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
-        print!("{}", render(&scenario, &report, rev));
+        out!("{}", render(&scenario, &report, rev));
         any |= !report.found.is_empty();
     }
     Ok(if any { Status::Findings } else { Status::Clean })
@@ -146,7 +146,7 @@ fn summary(revisions: &[Revision]) -> Result<Status, UsageError> {
                 .collect();
             noticed.dedup();
             any |= !noticed.is_empty();
-            println!(
+            outln!(
                 "{name:<32} {:<10} {}{}",
                 rev.name(),
                 results.join(" | "),

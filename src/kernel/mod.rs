@@ -181,7 +181,7 @@ impl Kernel {
             arg,
             line: self.site.take(),
         });
-        if self.call_yields > self.retry_bound {
+        if self.call_yields > self.retry_bound && !self.let_others_run()? {
             self.world.report(
                 FindingClass::Livelock,
                 format!(
@@ -200,6 +200,29 @@ impl Kernel {
         self.retry_deferred_frees();
         self.observe();
         Ok(())
+    }
+
+    /// The thread has spun past the retry bound. A retry loop that only
+    /// waits for an event half done (an eviction the schedule paused, say)
+    /// is not a livelock: other CPUs would finish it. So every started event
+    /// runs to its end and the thread gets a new budget; only a thread that
+    /// still spins once nothing else can move is livelocked.
+    fn let_others_run(&mut self) -> Result<bool, Abort> {
+        match self
+            .sched
+            .run_started_to_end(&mut self.world, &mut self.trace)
+        {
+            Ok(true) => {
+                self.trace.push(Entry::Thread(format!(
+                    "spinning past {} yield points: the started events run to their end",
+                    self.retry_bound
+                )));
+                self.call_yields = 0;
+                Ok(true)
+            }
+            Ok(false) => Ok(false),
+            Err(e) => self.fail(e.to_string()),
+        }
     }
 
     fn fail<T>(&mut self, message: String) -> Result<T, Abort> {

@@ -10,7 +10,7 @@
 use std::fmt;
 
 use crate::key::{Key, KeyObject, FUT_OFF_INODE, FUT_OFF_MMSHARED};
-use crate::world::{Backing, InodeRef, MmId, World, PAGE_SIZE, TASK_SIZE};
+use crate::world::{Backing, InodeRef, InodeState, MmId, World, PAGE_SIZE, TASK_SIZE};
 
 const EFAULT: i32 = -14;
 const EINVAL: i32 = -22;
@@ -127,8 +127,9 @@ pub fn expected(world: &World, call: CallSpec) -> Expected {
     };
     let inode_key = |inode| {
         let pgoff = vma.pgoff_of(address);
-        if !world.inode_live(inode) || pgoff >= world.inode_size_pages(inode) {
-            // Beyond the end of the file the fault is a SIGBUS.
+        if world.inode_state(inode) != InodeState::Live || pgoff >= world.inode_size_pages(inode) {
+            // Beyond the end of the file the fault is a SIGBUS; an inode
+            // being evicted (relaxed mode) has no page cache left to fault.
             Expected::Error(EFAULT)
         } else {
             Expected::Inode {

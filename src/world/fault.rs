@@ -98,7 +98,9 @@ impl World {
                 }
             }
             Backing::File(inode) => {
-                if !self.inode_live(inode) {
+                if self.inode_state(inode) != super::InodeState::Live {
+                    // Gone, or being evicted (possible in relaxed mode
+                    // only): there is no page cache to fault from.
                     return Err(WorldError::Invalid("the mapped inode is gone".into()));
                 }
                 if !vma.shared && write {
