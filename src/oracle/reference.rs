@@ -125,18 +125,28 @@ pub fn expected(world: &World, call: CallSpec) -> Expected {
         address,
         offset,
     };
+    // A page already mapped here is found by GUP's page-table walk, which
+    // does not look at i_size: a truncation between its size update and
+    // its unmapping still yields the page. Only a fault checks the size.
+    let cache_mapped = |inode| {
+        world
+            .pte(call.mm, address)
+            .is_some_and(|pte| world.page_mapping_slot(world.head_of(pte.page)) == Some(inode))
+    };
     let inode_key = |inode| {
         let pgoff = vma.pgoff_of(address);
-        if world.inode_state(inode) != InodeState::Live || pgoff >= world.inode_size_pages(inode) {
-            // Beyond the end of the file the fault is a SIGBUS; an inode
-            // being evicted (relaxed mode) has no page cache left to fault.
-            Expected::Error(EFAULT)
-        } else {
+        let faultable =
+            world.inode_state(inode) == InodeState::Live && pgoff < world.inode_size_pages(inode);
+        if faultable || cache_mapped(inode) {
             Expected::Inode {
                 inode: world.inode_ref(inode),
                 pgoff,
                 offset,
             }
+        } else {
+            // Beyond the end of the file the fault is a SIGBUS; an inode
+            // being evicted (relaxed mode) has no page cache left to fault.
+            Expected::Error(EFAULT)
         }
     };
     let anon_mapped = world
