@@ -1,0 +1,21 @@
+#!/bin/bash -eu
+# OSS-Fuzz build script (projects/futex-diff/build.sh). Builds every fuzz
+# target with cargo fuzz (the C revisions with clang and
+# -fsanitize=fuzzer-no-link, see build.rs), and puts each binary in $OUT
+# with its options file and seed corpus: the corpus scenarios' encoded
+# twins for the binary-input targets, the readable scenarios for
+# scenario_text. scripts/oss-fuzz-local.sh runs the same steps here.
+cd "$SRC/futex-diff"
+
+cargo fuzz build -O
+release=fuzz/target/x86_64-unknown-linux-gnu/release
+
+for target in $(cargo fuzz list); do
+	cp "$release/$target" "$OUT/"
+	cp "fuzz/options/$target.options" "$OUT/"
+done
+
+rm -f "$OUT"/*_seed_corpus.zip
+zip -q -j "$OUT/lockstep_seed_corpus.zip" corpus/bin/*.bin
+cp "$OUT/lockstep_seed_corpus.zip" "$OUT/meaning_seed_corpus.zip"
+zip -q -j "$OUT/scenario_text_seed_corpus.zip" corpus/*.scn

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The OSS-Fuzz steps, run here: build every target with oss-fuzz/build.sh
+# (into fuzz/out/), run each for a bounded time over its seed corpus, fail
+# on any crash, and keep the artefacts (fuzz/out/artifacts/TARGET/). Known
+# findings of the bundled revisions (fuzz/known-findings.txt) are passed
+# over, so only something new fails the run. Then check that libFuzzer
+# counts edges of the C revisions, not only of the Rust code.
+#
+# Usage: scripts/oss-fuzz-local.sh [SECONDS-PER-TARGET]   (default 60)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+root=$PWD
+out=$root/fuzz/out
+mkdir -p "$out"
+export FUTEX_DIFF_KNOWN=$root/fuzz/known-findings.txt
+
+# OSS-Fuzz checks the project out at $SRC/futex-diff.
+src=$(mktemp -d)
+trap 'rm -rf "$src"' EXIT
+ln -s "$root" "$src/futex-diff"
+# cargo fuzz wants nightly; on stable, RUSTC_BOOTSTRAP lets it through.
+RUSTC_BOOTSTRAP=1 SRC=$src OUT=$out bash oss-fuzz/build.sh
+
+status=0
+for options in "$out"/*.options; do
+	target=$(basename "$options" .options)
+	corpus=$out/corpus/$target
+	artifacts=$out/artifacts/$target
+	mkdir -p "$corpus" "$artifacts"
+	unzip -q -o "$out/${target}_seed_corpus.zip" -d "$corpus"
+	max_len=$(sed -n 's/^max_len *= *//p' "$options")
+	echo "=== $target: ${seconds}s over $(ls "$corpus" | wc -l) inputs"
+	if ! "$out/$target" -max_total_time="$seconds" -max_len="$max_len" -rss_limit_mb=4096 \
+		-artifact_prefix="$artifacts/" "$corpus" >"$out/$target.log" 2>&1; then
+		echo "$target crashed: $(grep -m1 -A1 panicked "$out/$target.log" | tail -1)"
+		ls "$artifacts"
+		status=1
+	fi
+	tail -n 1 "$out/$target.log"
+done
+
+# libFuzzer must see the C: each bundled revision's source lines are
+# instrumented (they appear among the PCs), and the revisions' entry points,
+# into which get_futex_key() is inlined, have covered edges.
+"$out/lockstep" -runs=0 -print_coverage=1 "$out/corpus/lockstep" >"$out/coverage.log" 2>&1 || true
+for rev in v3.12 rfc-2013 v4.6 v4.7; do
+	if ! grep -q "PC: .*csrc/revisions/$rev.c:" "$out/coverage.log"; then
+		echo "csrc/revisions/$rev.c is not instrumented: is the C built with -fsanitize=fuzzer-no-link?"
+		status=1
+	fi
+done
+covered=$(grep -cE "^COVERED_FUNC: hits: [0-9]+ edges: ([2-9]|[1-9][0-9]+)/[0-9]+ fd_rev_[0-9]+_get" "$out/coverage.log" || true)
+if [ "$covered" -lt 4 ]; then
+	echo "only $covered revision entry points have covered C edges"
+	status=1
+fi
+[ $status -eq 0 ] && echo "=== C edges are counted: $covered revision entry points covered"
+exit $status
