@@ -11,9 +11,14 @@ macro_rules! out {
 macro_rules! outln {
     ($($arg:tt)*) => { $crate::cli::write_out(format_args!("{}\n", format_args!($($arg)*))) };
 }
+pub(crate) use {out, outln};
 
 mod check;
 mod codec;
+mod explore;
+mod hunt;
+mod minimize;
+mod replay;
 mod revisions;
 mod run;
 
@@ -34,6 +39,10 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    Hunt(hunt::HuntArgs),
+    Explore(explore::ExploreArgs),
+    Minimize(minimize::MinimizeArgs),
+    Replay(replay::ReplayArgs),
     Run(run::RunArgs),
     Check(check::CheckArgs),
     Encode(codec::EncodeArgs),
@@ -72,6 +81,10 @@ impl<E: std::fmt::Display> From<E> for UsageError {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Hunt(args) => hunt::main(args),
+        Command::Explore(args) => explore::main(args),
+        Command::Minimize(args) => minimize::main(args),
+        Command::Replay(args) => replay::main(args),
         Command::Run(args) => run::main(args),
         Command::Check(args) => check::main(args),
         Command::Encode(args) => codec::encode(args),

@@ -81,6 +81,8 @@ pub struct Observation {
     /// The reference result on each distinct world state between entry and
     /// exit, in order.
     pub expected: Vec<Expected>,
+    /// The yield point from which each state held (0: the call's entry).
+    pub since: Vec<u32>,
     /// Inodes that lost a page to truncation, hole punch, invalidation or
     /// eviction while the call ran.
     pub truncated: Vec<InodeId>,
@@ -165,7 +167,13 @@ impl Kernel {
         if let Some(call) = self.observing {
             let now = reference::expected(&self.world, call);
             if self.observation.expected.last() != Some(&now) {
+                let at = if self.observation.expected.is_empty() {
+                    0
+                } else {
+                    self.yields
+                };
                 self.observation.expected.push(now);
+                self.observation.since.push(at);
             }
         }
     }

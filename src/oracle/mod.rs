@@ -8,6 +8,7 @@
 //! [`check`] runs both on one revision and says which mode each finding
 //! needs: the scenario's own.
 
+pub mod explain;
 pub mod lockstep;
 pub mod meaning;
 pub mod reference;

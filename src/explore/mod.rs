@@ -1,0 +1,265 @@
+//! Systematic and randomised exploration of interleavings.
+//!
+//! A [`Family`] is a world, its calls and its concurrent events, without a
+//! schedule: the built-in families are the corpus scenarios with their
+//! schedules stripped, which reach every mapping kind and event kind. A
+//! strategy turns a family into schedules: [`exhaustive`] enumerates every
+//! placement of up to `bound` event runs at yield points (a preemption
+//! bound, as CHESS and loom advise), [`pct`] draws PCT-style random ones.
+//! Each schedule runs through both oracles; findings are collected once per
+//! revision, mode, class and summary shape ([`Hunt`]).
+
+pub mod exhaustive;
+pub mod pct;
+
+use std::collections::BTreeMap;
+
+use crate::corpus::BUILT_IN;
+use crate::finding::FindingClass;
+use crate::oracle::{self, Found};
+use crate::revision::Revision;
+use crate::scenario::{parse, Scenario};
+use crate::world::Mode;
+
+/// A scenario without a schedule: what exploration places events into.
+#[derive(Clone, Debug)]
+pub struct Family {
+    pub name: String,
+    /// Every corpus scenario that strips to this family (`name` first).
+    pub aliases: Vec<String>,
+    pub base: Scenario,
+}
+
+/// The built-in families: every corpus scenario, schedule stripped, in
+/// `mode`; scenarios that differ only in their schedule count once.
+pub fn families(mode: Mode) -> Vec<Family> {
+    let mut out: Vec<Family> = Vec::new();
+    for (name, text) in BUILT_IN {
+        let mut base = parse(text).expect("built-in scenarios parse");
+        base.schedule.clear();
+        base.mode = mode;
+        match out.iter_mut().find(|f| f.base == base) {
+            Some(family) => family.aliases.push((*name).to_string()),
+            None => out.push(Family {
+                name: (*name).to_string(),
+                aliases: vec![(*name).to_string()],
+                base,
+            }),
+        }
+    }
+    out
+}
+
+/// The identity of a finding for de-duplication: revision, mode, class and
+/// the summary with its numbers blanked (call numbers, pages, offsets).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FindingKey {
+    pub revision: String,
+    pub mode: Mode,
+    pub class: FindingClass,
+    pub shape: String,
+}
+
+impl FindingKey {
+    pub fn of(found: &Found) -> FindingKey {
+        FindingKey {
+            revision: found.revision.clone(),
+            mode: found.mode,
+            class: found.finding.class,
+            shape: shape(&found.finding.summary),
+        }
+    }
+}
+
+/// A summary with every run of digits (and hex digits after `0x`) as `N`.
+pub fn shape(summary: &str) -> String {
+    let mut out = String::with_capacity(summary.len());
+    let mut chars = summary.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            if c == '0' && chars.peek() == Some(&'x') {
+                chars.next();
+                while chars.peek().is_some_and(|c| c.is_ascii_hexdigit()) {
+                    chars.next();
+                }
+            } else {
+                while chars.peek().is_some_and(|c| c.is_ascii_digit()) {
+                    chars.next();
+                }
+            }
+            out.push('N');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Distinct findings and the first scenario that showed each.
+#[derive(Default)]
+pub struct Hunt {
+    pub found: BTreeMap<FindingKey, (Found, Scenario)>,
+    /// Schedules run (each through both oracles).
+    pub runs: u64,
+}
+
+impl Hunt {
+    /// Runs one scenario on one revision and keeps what is new.
+    pub fn run(&mut self, scenario: &Scenario, revision: Revision) {
+        self.runs += 1;
+        let Ok(report) = oracle::check(scenario, revision) else {
+            return;
+        };
+        for found in report.found {
+            self.found
+                .entry(FindingKey::of(&found))
+                .or_insert_with(|| (found, scenario.clone()));
+        }
+    }
+
+    /// Takes in another hunt's findings (from another thread).
+    pub fn merge(&mut self, other: Hunt) {
+        self.runs += other.runs;
+        for (key, value) in other.found {
+            self.found.entry(key).or_insert(value);
+        }
+    }
+}
+
+/// One family on one revision, with its yield horizon.
+#[derive(Clone)]
+pub struct Task {
+    pub family: Family,
+    pub revision: Revision,
+    pub horizon: u32,
+}
+
+/// Every family on every revision, in every mode asked for.
+pub fn tasks(revisions: &[Revision], modes: &[Mode]) -> Vec<Task> {
+    let mut out = Vec::new();
+    for &mode in modes {
+        for family in families(mode) {
+            for &revision in revisions {
+                let horizon = exhaustive::horizon(&family.base, revision);
+                out.push(Task {
+                    family: family.clone(),
+                    revision,
+                    horizon,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// How many threads to use: one per core.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+/// Runs every schedule up to `bound` preemptions of every task, spread over
+/// `threads` threads, until done or `deadline`. `progress(done, total)` is
+/// called from the threads as tasks finish. Returns the findings and
+/// whether every schedule ran.
+pub fn run_exhaustive(
+    tasks: &[Task],
+    bound: usize,
+    threads: usize,
+    deadline: std::time::Instant,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> (Hunt, bool) {
+    use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+    let total: u64 = tasks
+        .iter()
+        .map(|t| exhaustive::count(t.family.base.events.len(), t.horizon, bound))
+        .sum();
+    let next = AtomicUsize::new(0);
+    let done = AtomicU64::new(0);
+    let cut = AtomicBool::new(false);
+    let hunts: Vec<Hunt> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.max(1))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut hunt = Hunt::default();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(task) = tasks.get(i) else { break };
+                        let mut scenario = task.family.base.clone();
+                        exhaustive::for_each_schedule(
+                            scenario.events.len(),
+                            task.horizon,
+                            bound,
+                            |schedule| {
+                                if cut.load(Ordering::Relaxed) {
+                                    return;
+                                }
+                                scenario.schedule = schedule.to_vec();
+                                hunt.run(&scenario, task.revision);
+                                if hunt.runs % 256 == 0 && std::time::Instant::now() > deadline {
+                                    cut.store(true, Ordering::Relaxed);
+                                }
+                            },
+                        );
+                        let n =
+                            exhaustive::count(task.family.base.events.len(), task.horizon, bound);
+                        progress(done.fetch_add(n, Ordering::Relaxed) + n, total);
+                    }
+                    hunt
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("exploration threads do not panic"))
+            .collect()
+    });
+    let mut all = Hunt::default();
+    for hunt in hunts {
+        all.merge(hunt);
+    }
+    (all, !cut.load(Ordering::Relaxed))
+}
+
+/// PCT-style random schedules over the tasks until `deadline`.
+pub fn run_random(tasks: &[Task], threads: usize, deadline: std::time::Instant, seed: u64) -> Hunt {
+    let hunts: Vec<Hunt> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.max(1) as u64)
+            .map(|worker| {
+                scope.spawn(move || {
+                    let mut rng =
+                        pct::Rng::new(seed ^ (worker + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+                    let mut hunt = Hunt::default();
+                    let candidates: Vec<&Task> = tasks
+                        .iter()
+                        .filter(|t| !t.family.base.events.is_empty())
+                        .collect();
+                    if candidates.is_empty() {
+                        return hunt;
+                    }
+                    while std::time::Instant::now() < deadline {
+                        for _ in 0..64 {
+                            let task = candidates[rng.below(candidates.len() as u64) as usize];
+                            let depth = 2 + rng.below(3) as u32;
+                            let mut scenario = task.family.base.clone();
+                            scenario.schedule =
+                                pct::schedule(&scenario, &mut rng, depth, task.horizon);
+                            hunt.run(&scenario, task.revision);
+                        }
+                    }
+                    hunt
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("exploration threads do not panic"))
+            .collect()
+    });
+    let mut all = Hunt::default();
+    for hunt in hunts {
+        all.merge(hunt);
+    }
+    all
+}

@@ -1,0 +1,142 @@
+//! Explanations in words: for each call, the states of the world it saw
+//! (what the function means on each, and which event steps moved it from
+//! one to the next), what it returned, and for each finding why that
+//! departs from the meaning.
+
+use std::fmt::Write as _;
+
+use super::Report;
+use crate::ffi::CallResult;
+use crate::finding::FindingClass;
+use crate::scenario::{Access, Scenario};
+use crate::trace::Entry;
+
+/// The event steps the trace shows just before yield point `n`.
+fn steps_before(report: &Report, n: u32) -> Vec<String> {
+    let entries = &report.outcome.trace.entries;
+    let Some(at) = entries
+        .iter()
+        .position(|e| matches!(e, Entry::Yield { n: m, .. } if *m == n))
+    else {
+        return Vec::new();
+    };
+    let mut steps: Vec<String> = entries[..at]
+        .iter()
+        .rev()
+        .take_while(|e| !matches!(e, Entry::Yield { .. }))
+        .filter_map(|e| match e {
+            Entry::Event { name, text } if !text.starts_with("waits") => {
+                Some(format!("{name}: {text}"))
+            }
+            _ => None,
+        })
+        .collect();
+    steps.reverse();
+    steps
+}
+
+/// The yield point at which a freed object was freed, and by which step.
+fn freeing_step(report: &Report, what: &str) -> Option<String> {
+    let mut last_yield = 0;
+    for e in &report.outcome.trace.entries {
+        match e {
+            Entry::Yield { n, .. } => last_yield = *n,
+            Entry::Event { name, text } if text.contains("freed") && text.contains(what) => {
+                return Some(format!(
+                    "{name} freed it before yield point #{}: \"{text}\"",
+                    last_yield + 1
+                ));
+            }
+            Entry::Thread(text) if text.contains("evicts") && text.contains(what) => {
+                return Some(format!(
+                    "the thread's own iput() evicted it after #{last_yield}"
+                ));
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The whole explanation of a report on `scenario`.
+pub fn explain(report: &Report, scenario: &Scenario) -> String {
+    let mut out = String::new();
+    let outcome = &report.outcome;
+    for (i, call) in outcome.calls.iter().enumerate() {
+        let spec = &scenario.calls[i];
+        let _ = writeln!(
+            out,
+            "call {}: get_futex_key({:#x}, {}, {}) from {}",
+            i + 1,
+            spec.addr,
+            if spec.shared { "shared" } else { "private" },
+            if spec.access == Access::Write {
+                "VERIFY_WRITE"
+            } else {
+                "VERIFY_READ"
+            },
+            scenario.mm_names[spec.mm]
+        );
+        let obs = &call.observation;
+        for (state, (expected, since)) in obs.expected.iter().zip(&obs.since).enumerate() {
+            if state == 0 {
+                let _ = writeln!(out, "  at entry, the function means: {expected}");
+            } else {
+                let steps = steps_before(report, *since);
+                let why = if steps.is_empty() {
+                    String::new()
+                } else {
+                    format!(" after {}", steps.join("; "))
+                };
+                let _ = writeln!(out, "  from #{since}{why}, it means: {expected}");
+            }
+        }
+        let result = match call.result {
+            CallResult::Returned(0) => format!("0 with {}", call.key),
+            CallResult::Returned(code) => crate::exec::errno_name(code),
+            CallResult::Aborted => "nothing: the harness stopped it".to_string(),
+        };
+        let _ = writeln!(out, "  it returned {result}");
+    }
+    for (call, allowance) in &report.verdict.allowed {
+        let _ = writeln!(
+            out,
+            "call {} departs from the meaning, but rule {} allows it",
+            call + 1,
+            allowance.name()
+        );
+    }
+    if report.found.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nEvery call returned what some state it saw means: nothing departs."
+        );
+        return out;
+    }
+    let _ = writeln!(out, "\nWhere it departs:");
+    for found in &report.found {
+        let f = &found.finding;
+        let why = match f.class {
+            FindingClass::WrongKey => "the key is none that any state the call saw gives: it does not name the futex word the address held at any moment of the call.".to_string(),
+            FindingClass::SpuriousError => "every state the call saw has a key, and no allowance applies: no page of that inode left the page cache during the call, and no fault was injected.".to_string(),
+            FindingClass::MissingError => "every state the call saw makes the call fail, yet it returned a key.".to_string(),
+            FindingClass::KeyCollision => "the two words differ in every state (different objects, indices or offsets), yet a waiter on one would wake on the other.".to_string(),
+            FindingClass::KeyMismatch => "both calls name the same word, yet a waker with one key misses a waiter with the other.".to_string(),
+            FindingClass::RefcountLeak | FindingClass::RefcountUnderflow => "a shared key holds exactly one reference on its inode or mm and no page reference; put_futex_key() must drop exactly that.".to_string(),
+            FindingClass::UseAfterFree => {
+                let what = f.summary.split("freed ").nth(1).unwrap_or("").to_string();
+                match freeing_step(report, &what) {
+                    Some(step) => format!("the thread handed the kernel an object already freed: {step}."),
+                    None => "the thread handed the kernel a pointer read from freed memory (poison).".to_string(),
+                }
+            }
+            FindingClass::Warn => "the kernel would print a WARNING here (see the trace for where).".to_string(),
+            FindingClass::Livelock => "the call retried past the bound even after every started event had finished: nothing else could change what it saw.".to_string(),
+            FindingClass::Deadlock => "the thread waits for something only it or a waiting event could release.".to_string(),
+            FindingClass::LockImbalance | FindingClass::RcuImbalance => "the call returned holding what it took.".to_string(),
+            FindingClass::LockstepDivergence => "the C revision and its Rust port disagree; one of them is not the other's port.".to_string(),
+        };
+        let _ = writeln!(out, "  [{}] {f}\n    because {why}", found.mode);
+    }
+    out
+}
