@@ -178,79 +178,62 @@ pub fn run_exhaustive(
     let next = AtomicUsize::new(0);
     let done = AtomicU64::new(0);
     let cut = AtomicBool::new(false);
-    let hunts: Vec<Hunt> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads.max(1))
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut hunt = Hunt::default();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(task) = tasks.get(i) else { break };
-                        let mut scenario = task.family.base.clone();
-                        exhaustive::for_each_schedule(
-                            scenario.events.len(),
-                            task.horizon,
-                            bound,
-                            |schedule| {
-                                if cut.load(Ordering::Relaxed) {
-                                    return;
-                                }
-                                scenario.schedule = schedule.to_vec();
-                                hunt.run(&scenario, task.revision);
-                                if hunt.runs % 256 == 0 && std::time::Instant::now() > deadline {
-                                    cut.store(true, Ordering::Relaxed);
-                                }
-                            },
-                        );
-                        let n =
-                            exhaustive::count(task.family.base.events.len(), task.horizon, bound);
-                        progress(done.fetch_add(n, Ordering::Relaxed) + n, total);
-                    }
-                    hunt
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().expect("exploration threads do not panic"))
-            .collect()
+    let all = on_threads(threads, |_| {
+        let mut hunt = Hunt::default();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(task) = tasks.get(i) else { break };
+            let mut scenario = task.family.base.clone();
+            exhaustive::for_each_schedule(scenario.events.len(), task.horizon, bound, |schedule| {
+                if cut.load(Ordering::Relaxed) {
+                    return;
+                }
+                scenario.schedule = schedule.to_vec();
+                hunt.run(&scenario, task.revision);
+                if hunt.runs % 256 == 0 && std::time::Instant::now() > deadline {
+                    cut.store(true, Ordering::Relaxed);
+                }
+            });
+            let n = exhaustive::count(task.family.base.events.len(), task.horizon, bound);
+            progress(done.fetch_add(n, Ordering::Relaxed) + n, total);
+        }
+        hunt
     });
-    let mut all = Hunt::default();
-    for hunt in hunts {
-        all.merge(hunt);
-    }
     (all, !cut.load(Ordering::Relaxed))
 }
 
 /// PCT-style random schedules over the tasks until `deadline`.
 pub fn run_random(tasks: &[Task], threads: usize, deadline: std::time::Instant, seed: u64) -> Hunt {
+    on_threads(threads, |worker| {
+        let worker = worker as u64;
+        let mut rng = pct::Rng::new(seed ^ (worker + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let mut hunt = Hunt::default();
+        let candidates: Vec<&Task> = tasks
+            .iter()
+            .filter(|t| !t.family.base.events.is_empty())
+            .collect();
+        if candidates.is_empty() {
+            return hunt;
+        }
+        while std::time::Instant::now() < deadline {
+            for _ in 0..64 {
+                let task = candidates[rng.below(candidates.len() as u64) as usize];
+                let depth = 2 + rng.below(3) as u32;
+                let mut scenario = task.family.base.clone();
+                scenario.schedule = pct::schedule(&scenario, &mut rng, depth, task.horizon);
+                hunt.run(&scenario, task.revision);
+            }
+        }
+        hunt
+    })
+}
+
+/// Runs `work(worker)` on `threads` threads and merges their hunts.
+fn on_threads(threads: usize, work: impl Fn(usize) -> Hunt + Sync) -> Hunt {
     let hunts: Vec<Hunt> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads.max(1) as u64)
-            .map(|worker| {
-                scope.spawn(move || {
-                    let mut rng =
-                        pct::Rng::new(seed ^ (worker + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-                    let mut hunt = Hunt::default();
-                    let candidates: Vec<&Task> = tasks
-                        .iter()
-                        .filter(|t| !t.family.base.events.is_empty())
-                        .collect();
-                    if candidates.is_empty() {
-                        return hunt;
-                    }
-                    while std::time::Instant::now() < deadline {
-                        for _ in 0..64 {
-                            let task = candidates[rng.below(candidates.len() as u64) as usize];
-                            let depth = 2 + rng.below(3) as u32;
-                            let mut scenario = task.family.base.clone();
-                            scenario.schedule =
-                                pct::schedule(&scenario, &mut rng, depth, task.horizon);
-                            hunt.run(&scenario, task.revision);
-                        }
-                    }
-                    hunt
-                })
-            })
+        let work = &work;
+        let workers: Vec<_> = (0..threads.max(1))
+            .map(|worker| scope.spawn(move || work(worker)))
             .collect();
         workers
             .into_iter()
