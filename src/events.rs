@@ -99,6 +99,26 @@ pub enum EventKind {
     FailFutex,
 }
 
+/// Every event kind's name in scenario files, in a fixed order (the binary
+/// form numbers kinds by it).
+pub const KEYWORDS: [&str; 15] = [
+    "truncate",
+    "punch",
+    "invalidate",
+    "swapout",
+    "swapin",
+    "migrate",
+    "split",
+    "munmap",
+    "mprotect",
+    "iput",
+    "reuse",
+    "fork",
+    "cow",
+    "hold",
+    "fail",
+];
+
 impl EventKind {
     /// The event's name in scenario files.
     pub fn keyword(&self) -> &'static str {

@@ -37,23 +37,7 @@ const TAGS: u8 = 9;
 const FIRST: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_";
 const REST: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789-";
 
-const EVENT_KINDS: [&str; 15] = [
-    "truncate",
-    "punch",
-    "invalidate",
-    "swapout",
-    "swapin",
-    "migrate",
-    "split",
-    "munmap",
-    "mprotect",
-    "iput",
-    "reuse",
-    "fork",
-    "cow",
-    "hold",
-    "fail",
-];
+use crate::events::KEYWORDS as EVENT_KINDS;
 
 /// Reads the binary form. Never fails.
 pub fn decode(data: &[u8]) -> Scenario {
