@@ -63,13 +63,18 @@ impl FuzzConfig {
     }
 
     fn is_known(&self, revision: &str, mode: Mode, finding: &Finding) -> bool {
-        self.known.iter().any(|k| {
-            k.revision == revision
-                && k.mode.is_none_or(|m| m == mode)
-                && k.class == finding.class
-                && finding.summary.contains(&k.summary_contains)
-        })
+        is_known(&self.known, revision, mode, finding)
     }
+}
+
+/// Whether `known` lists `finding` of `revision` in `mode`.
+pub fn is_known(known: &[Known], revision: &str, mode: Mode, finding: &Finding) -> bool {
+    known.iter().any(|k| {
+        k.revision == revision
+            && k.mode.is_none_or(|m| m == mode)
+            && k.class == finding.class
+            && finding.summary.contains(&k.summary_contains)
+    })
 }
 
 /// Parses a known-findings file.

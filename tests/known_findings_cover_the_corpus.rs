@@ -1,0 +1,35 @@
+//! The corpus holds only the bundled revisions' known bugs: every finding
+//! any corpus scenario shows on any bundled revision is listed in
+//! fuzz/known-findings.txt, so a smoke run of the fuzzers over the seeds
+//! (with FUTEX_DIFF_KNOWN) starts clean, whichever revision FUTEX_DIFF_REV
+//! names, and stops only on something new.
+
+use futex_diff::corpus::BUILT_IN;
+use futex_diff::fuzz::{is_known, parse_known};
+use futex_diff::{oracle, revision};
+
+#[test]
+fn every_corpus_finding_is_a_known_finding() {
+    let known = parse_known(include_str!("../fuzz/known-findings.txt")).expect("the list parses");
+    for (name, text) in BUILT_IN {
+        let scenario = futex_diff::scenario::parse(text).unwrap();
+        for rev in revision::all() {
+            for found in oracle::check(&scenario, rev).unwrap().found {
+                assert!(
+                    is_known(&known, &found.revision, found.mode, &found.finding),
+                    "{name}: {found} is not in fuzz/known-findings.txt"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_bad_known_findings_line_is_named() {
+    assert!(parse_known("v4.7 no-such-class x")
+        .unwrap_err()
+        .contains("line 1"));
+    assert!(parse_known("v4.7:sometimes warn x")
+        .unwrap_err()
+        .contains("not a mode"));
+}
