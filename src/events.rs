@@ -119,29 +119,6 @@ pub const KEYWORDS: [&str; 15] = [
     "fail",
 ];
 
-impl EventKind {
-    /// The event's name in scenario files.
-    pub fn keyword(&self) -> &'static str {
-        match self {
-            EventKind::Truncate { .. } => "truncate",
-            EventKind::Punch { .. } => "punch",
-            EventKind::Invalidate { .. } => "invalidate",
-            EventKind::SwapOut { .. } => "swapout",
-            EventKind::SwapIn { .. } => "swapin",
-            EventKind::Migrate { .. } => "migrate",
-            EventKind::SplitThp { .. } => "split",
-            EventKind::Munmap { .. } => "munmap",
-            EventKind::Mprotect { .. } => "mprotect",
-            EventKind::Iput { .. } => "iput",
-            EventKind::Reuse { .. } => "reuse",
-            EventKind::Fork { .. } => "fork",
-            EventKind::Cow { .. } => "cow",
-            EventKind::Hold { .. } => "hold",
-            EventKind::FailFutex => "fail",
-        }
-    }
-}
-
 /// One step of a planned event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Step {

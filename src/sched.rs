@@ -197,15 +197,6 @@ impl Scheduler {
         Ok(ran)
     }
 
-    /// The events that ran at least one step.
-    pub fn started(&self) -> impl Iterator<Item = &str> {
-        self.events
-            .iter()
-            .zip(&self.names)
-            .filter(|(e, _)| e.started())
-            .map(|(_, n)| n.as_str())
-    }
-
     /// A blocker in words, with events by their scenario names.
     pub fn describe(&self, blocker: &Blocker) -> String {
         match blocker {

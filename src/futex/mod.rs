@@ -14,7 +14,7 @@ pub mod v3_12;
 pub mod v4_6;
 
 use crate::ffi::CallResult;
-use crate::kernel::{Abort, Kernel, MappingPtr, PagePtr};
+use crate::kernel::{Abort, Kernel, PagePtr};
 use crate::key::RawKey;
 
 pub use refs::{drop_futex_key_refs, get_futex_key_refs};
@@ -113,9 +113,4 @@ fn set_inode_key(key: &mut RawKey, inode: crate::kernel::InodePtr, pgoff: u64) {
     key.offset |= crate::key::FUT_OFF_INODE;
     key.ptr = inode.0;
     key.word = pgoff;
-}
-
-/// `mapping != other`, as pointers.
-fn differs(a: MappingPtr, b: MappingPtr) -> bool {
-    a != b
 }

@@ -4,7 +4,7 @@
 //! its head).
 
 use super::v3_12::{get_with, Flow, Pinned};
-use super::{differs, get_futex_key_refs, set_inode_key, set_mm_key, Port, EFAULT};
+use super::{get_futex_key_refs, set_inode_key, set_mm_key, Port, EFAULT};
 use crate::kernel::{Abort, Kernel};
 use crate::key::{RawKey, FUT_OFF_MMSHARED};
 
@@ -56,7 +56,7 @@ impl Port for Rfc2013 {
                 }
             } else {
                 k.rcu_read_lock()?;
-                if differs(k.page_mapping(page), mapping) || k.mapping_host(mapping).is_null() {
+                if k.page_mapping(page) != mapping || k.mapping_host(mapping).is_null() {
                     k.rcu_read_unlock()?;
                     k.put_page(head)?;
                     return Ok(Flow::Again);
@@ -68,7 +68,7 @@ impl Port for Rfc2013 {
                     k.put_page(head)?;
                     return Ok(Flow::Again);
                 }
-                if differs(k.inode_i_mapping(inode), mapping) {
+                if k.inode_i_mapping(inode) != mapping {
                     k.warn("WARN_ON", "inode->i_mapping != mapping", None);
                     k.rcu_read_unlock()?;
                     k.iput(inode)?;

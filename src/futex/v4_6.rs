@@ -4,8 +4,7 @@
 //! returned (a tail of a huge page), v4.6 from its head.
 
 use super::{
-    differs, get_futex_key_refs, pin_user_page, set_inode_key, set_mm_key, Port, EFAULT, EINVAL,
-    PAGE_SIZE,
+    get_futex_key_refs, pin_user_page, set_inode_key, set_mm_key, Port, EFAULT, EINVAL, PAGE_SIZE,
 };
 use crate::kernel::{Abort, Kernel};
 use crate::key::{RawKey, FUT_OFF_MMSHARED};
@@ -77,7 +76,7 @@ fn get(
         } else {
             k.rcu_read_lock()?;
             k.read_once(page.mapping_field(), "page->mapping")?;
-            if differs(k.page_mapping(page), mapping) {
+            if k.page_mapping(page) != mapping {
                 k.rcu_read_unlock()?;
                 k.put_page(page)?;
                 continue;
@@ -99,7 +98,7 @@ fn get(
                 k.put_page(page)?;
                 continue;
             }
-            if differs(k.inode_i_mapping(inode), mapping) {
+            if k.inode_i_mapping(inode) != mapping {
                 k.warn("WARN_ON_ONCE", "inode->i_mapping != mapping", None);
                 err = EFAULT;
                 k.rcu_read_unlock()?;

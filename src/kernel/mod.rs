@@ -294,9 +294,9 @@ impl Kernel {
         }
     }
 
-    /// After an aborted call: its page locks, RCU section and irqs-off were
-    /// cut short by the abort, not left behind by the revision, so they are
-    /// released without a report.
+    /// Releases the page locks, RCU section and irqs-off the thread still
+    /// holds. After an aborted call they were cut short by the abort, not
+    /// left behind by the revision, so this alone runs, without a report.
     pub fn reset_after_abort(&mut self) {
         self.world.thread.rcu_depth = 0;
         self.world.thread.irqs_off = false;
@@ -310,16 +310,13 @@ impl Kernel {
     /// released. Reports what is not, and releases it so later calls of
     /// the scenario start clean.
     pub fn check_balanced(&mut self, what: &str) {
-        let thread = &mut self.world.thread;
-        let rcu = std::mem::take(&mut thread.rcu_depth);
-        let irqs = std::mem::take(&mut thread.irqs_off);
-        if rcu > 0 {
+        if self.world.thread.rcu_depth > 0 {
             self.world.report(
                 FindingClass::RcuImbalance,
                 format!("{what} returns inside an RCU read section"),
             );
         }
-        if irqs {
+        if self.world.thread.irqs_off {
             self.world.report(
                 FindingClass::LockImbalance,
                 format!("{what} returns with irqs disabled"),
@@ -331,8 +328,7 @@ impl Kernel {
                 FindingClass::LockImbalance,
                 format!("{what} returns holding the lock of {name}"),
             );
-            self.world.unlock_page(page, Actor::Thread);
         }
-        self.retry_deferred_frees();
+        self.reset_after_abort();
     }
 }

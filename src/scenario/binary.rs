@@ -16,8 +16,8 @@
 use arbitrary::Unstructured;
 
 use super::{
-    parse, Access, Builder, Call, EventDecl, EventSpec, InodeDecl, PageRef, Scenario, VmaBacking,
-    VmaDecl, WorldItem, MAX_CALLS, MAX_EVENTS, MAX_INODE_PAGES, MAX_NAME, MAX_SCHEDULE,
+    Access, Builder, Call, EventDecl, EventSpec, InodeDecl, PageRef, Scenario, VmaBacking, VmaDecl,
+    WorldItem, MAX_CALLS, MAX_EVENTS, MAX_INODE_PAGES, MAX_NAME, MAX_SCHEDULE,
 };
 use crate::sched::{Scheduled, Steps};
 use crate::world::{Era, InodeKind, Mode, Prot, WorldError, PAGE_SIZE};
@@ -653,10 +653,4 @@ impl Encoder {
             EventSpec::Fail => self.out.push(kind("fail")),
         }
     }
-}
-
-/// Parses text and encodes it: the path from a hand-written seed to bytes.
-pub fn encode_text(text: &str) -> Result<Vec<u8>, String> {
-    let scenario = parse(text).map_err(|e| e.to_string())?;
-    encode(&scenario).map_err(|e| e.to_string())
 }

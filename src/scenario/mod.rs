@@ -24,8 +24,6 @@ pub mod binary;
 pub mod parse;
 pub mod text;
 
-use std::collections::HashMap;
-
 use crate::events::{EventKind, PageTarget};
 use crate::sched::{Scheduled, Scheduler};
 use crate::world::{
@@ -444,13 +442,4 @@ pub fn prot_name(prot: Prot) -> &'static str {
         (true, false) => "r",
         (false, false) => "none",
     }
-}
-
-/// Names of a scenario's objects, for reports.
-pub fn name_map(names: &[String]) -> HashMap<&str, usize> {
-    names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.as_str(), i))
-        .collect()
 }

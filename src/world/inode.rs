@@ -219,18 +219,6 @@ impl World {
         self.mem.inodes[inode.0].i_size = (size_pages * PAGE_SIZE) as i64;
     }
 
-    /// Cached pages of `inode` with index in `[from, to)`, in index order.
-    pub fn cached_pages(&self, inode: InodeId, from: u64, to: u64) -> Vec<PageId> {
-        self.inodes[inode.0]
-            .cache
-            .range(from..to)
-            .filter_map(|(_, e)| match e {
-                CacheEntry::Present(p) => Some(*p),
-                CacheEntry::Swapped(_) => None,
-            })
-            .collect()
-    }
-
     /// shmem reclaim (`shmem_writepage`): the page moves to the swap cache.
     /// Reclaim trylocks the page and leaves a pinned page alone (strict).
     pub fn swap_out(&mut self, inode: InodeId, index: u64) -> Wait {

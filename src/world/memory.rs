@@ -8,7 +8,6 @@
 //! state: the Rust model reads and writes the same memory.
 
 use std::mem::{offset_of, size_of};
-use std::ptr;
 
 use crate::ffi::raw;
 
@@ -375,9 +374,4 @@ fn locate<T>(arena: &[T], addr: usize) -> Option<(usize, usize)> {
     }
     let delta = addr - base;
     Some((delta / size, delta % size))
-}
-
-/// True when `p` is the null pointer; a named helper keeps call sites plain.
-pub fn is_null<T>(p: *const T) -> bool {
-    ptr::eq(p, ptr::null())
 }

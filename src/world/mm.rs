@@ -188,10 +188,6 @@ impl World {
             .copied()
     }
 
-    pub fn vmas(&self, mm: MmId) -> &[Vma] {
-        &self.mms[mm.0].vmas
-    }
-
     pub fn all_vmas(&self) -> impl Iterator<Item = &Vma> {
         self.mms
             .iter()

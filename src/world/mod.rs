@@ -197,11 +197,6 @@ impl World {
         self.findings.push(Finding::new(class, summary));
     }
 
-    /// Findings recorded so far, oldest first.
-    pub fn findings(&self) -> &[Finding] {
-        &self.findings
-    }
-
     /// Every page-cache removal so far (truncate, hole punch, invalidate,
     /// eviction), by inode, in order.
     pub fn truncations(&self) -> &[InodeId] {
