@@ -12,7 +12,7 @@ use crate::oracle::reference::CallSpec;
 use crate::revision::Revision;
 use crate::scenario::Scenario;
 use crate::trace::{Entry, Trace};
-use crate::world::{Era, WorldError};
+use crate::world::{Counter, Era, WorldError};
 
 /// One call's result.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,9 +36,9 @@ pub struct Outcome {
     pub revision: String,
     pub calls: Vec<CallOutcome>,
     /// Refcounts of every live object when the world was built.
-    pub before: Vec<(String, i64)>,
+    pub before: Vec<(Counter, i64)>,
     /// Refcounts after the keys were put and the events ran.
-    pub after: Vec<(String, i64)>,
+    pub after: Vec<(Counter, i64)>,
     pub trace: Trace,
     pub findings: Vec<Finding>,
     /// Events that never finished, and what they waited for.

@@ -16,6 +16,7 @@ use futex_diff::exec::Outcome;
 use futex_diff::ffi::CallResult;
 use futex_diff::finding::FindingClass;
 use futex_diff::key::{Key, FUT_OFF_INODE, FUT_OFF_MMSHARED};
+use futex_diff::world::Counter;
 
 const PAGE_SIZE: u64 = 4096;
 
@@ -57,10 +58,10 @@ fn inode_key(inode_slot: usize, pgoff: u64, address: u64) -> Key {
 /// out: the call itself may legitimately map a page (a fault, a swap-in).
 fn assert_object_refcounts_restored(outcome: &Outcome) {
     for (name, before) in &outcome.before {
-        if name.starts_with("page#") {
+        if matches!(name, Counter::PageCount(_)) {
             continue;
         }
-        let (_, after) = refcount(outcome, name);
+        let (_, after) = refcount(outcome, &name.to_string());
         assert_eq!(
             after,
             Some(*before),

@@ -15,6 +15,7 @@ use crate::ffi::CallResult;
 use crate::oracle::{self, Report};
 use crate::revision::Revision;
 use crate::scenario::Scenario;
+use crate::world::Counter;
 
 /// Run a scenario and show how each revision handles it.
 #[derive(Args, Debug)]
@@ -83,14 +84,14 @@ fn render(scenario: &Scenario, report: &Report, rev: Revision) -> String {
         );
     }
     let _ = writeln!(out, "refcounts (before -> after):");
-    let names: std::collections::BTreeSet<&String> = outcome
+    let names: std::collections::BTreeSet<&Counter> = outcome
         .before
         .iter()
         .chain(&outcome.after)
         .map(|(n, _)| n)
         .collect();
     for name in names {
-        let find = |list: &[(String, i64)]| {
+        let find = |list: &[(Counter, i64)]| {
             list.iter()
                 .find(|(n, _)| n == name)
                 .map(|(_, v)| v.to_string())
@@ -98,6 +99,7 @@ fn render(scenario: &Scenario, report: &Report, rev: Revision) -> String {
         let before = find(&outcome.before).unwrap_or_else(|| "-".into());
         let after = find(&outcome.after).unwrap_or_else(|| "freed".into());
         let mark = if before != after { "   <- changed" } else { "" };
+        let name = name.to_string();
         let _ = writeln!(out, "  {name:<22} {before:>6} -> {after:<6}{mark}");
     }
     for (event, why) in &outcome.stuck {

@@ -9,6 +9,7 @@ use super::{Abort, Kernel};
 use crate::ffi::raw;
 use crate::finding::FindingClass;
 use crate::world::memory::{Resolved, Slot};
+pub use crate::world::Counter;
 use crate::world::{InodeId, MmId, PageId};
 
 macro_rules! pointer {
@@ -77,14 +78,6 @@ impl MmPtr {
     pub fn mm_count(self) -> AtomicPtr {
         AtomicPtr(self.0 + offset_of!(raw::mm_struct, mm_count))
     }
-}
-
-/// A counter that `atomic_inc()` / `atomic_inc_not_zero()` may be handed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Counter {
-    MmCount(MmId),
-    ICount(InodeId),
-    PageCount(PageId),
 }
 
 impl Kernel {

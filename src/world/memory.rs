@@ -48,6 +48,9 @@ pub struct Resolved {
 }
 
 pub struct Memory {
+    /// One past the highest page slot initialised since the last reset:
+    /// the part of `pages` a reset must poison again.
+    pub pages_used: usize,
     pub pages: [raw::page; PAGE_SLOTS],
     pub inodes: [raw::inode; INODE_SLOTS],
     pub mms: [raw::mm_struct; MM_SLOTS],
@@ -59,6 +62,7 @@ impl Memory {
     /// Fresh storage: every slot free (poisoned), sentinels wired up.
     pub fn new() -> Box<Memory> {
         let mut memory = Box::new(Memory {
+            pages_used: PAGE_SLOTS,
             pages: [raw::page::default(); PAGE_SLOTS],
             inodes: [raw::inode::default(); INODE_SLOTS],
             mms: [raw::mm_struct::default(); MM_SLOTS],
@@ -70,11 +74,13 @@ impl Memory {
     }
 
     /// Poisons every slot, sentinels included, so the arena reads as a
-    /// world with no objects.
+    /// world with no objects. Page slots past `pages_used` were never
+    /// initialised since the last reset, so they are still poisoned.
     pub fn reset(&mut self) {
-        for slot in 0..PAGE_SLOTS {
+        for slot in 0..self.pages_used.max(1) {
             self.poison_page(slot);
         }
+        self.pages_used = 1;
         for slot in 0..INODE_SLOTS {
             self.poison_inode(slot);
         }

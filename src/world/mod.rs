@@ -20,15 +20,19 @@ pub mod fault;
 pub mod inode;
 pub mod memory;
 pub mod mm;
+pub mod names;
 pub mod page;
+mod pool;
 
 use std::fmt;
 
 use crate::finding::{Finding, FindingClass};
-use memory::{Memory, Slot, INODE_SLOTS, MM_SLOTS, PAGE_SLOTS};
+use memory::{Memory, INODE_SLOTS, MM_SLOTS};
+use pool::{Arena, Storage};
 
 pub use inode::{CacheEntry, InodeKind, InodeState};
 pub use mm::{Backing, Prot, Vma};
+pub use names::{Counter, ObjectName, Place};
 pub use page::PageRole;
 
 /// Bytes in a base page.
@@ -134,7 +138,7 @@ pub enum WorldError {
 }
 
 pub struct World {
-    mem: Box<Memory>,
+    mem: Arena,
     pages: Vec<page::PageMeta>,
     inodes: Vec<inode::InodeMeta>,
     mms: Vec<mm::MmMeta>,
@@ -152,11 +156,12 @@ pub struct World {
 impl World {
     /// An empty world: no mms, no inodes, only the zero pages.
     pub fn new(mode: Mode, era: Era) -> World {
+        let storage = Storage::take();
         let mut world = World {
-            mem: Memory::new(),
-            pages: vec![page::PageMeta::default(); PAGE_SLOTS],
-            inodes: vec![inode::InodeMeta::default(); INODE_SLOTS],
-            mms: vec![mm::MmMeta::default(); MM_SLOTS],
+            mem: Arena::new(storage.memory),
+            pages: storage.pages,
+            inodes: storage.inodes,
+            mms: storage.mms,
             rcu_frees: Vec::new(),
             thread: ThreadState::default(),
             mode,
@@ -173,6 +178,11 @@ impl World {
             .alloc_special(THP_ORDER, PageRole::HugeZero)
             .expect("an empty world has room for the huge zero page");
         world
+    }
+
+    /// One past the highest page slot in use since the world was built.
+    fn pages_used(&self) -> usize {
+        self.mem.pages_used
     }
 
     pub fn memory(&self) -> &Memory {
@@ -216,82 +226,48 @@ impl World {
         self.mem.resolve(addr)
     }
 
-    /// The name of a raw pointer for traces: `page#3`, `inode#1.i_count`...
-    pub fn describe_addr(&self, addr: usize) -> String {
-        match self.resolve(addr) {
-            None if addr == 0 => "NULL".to_string(),
-            None => format!("{addr:#x}"),
-            Some(r) => {
-                let object = self.describe_slot(r.slot);
-                match r.slot {
-                    Slot::Page(_) | Slot::Mm(_) | Slot::Task(_) | Slot::AnonVma(_)
-                        if r.field == "?" =>
-                    {
-                        object
-                    }
-                    _ if r.exact => format!("{object}.{}", r.field),
-                    _ => object,
-                }
-            }
-        }
-    }
-
-    /// The name of a slot for traces; slot 0 is the poison sentinel.
-    pub fn describe_slot(&self, slot: Slot) -> String {
-        match slot {
-            Slot::Page(0) | Slot::Inode(0) | Slot::Mapping(0) | Slot::Mm(0) => "POISON".into(),
-            Slot::Page(p) => self.page_name(PageId(p)),
-            Slot::Inode(i) => format!("inode#{i}"),
-            Slot::Mapping(i) => format!("inode#{i}.i_data"),
-            Slot::Mm(m) => format!("mm#{m}"),
-            Slot::Task(m) => format!("task#{m}"),
-            Slot::AnonVma(m) => format!("anon_vma#{m}"),
-        }
-    }
-
-    pub fn page_name(&self, page: PageId) -> String {
-        if page == self.zero_page {
-            "ZERO_PAGE".to_string()
-        } else if self.huge_zero_page.0 <= page.0
-            && page.0 < self.huge_zero_page.0 + (1 << THP_ORDER)
-        {
-            match page.0 - self.huge_zero_page.0 {
-                0 => "HUGE_ZERO_PAGE".to_string(),
-                n => format!("HUGE_ZERO_PAGE+{n}"),
-            }
-        } else {
-            format!("page#{}", page.0)
-        }
-    }
-
     /// Every live object's reference count, for reports and oracles.
-    pub fn refcounts(&self) -> Vec<(String, i64)> {
-        let mut counts = Vec::new();
-        for (i, m) in self.mms.iter().enumerate().skip(1) {
-            if m.live {
-                counts.push((
-                    format!("mm#{i}.mm_count"),
-                    self.mem.mms[i].mm_count.counter as i64,
-                ));
+    pub fn refcounts(&self) -> Vec<(Counter, i64)> {
+        let mms = (1..MM_SLOTS)
+            .filter(|&i| self.mms[i].live)
+            .map(|i| (Counter::MmCount(MmId(i)), self.mem.mms[i].mm_count.counter));
+        let inodes = (1..INODE_SLOTS)
+            .filter(|&i| self.inodes[i].state != InodeState::Free)
+            .map(|i| {
+                (
+                    Counter::ICount(InodeId(i)),
+                    self.mem.inodes[i].i_count.counter,
+                )
+            });
+        let pages = (1..self.pages_used())
+            .filter(|&i| {
+                let m = &self.pages[i];
+                m.live && !self.is_tail(PageId(i)) && m.role == PageRole::Regular
+            })
+            .map(|i| {
+                (
+                    Counter::PageCount(PageId(i)),
+                    self.mem.pages[i]._count.counter,
+                )
+            });
+        mms.chain(inodes)
+            .chain(pages)
+            .map(|(counter, n)| (counter, i64::from(n)))
+            .collect()
+    }
+}
+
+impl Drop for World {
+    /// Hands the storage back for the next world built on this thread.
+    fn drop(&mut self) {
+        if let Some(memory) = self.mem.take() {
+            Storage {
+                memory,
+                pages: std::mem::take(&mut self.pages),
+                inodes: std::mem::take(&mut self.inodes),
+                mms: std::mem::take(&mut self.mms),
             }
+            .give_back();
         }
-        for (i, m) in self.inodes.iter().enumerate().skip(1) {
-            if m.state != InodeState::Free {
-                counts.push((
-                    format!("inode#{i}.i_count"),
-                    self.mem.inodes[i].i_count.counter as i64,
-                ));
-            }
-        }
-        for (i, m) in self.pages.iter().enumerate().skip(1) {
-            let id = PageId(i);
-            if m.live && !self.is_tail(id) && m.role == PageRole::Regular {
-                counts.push((
-                    format!("page#{i}._count"),
-                    self.mem.pages[i]._count.counter as i64,
-                ));
-            }
-        }
-        counts
     }
 }

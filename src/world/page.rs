@@ -107,8 +107,10 @@ impl World {
     }
 
     fn init_compound(&mut self, start: usize, order: u32) {
+        let end = start + (1 << order);
+        self.mem.pages_used = self.mem.pages_used.max(end);
         let head_ptr = self.mem.page_ptr(start);
-        for slot in start..start + (1 << order) {
+        for slot in start..end {
             self.pages[slot] = PageMeta {
                 live: true,
                 ..PageMeta::default()
@@ -366,7 +368,7 @@ impl World {
 
     /// Pages locked by `actor`, for balance checks.
     pub fn pages_locked_by(&self, actor: Actor) -> Vec<PageId> {
-        (1..PAGE_SLOTS)
+        (1..self.mem.pages_used)
             .filter(|&s| self.pages[s].live && self.pages[s].lock_owner == Some(actor))
             .map(PageId)
             .collect()

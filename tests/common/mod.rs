@@ -7,7 +7,7 @@ use futex_diff::ffi::CallResult;
 use futex_diff::finding::FindingClass;
 use futex_diff::key::{Key, KeyObject};
 use futex_diff::revision;
-use futex_diff::world::{InodeId, InodeRef, MmId};
+use futex_diff::world::{Counter, InodeId, InodeRef, MmId};
 
 pub const BUNDLED: [&str; 4] = ["v3.12", "rfc-2013", "v4.6", "v4.7"];
 
@@ -57,7 +57,11 @@ pub fn mm(slot: usize) -> KeyObject {
 /// A refcount by name (`inode#1.i_count`, `mm#1.mm_count`, `page#6._count`),
 /// before and after; `None` when the object was not live.
 pub fn refcount(outcome: &Outcome, name: &str) -> (Option<i64>, Option<i64>) {
-    let find = |list: &[(String, i64)]| list.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
+    let find = |list: &[(Counter, i64)]| {
+        list.iter()
+            .find(|(n, _)| n.to_string() == name)
+            .map(|(_, v)| *v)
+    };
     (find(&outcome.before), find(&outcome.after))
 }
 
