@@ -150,7 +150,7 @@ enum Step {
 /// What one attempt at a step came to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StepOutcome {
-    /// The step ran; the text says what it did.
+    /// The step ran; the text says what it did (empty unless asked for).
     Ran(String),
     /// The step waits for `Blocker`.
     Blocked(Blocker),
@@ -184,7 +184,8 @@ impl EventRun {
     }
 
     /// Runs the next step, planning the event first if it has not started.
-    pub fn step(&mut self, world: &mut World) -> Result<StepOutcome, WorldError> {
+    /// `say`: describe the step (for a recording trace).
+    pub fn step(&mut self, world: &mut World, say: bool) -> Result<StepOutcome, WorldError> {
         if self.plan.is_none() {
             let plan = plan(&self.kind, world);
             self.plan = Some(plan);
@@ -194,7 +195,7 @@ impl EventRun {
         let Some(&step) = plan.front() else {
             return Ok(StepOutcome::Finished);
         };
-        let outcome = run_step(step, actor, world, plan)?;
+        let outcome = run_step(step, actor, world, plan, Say(say))?;
         if matches!(outcome, StepOutcome::Ran(_)) {
             // The step ran (a skip is a run too); new steps it planned
             // were pushed to the back.
@@ -295,11 +296,22 @@ fn plan(kind: &EventKind, world: &mut World) -> VecDeque<Step> {
     plan
 }
 
-fn waited(wait: Wait, done: impl FnOnce() -> String) -> StepOutcome {
-    match wait {
-        Wait::Done => StepOutcome::Ran(done()),
-        Wait::Skipped(why) => StepOutcome::Ran(format!("skipped: {why}")),
-        Wait::Blocked(b) => StepOutcome::Blocked(b),
+/// Whether a step's text is wanted: texts are made only for a recording
+/// trace.
+#[derive(Clone, Copy)]
+struct Say(bool);
+
+impl Say {
+    fn ran(self, text: impl FnOnce() -> String) -> StepOutcome {
+        StepOutcome::Ran(if self.0 { text() } else { String::new() })
+    }
+
+    fn waited(self, wait: Wait, done: impl FnOnce() -> String) -> StepOutcome {
+        match wait {
+            Wait::Done => self.ran(done),
+            Wait::Skipped(why) => self.ran(|| format!("skipped: {why}")),
+            Wait::Blocked(b) => StepOutcome::Blocked(b),
+        }
     }
 }
 
@@ -308,71 +320,63 @@ fn run_step(
     actor: Actor,
     world: &mut World,
     plan: &mut VecDeque<Step>,
+    say: Say,
 ) -> Result<StepOutcome, WorldError> {
-    let name = |world: &World, p: PageId| world.page_name(p);
+    let name = |world: &World, p: PageId| world.page_label(p);
     Ok(match step {
-        Step::Lock(p) => waited(world.try_lock_page(p, actor), || {
+        Step::Lock(p) => say.waited(world.try_lock_page(p, actor), || {
             format!("lock_page({})", name(world, p))
         }),
         Step::Unlock(p) => {
             world.unlock_page(p, actor);
-            StepOutcome::Ran(format!("unlock_page({})", name(world, p)))
+            say.ran(|| format!("unlock_page({})", name(world, p)))
         }
         Step::Unpin(p) => {
-            let text = format!("put_page({})", name(world, p));
+            let page = name(world, p);
             world.put_page(p);
-            StepOutcome::Ran(text)
+            say.ran(|| format!("put_page({page})"))
         }
         Step::SetSize(inode, pages) => {
             world.set_inode_size(inode, pages);
-            StepOutcome::Ran(format!("i_size of inode#{} = {pages} pages", inode.0))
+            say.ran(|| format!("i_size of inode#{} = {pages} pages", inode.0))
         }
         Step::Truncate(p, inode) => {
             if world.page_mapping_slot(p) == Some(inode) {
                 world.truncate_page(p);
-                StepOutcome::Ran(format!(
-                    "{}->mapping = NULL, out of the page cache",
-                    name(world, p)
-                ))
+                say.ran(|| format!("{}->mapping = NULL, out of the page cache", name(world, p)))
             } else {
-                StepOutcome::Ran(format!(
-                    "skipped: {} already left the cache",
-                    name(world, p)
-                ))
+                say.ran(|| format!("skipped: {} already left the cache", name(world, p)))
             }
         }
         Step::DropSwapped(inode, index) => {
             if let Some(CacheEntry::Swapped(p)) = world.cache_entry(inode, index) {
                 world.drop_swapped(inode, index, p);
             }
-            StepOutcome::Ran(format!(
-                "swap entry of inode#{} index {index} dropped",
-                inode.0
-            ))
+            say.ran(|| format!("swap entry of inode#{} index {index} dropped", inode.0))
         }
         Step::SwapOut(inode, index) => {
             let page = world.cache_entry(inode, index);
-            waited(world.swap_out(inode, index), || match page {
+            say.waited(world.swap_out(inode, index), || match page {
                 Some(CacheEntry::Present(p)) => {
                     format!("{} moved to the swap cache, mapping = NULL", name(world, p))
                 }
                 _ => "swapped out".to_string(),
             })
         }
-        Step::SwapIn(p) => waited(world.swap_in_locked(p), || {
+        Step::SwapIn(p) => say.waited(world.swap_in_locked(p), || {
             format!("{} swapped back in", name(world, p))
         }),
-        Step::Migrate(p) => waited(world.migrate_page(p, 1)?, || {
+        Step::Migrate(p) => say.waited(world.migrate_page(p, 1)?, || {
             format!("{} migrated away, its mapping = NULL", name(world, p))
         }),
-        Step::Split(p) => waited(world.split_thp(p), || {
+        Step::Split(p) => say.waited(world.split_thp(p), || {
             format!("THP of {} split", name(world, p))
         }),
-        Step::Munmap(mm, start, end) => waited(world.munmap(mm, start, end), || {
+        Step::Munmap(mm, start, end) => say.waited(world.munmap(mm, start, end), || {
             format!("munmap mm#{} {start:#x}-{end:#x}", mm.0)
         }),
         Step::Mprotect(mm, start, end, prot) => {
-            waited(world.mprotect(mm, start, end, prot), || {
+            say.waited(world.mprotect(mm, start, end, prot), || {
                 format!(
                     "mprotect mm#{} {start:#x}-{end:#x} {}",
                     mm.0,
@@ -382,31 +386,32 @@ fn run_step(
         }
         Step::DropRef(inode) => {
             if !world.inode_live(inode) || world.external_refs(inode) <= 0 {
-                return Ok(StepOutcome::Ran(format!(
-                    "skipped: nobody else holds a reference on inode#{}",
-                    inode.0
-                )));
+                return Ok(say.ran(|| {
+                    format!(
+                        "skipped: nobody else holds a reference on inode#{}",
+                        inode.0
+                    )
+                }));
             }
             match world.drop_inode_ref(inode) {
                 Err(b) => StepOutcome::Blocked(b),
-                Ok(false) => StepOutcome::Ran(format!(
-                    "iput(inode#{}): i_count now {}",
-                    inode.0,
-                    world.i_count(inode)
-                )),
+                Ok(false) => say.ran(|| {
+                    format!(
+                        "iput(inode#{}): i_count now {}",
+                        inode.0,
+                        world.i_count(inode)
+                    )
+                }),
                 Ok(true) => {
                     plan.push_back(Step::Evict(inode));
-                    StepOutcome::Ran(format!(
-                        "iput(inode#{}): last reference, eviction starts",
-                        inode.0
-                    ))
+                    say.ran(|| format!("iput(inode#{}): last reference, eviction starts", inode.0))
                 }
             }
         }
         Step::Evict(inode) => {
             plan_truncate(world, plan, inode, 0, u64::MAX);
             plan.push_back(Step::CallRcu(inode));
-            StepOutcome::Ran(format!("evict(inode#{}): truncating its pages", inode.0))
+            say.ran(|| format!("evict(inode#{}): truncating its pages", inode.0))
         }
         Step::CallRcu(inode) => {
             // Eviction empties the cache before it frees, whatever arrived
@@ -414,16 +419,18 @@ fn run_step(
             if !world.cache_indices(inode).is_empty() {
                 plan_truncate(world, plan, inode, 0, u64::MAX);
                 plan.push_back(Step::CallRcu(inode));
-                return Ok(StepOutcome::Ran(format!(
-                    "evict(inode#{}): pages arrived meanwhile, truncating them too",
-                    inode.0
-                )));
+                return Ok(say.ran(|| {
+                    format!(
+                        "evict(inode#{}): pages arrived meanwhile, truncating them too",
+                        inode.0
+                    )
+                }));
             }
             world.call_rcu_free_inode(inode);
             plan.push_back(Step::RcuFree(inode));
-            StepOutcome::Ran(format!("call_rcu(free inode#{})", inode.0))
+            say.ran(|| format!("call_rcu(free inode#{})", inode.0))
         }
-        Step::RcuFree(inode) => waited(world.rcu_free_inode(inode), || {
+        Step::RcuFree(inode) => say.waited(world.rcu_free_inode(inode), || {
             format!("inode#{} freed (poisoned)", inode.0)
         }),
         Step::Reuse(inode, kind, size) => {
@@ -431,21 +438,18 @@ fn run_step(
                 StepOutcome::Blocked(Blocker::SlotBusy(inode))
             } else {
                 world.add_inode(kind, size, 1, Some(inode))?;
-                StepOutcome::Ran(format!(
-                    "a new inode is allocated at inode#{}'s address",
-                    inode.0
-                ))
+                say.ran(|| format!("a new inode is allocated at inode#{}'s address", inode.0))
             }
         }
-        Step::Fork(parent, child) => waited(world.fork(parent, child), || {
+        Step::Fork(parent, child) => say.waited(world.fork(parent, child), || {
             format!("fork: mm#{} -> mm#{}", parent.0, child.0)
         }),
-        Step::Cow(mm, addr) => waited(world.cow_break(mm, addr)?, || {
+        Step::Cow(mm, addr) => say.waited(world.cow_break(mm, addr)?, || {
             format!("mm#{} writes {addr:#x}: COW gives it a new page", mm.0)
         }),
         Step::ArmFault => {
             world.thread.fault_armed = true;
-            StepOutcome::Ran("fail_futex armed: the next should_fail_futex() fails".into())
+            say.ran(|| "fail_futex armed: the next should_fail_futex() fails".into())
         }
     })
 }

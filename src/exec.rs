@@ -11,7 +11,7 @@ use crate::key::{Key, RawKey};
 use crate::oracle::reference::CallSpec;
 use crate::revision::Revision;
 use crate::scenario::Scenario;
-use crate::trace::{Entry, Trace};
+use crate::trace::Trace;
 use crate::world::{Counter, Era, WorldError};
 
 /// One call's result.
@@ -51,18 +51,37 @@ pub struct Outcome {
     pub held_at_end: Vec<(Held, i32)>,
 }
 
-/// Runs `scenario` on the C revision `revision`.
+/// Runs `scenario` on the C revision `revision`, keeping the whole trace.
 pub fn run(scenario: &Scenario, revision: Revision) -> Result<Outcome, WorldError> {
-    run_on(scenario, revision.c(), revision.name(), revision.era())
+    run_on(
+        scenario,
+        revision.c(),
+        revision.name(),
+        revision.era(),
+        Trace::recording(),
+    )
+}
+
+/// Runs `scenario` on the C revision `revision` for a search: the trace
+/// keeps the yield points alone.
+pub fn run_quietly(scenario: &Scenario, revision: Revision) -> Result<Outcome, WorldError> {
+    run_on(
+        scenario,
+        revision.c(),
+        revision.name(),
+        revision.era(),
+        Trace::yields_only(),
+    )
 }
 
 /// Runs `scenario` on `imp` (a C revision or a Rust port) under the mm
-/// rules of `era` (unless the scenario sets its own).
+/// rules of `era` (unless the scenario sets its own), keeping `trace`.
 pub fn run_on(
     scenario: &Scenario,
     imp: &dyn Implementation,
     name: &str,
     era: Era,
+    trace: Trace,
 ) -> Result<Outcome, WorldError> {
     let built = scenario.build(era)?;
     let legend = built
@@ -78,7 +97,7 @@ pub fn run_on(
                 .map(|(id, name)| (format!("inode#{}", id.0), name.clone())),
         )
         .collect();
-    let mut kernel = Kernel::new(built.world, built.sched);
+    let mut kernel = Kernel::new(built.world, built.sched, trace);
     let before = kernel.world.refcounts();
     let mut calls = Vec::with_capacity(scenario.calls.len());
 
@@ -90,16 +109,18 @@ pub fn run_on(
             shared: call.shared,
             write: call.access == crate::scenario::Access::Write,
         });
-        kernel.trace.push(Entry::Thread(format!(
-            "call {}: get_futex_key({:#x}, {}, {})",
-            i + 1,
-            call.addr,
-            if call.shared { "shared" } else { "private" },
-            match call.access {
-                crate::scenario::Access::Read => "VERIFY_READ",
-                crate::scenario::Access::Write => "VERIFY_WRITE",
-            }
-        )));
+        kernel.trace.note(|| {
+            format!(
+                "call {}: get_futex_key({:#x}, {}, {})",
+                i + 1,
+                call.addr,
+                if call.shared { "shared" } else { "private" },
+                match call.access {
+                    crate::scenario::Access::Read => "VERIFY_READ",
+                    crate::scenario::Access::Write => "VERIFY_WRITE",
+                }
+            )
+        });
         let (result, raw_key) = imp.get_futex_key(
             &mut kernel,
             call.addr,
@@ -109,11 +130,11 @@ pub fn run_on(
         let observation = kernel.end_get();
         settle(&mut kernel, result, "get_futex_key()");
         let key = Key::normalise(raw_key, &kernel.world);
-        kernel.trace.push(Entry::Thread(match result {
+        kernel.trace.note(|| match result {
             CallResult::Returned(0) => format!("call {} returns 0: {key}", i + 1),
             CallResult::Returned(code) => format!("call {} returns {}", i + 1, errno_name(code)),
             CallResult::Aborted => format!("call {} aborted", i + 1),
-        }));
+        });
         calls.push(CallOutcome {
             result,
             key,
@@ -134,7 +155,7 @@ pub fn run_on(
         kernel.begin_call(built.mms[call.mm]);
         kernel
             .trace
-            .push(Entry::Thread(format!("call {}: put_futex_key()", i + 1)));
+            .note(|| format!("call {}: put_futex_key()", i + 1));
         let put = imp.put_futex_key(&mut kernel, calls[i].raw_key);
         settle(&mut kernel, put, "put_futex_key()");
         calls[i].put = Some(put);

@@ -129,9 +129,8 @@ pub fn meaning(data: &[u8]) -> Option<String> {
     let config = FuzzConfig::get();
     let scenario = binary::decode(data);
     let rev = config.revision;
-    let report = oracle::check_meaning(&scenario, rev).expect("decoded scenarios build");
-    report
-        .found
+    oracle::search_meaning(&scenario, rev)
+        .expect("decoded scenarios build")
         .into_iter()
         .find(|f| !config.is_known(rev.name(), f.mode, &f.finding))
         .map(|f| f.to_string())

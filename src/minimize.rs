@@ -11,8 +11,8 @@ use crate::scenario::{parse, Scenario};
 
 /// Whether `scenario` still shows `class` on `revision`.
 pub fn reproduces(scenario: &Scenario, revision: Revision, class: FindingClass) -> bool {
-    oracle::check(scenario, revision)
-        .is_ok_and(|r| r.found.iter().any(|f| f.finding.class == class))
+    oracle::search(scenario, revision)
+        .is_ok_and(|found| found.iter().any(|f| f.finding.class == class))
 }
 
 /// The smallest scenario found that still shows `class` on `revision`.

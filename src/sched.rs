@@ -8,7 +8,7 @@
 //! move either, the two are deadlocked.
 
 use crate::events::{EventKind, EventRun, StepOutcome};
-use crate::trace::{Entry, Trace};
+use crate::trace::Trace;
 use crate::world::page::Blocker;
 use crate::world::{World, WorldError};
 
@@ -110,20 +110,16 @@ impl Scheduler {
         world: &mut World,
         trace: &mut Trace,
     ) -> Result<StepOutcome, WorldError> {
-        let outcome = self.events[event].step(world)?;
+        let outcome = self.events[event].step(world, trace.is_recording())?;
         match &outcome {
             StepOutcome::Ran(text) => {
                 self.traced_block[event] = None;
-                trace.push(Entry::Event {
-                    name: self.names[event].clone(),
-                    text: text.clone(),
-                });
+                trace.event(&self.names[event], || text.clone());
             }
             StepOutcome::Blocked(b) if self.traced_block[event] != Some(*b) => {
                 self.traced_block[event] = Some(*b);
-                trace.push(Entry::Event {
-                    name: self.names[event].clone(),
-                    text: format!("waits: {}", self.describe(b)),
+                trace.event(&self.names[event], || {
+                    format!("waits: {}", self.describe(b))
                 });
             }
             _ => {}
@@ -168,7 +164,7 @@ impl Scheduler {
         let mut stuck = Vec::new();
         for event in 0..self.events.len() {
             if self.wanted[event] > 0 && !self.events[event].finished() {
-                if let StepOutcome::Blocked(b) = self.events[event].step(world)? {
+                if let StepOutcome::Blocked(b) = self.events[event].step(world, false)? {
                     stuck.push((self.names[event].clone(), b));
                 }
             }

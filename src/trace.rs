@@ -1,8 +1,15 @@
 //! The trace of one execution: the futex thread's yield points and the
 //! event steps that ran between them, in order, and its side-by-side
 //! rendering.
+//!
+//! Yield points are always kept, as values (the lockstep oracle compares
+//! them); the lines of text around them are made only by a recording
+//! trace, the one a finding is reported from. A search runs with tracing
+//! off and formats nothing.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
+
+use crate::world::{Counter, ObjectName, Place};
 
 /// A kernel API call (or marked read) where the futex thread yields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -62,6 +69,43 @@ impl Op {
     }
 }
 
+/// The argument of a yield point, formatted only when shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arg {
+    None,
+    /// `access_ok(addr, size)`.
+    Range {
+        addr: u64,
+        size: u64,
+    },
+    /// `get_user_pages_fast(addr, 1, write, ...)`.
+    Gup {
+        addr: u64,
+        write: bool,
+    },
+    Object(ObjectName),
+    Counter(Counter),
+    /// A marked read: the expression as the source writes it, and what the
+    /// pointer it reads through names.
+    Read {
+        expr: &'static str,
+        place: Place,
+    },
+}
+
+impl fmt::Display for Arg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Arg::None => Ok(()),
+            Arg::Range { addr, size } => write!(f, "{addr:#x}, {size}"),
+            Arg::Gup { addr, write } => write!(f, "{addr:#x}, write={}", u8::from(*write)),
+            Arg::Object(object) => object.fmt(f),
+            Arg::Counter(counter) => counter.fmt(f),
+            Arg::Read { expr, place } => write!(f, "{expr} = {place}"),
+        }
+    }
+}
+
 /// One line of the trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Entry {
@@ -69,7 +113,7 @@ pub enum Entry {
     Yield {
         n: u32,
         op: Op,
-        arg: String,
+        arg: Arg,
         line: Option<u32>,
     },
     /// Something the thread did or met, outside a yield point.
@@ -80,20 +124,59 @@ pub enum Entry {
 
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
+    recording: bool,
+    /// Every line, when recording.
     pub entries: Vec<Entry>,
+    /// The yield points, recording or not.
+    yields: Vec<(Op, Arg)>,
 }
 
 impl Trace {
-    pub fn push(&mut self, entry: Entry) {
-        self.entries.push(entry);
+    /// A trace that keeps every line, for a report.
+    pub fn recording() -> Trace {
+        Trace {
+            recording: true,
+            ..Trace::default()
+        }
+    }
+
+    /// A trace that keeps the yield points alone, for a search.
+    pub fn yields_only() -> Trace {
+        Trace::default()
+    }
+
+    pub fn is_recording(&self) -> bool {
+        self.recording
+    }
+
+    /// The thread reached yield point `n`.
+    pub fn yield_point(&mut self, n: u32, op: Op, arg: Arg, line: Option<u32>) {
+        self.yields.push((op, arg));
+        if self.recording {
+            self.entries.push(Entry::Yield { n, op, arg, line });
+        }
+    }
+
+    /// A line for the thread, made only when recording.
+    pub fn note(&mut self, text: impl FnOnce() -> String) {
+        if self.recording {
+            self.entries.push(Entry::Thread(text()));
+        }
+    }
+
+    /// A line for an event's step, made only when recording.
+    pub fn event(&mut self, name: &str, text: impl FnOnce() -> String) {
+        if self.recording {
+            self.entries.push(Entry::Event {
+                name: name.to_string(),
+                text: text(),
+            });
+        }
     }
 
     /// The yield points alone, as (op, argument) pairs.
-    pub fn yields(&self) -> impl Iterator<Item = (Op, &str)> {
-        self.entries.iter().filter_map(|e| match e {
-            Entry::Yield { op, arg, .. } => Some((*op, arg.as_str())),
-            _ => None,
-        })
+    pub fn yields(&self) -> impl Iterator<Item = (Op, Arg)> + '_ {
+        self.yields.iter().copied()
     }
 
     /// Two columns: the futex thread on the left, events on the right. A

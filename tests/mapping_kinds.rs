@@ -416,7 +416,9 @@ call A 0x10010 shared read
         assert_returned(o, 0, EFAULT);
         // The read GUP faulted in the zero page, whose mapping is NULL.
         assert!(
-            o.trace.yields().any(|(_, arg)| arg.contains("ZERO_PAGE")),
+            o.trace
+                .yields()
+                .any(|(_, arg)| arg.to_string().contains("ZERO_PAGE")),
             "{}: the zero page was never looked at\n{}",
             o.revision,
             o.trace.render("?")

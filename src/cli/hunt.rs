@@ -164,9 +164,9 @@ fn write_reproducers(
         let revision = revision::find(&key.revision).map_err(UsageError)?;
         let small = minimize::minimize(scenario, revision, key.class);
         // The minimised scenario's own finding of that class, for its summary.
-        let found = crate::oracle::check(&small, revision)
+        let found = crate::oracle::search(&small, revision)
             .ok()
-            .and_then(|r| r.found.into_iter().find(|f| f.finding.class == key.class))
+            .and_then(|found| found.into_iter().find(|f| f.finding.class == key.class))
             .unwrap_or_else(|| found.clone());
         // Findings that minimise to the same one are one finding.
         let small_key = FindingKey::of(&found);

@@ -107,10 +107,10 @@ impl Hunt {
     /// Runs one scenario on one revision and keeps what is new.
     pub fn run(&mut self, scenario: &Scenario, revision: Revision) {
         self.runs += 1;
-        let Ok(report) = oracle::check(scenario, revision) else {
+        let Ok(found) = oracle::search(scenario, revision) else {
             return;
         };
-        for found in report.found {
+        for found in found {
             self.found
                 .entry(FindingKey::of(&found))
                 .or_insert_with(|| (found, scenario.clone()));

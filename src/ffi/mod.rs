@@ -226,8 +226,36 @@ extern "C" fn host_warn(file: *const c_char, line: c_int, cond: *const c_char, o
 }
 
 extern "C" fn host_read_once(addr: *const c_void, expr: *const c_char) {
-    let expr = c_text(expr);
-    host((), |k| k.read_once(addr as usize, &expr))
+    let expr = expression_text(expr);
+    host((), |k| k.read_once(addr as usize, expr))
+}
+
+/// The text of a `READ_ONCE()` expression, as a trace keeps it: the same
+/// `&'static str` every time for the same text, so a yield point is
+/// recorded without copying it. The texts are the `#x` stringifications
+/// of the revisions' source, a finite set, each stored once per thread.
+fn expression_text(expr: *const c_char) -> &'static str {
+    thread_local! {
+        static TEXTS: std::cell::RefCell<Vec<&'static str>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    if expr.is_null() {
+        return "";
+    }
+    // SAFETY: the fake kernel passes a string literal (`#x`), which is
+    // NUL-terminated and lives as long as the program.
+    let Ok(text) = unsafe { CStr::from_ptr(expr) }.to_str() else {
+        return "(not UTF-8)";
+    };
+    TEXTS.with(|texts| {
+        let mut texts = texts.borrow_mut();
+        if let Some(known) = texts.iter().find(|t| **t == text) {
+            return *known;
+        }
+        let kept: &'static str = Box::leak(text.to_owned().into_boxed_str());
+        texts.push(kept);
+        kept
+    })
 }
 
 extern "C" fn host_access_ok(_type: c_int, addr: c_ulong, size: c_ulong) -> bool {

@@ -6,10 +6,10 @@
 use super::ptr::{AtomicPtr, Counter, InodePtr, MmPtr, PagePtr};
 use super::{Abort, Held, Kernel};
 use crate::finding::FindingClass;
-use crate::trace::{Entry, Op};
+use crate::trace::{Arg, Op};
 use crate::world::fault::{Gup, EFAULT};
 use crate::world::page::{Blocker, Wait};
-use crate::world::{Actor, InodeId, MmId, PageId, TASK_SIZE};
+use crate::world::{Actor, InodeId, MmId, ObjectName, PageId, TASK_SIZE};
 
 impl Kernel {
     fn check_page(&mut self, op: Op, page: PageId) -> bool {
@@ -85,7 +85,7 @@ impl Kernel {
     /// Resolves a page pointer and enters the yield point of `op` on it.
     fn enter_page(&mut self, op: Op, page: PagePtr) -> Result<PageId, Abort> {
         let id = self.page_id(page)?;
-        self.enter(op, self.world.page_name(id))?;
+        self.enter(op, Arg::Object(self.world.page_label(id)))?;
         Ok(id)
     }
 
@@ -94,27 +94,28 @@ impl Kernel {
     /// so C and Rust agree; the trace adds where it fired, when known.
     pub fn warn(&mut self, macro_name: &str, cond: &str, site: Option<String>) {
         let text = format!("{macro_name}({cond})");
-        let at = site.map(|s| format!(" at {s}")).unwrap_or_default();
-        self.trace
-            .push(Entry::Thread(format!("WARNING: {text}{at}")));
+        self.trace.note(|| {
+            let at = site.map(|s| format!(" at {s}")).unwrap_or_default();
+            format!("WARNING: {text}{at}")
+        });
         self.world.report(FindingClass::Warn, text);
     }
 
     /// `READ_ONCE(x)` / `ACCESS_ONCE(x)` of the word at `addr`: only a
     /// yield point. `expr` is the expression as the source writes it.
-    pub fn read_once(&mut self, addr: usize, expr: &str) -> Result<(), Abort> {
-        let target = self.world.describe_addr(addr);
-        self.enter(Op::ReadOnce, format!("{expr} = {target}"))
+    pub fn read_once(&mut self, addr: usize, expr: &'static str) -> Result<(), Abort> {
+        let place = self.world.place(addr);
+        self.enter(Op::ReadOnce, Arg::Read { expr, place })
     }
 
     pub fn access_ok(&mut self, addr: u64, size: u64) -> Result<bool, Abort> {
-        self.enter(Op::AccessOk, format!("{addr:#x}, {size}"))?;
+        self.enter(Op::AccessOk, Arg::Range { addr, size })?;
         Ok(addr.checked_add(size).is_some_and(|end| end <= TASK_SIZE))
     }
 
     /// `should_fail()` of fail_futex: true once after a `fail` event.
     pub fn should_fail(&mut self) -> Result<bool, Abort> {
-        self.enter(Op::ShouldFail, String::new())?;
+        self.enter(Op::ShouldFail, Arg::None)?;
         let fail = std::mem::take(&mut self.world.thread.fault_armed);
         self.observation.fault_injected |= fail;
         Ok(fail)
@@ -127,10 +128,7 @@ impl Kernel {
         addr: u64,
         write: bool,
     ) -> Result<Result<PagePtr, i32>, Abort> {
-        self.enter(
-            Op::GetUserPagesFast,
-            format!("{addr:#x}, write={}", u8::from(write)),
-        )?;
+        self.enter(Op::GetUserPagesFast, Arg::Gup { addr, write })?;
         let mm = self.world.thread.mm.expect("a call is in progress");
         loop {
             match self.world.gup(mm, addr, write, true) {
@@ -151,10 +149,7 @@ impl Kernel {
         addr: u64,
         write: bool,
     ) -> Result<Option<PagePtr>, Abort> {
-        self.enter(
-            Op::GetUserPagesFastIrq,
-            format!("{addr:#x}, write={}", u8::from(write)),
-        )?;
+        self.enter(Op::GetUserPagesFastIrq, Arg::Gup { addr, write })?;
         let mm = self.world.thread.mm.expect("a call is in progress");
         Ok(match self.world.gup(mm, addr, write, false) {
             Gup::Page(page) => {
@@ -242,7 +237,7 @@ impl Kernel {
 
     pub fn ihold(&mut self, inode: InodePtr) -> Result<(), Abort> {
         let id = self.inode_id(inode)?;
-        self.enter(Op::Ihold, format!("inode#{}", id.0))?;
+        self.enter(Op::Ihold, Arg::Object(ObjectName::Inode(id)))?;
         if self.check_inode(Op::Ihold, id) {
             self.world.ihold(id);
             self.hold_inode(id, 1);
@@ -253,7 +248,7 @@ impl Kernel {
     /// `iput()`: the last reference evicts the inode in the thread's context.
     pub fn iput(&mut self, inode: InodePtr) -> Result<(), Abort> {
         let id = self.inode_id(inode)?;
-        self.enter(Op::Iput, format!("inode#{}", id.0))?;
+        self.enter(Op::Iput, Arg::Object(ObjectName::Inode(id)))?;
         if !self.check_inode(Op::Iput, id) {
             return Ok(());
         }
@@ -261,10 +256,8 @@ impl Kernel {
         if !self.world.iput(id) {
             return Ok(());
         }
-        self.trace.push(Entry::Thread(format!(
-            "last reference: evicts inode#{}",
-            id.0
-        )));
+        self.trace
+            .note(|| format!("last reference: evicts inode#{}", id.0));
         loop {
             match self.world.evict_now(id, Actor::Thread) {
                 Ok(()) => return Ok(()),
@@ -288,7 +281,7 @@ impl Kernel {
 
     pub fn mmdrop(&mut self, mm: MmPtr) -> Result<(), Abort> {
         let id = self.mm_id(mm)?;
-        self.enter(Op::Mmdrop, format!("mm#{}", id.0))?;
+        self.enter(Op::Mmdrop, Arg::Object(ObjectName::Mm(id)))?;
         if self.check_mm(Op::Mmdrop, id) {
             self.ledger.add(Held::Mm(id), -1);
             self.world.mmdrop(id);
@@ -296,17 +289,9 @@ impl Kernel {
         Ok(())
     }
 
-    fn counter_arg(counter: Counter) -> String {
-        match counter {
-            Counter::MmCount(m) => format!("mm#{}.mm_count", m.0),
-            Counter::ICount(i) => format!("inode#{}.i_count", i.0),
-            Counter::PageCount(p) => format!("page#{}._count", p.0),
-        }
-    }
-
     pub fn atomic_inc(&mut self, v: AtomicPtr) -> Result<(), Abort> {
         let counter = self.counter(v)?;
-        self.enter(Op::AtomicInc, Self::counter_arg(counter))?;
+        self.enter(Op::AtomicInc, Arg::Counter(counter))?;
         match counter {
             Counter::MmCount(mm) => {
                 if self.check_mm(Op::AtomicInc, mm) {
@@ -334,7 +319,7 @@ impl Kernel {
     /// object the poison pattern reads as non-zero, as slab poison would.
     pub fn atomic_inc_not_zero(&mut self, v: AtomicPtr) -> Result<bool, Abort> {
         let counter = self.counter(v)?;
-        self.enter(Op::AtomicIncNotZero, Self::counter_arg(counter))?;
+        self.enter(Op::AtomicIncNotZero, Arg::Counter(counter))?;
         Ok(match counter {
             Counter::ICount(inode) => {
                 if !self.check_inode(Op::AtomicIncNotZero, inode) {
@@ -373,7 +358,7 @@ impl Kernel {
     }
 
     pub fn rcu_read_lock(&mut self) -> Result<(), Abort> {
-        self.enter(Op::RcuReadLock, String::new())?;
+        self.enter(Op::RcuReadLock, Arg::None)?;
         let thread = &mut self.world.thread;
         if thread.rcu_depth == 0 {
             thread.rcu_section += 1;
@@ -383,7 +368,7 @@ impl Kernel {
     }
 
     pub fn rcu_read_unlock(&mut self) -> Result<(), Abort> {
-        self.enter(Op::RcuReadUnlock, String::new())?;
+        self.enter(Op::RcuReadUnlock, Arg::None)?;
         if self.world.thread.rcu_depth == 0 {
             self.world.report(
                 FindingClass::RcuImbalance,
@@ -396,13 +381,13 @@ impl Kernel {
     }
 
     pub fn local_irq_disable(&mut self) -> Result<(), Abort> {
-        self.enter(Op::LocalIrqDisable, String::new())?;
+        self.enter(Op::LocalIrqDisable, Arg::None)?;
         self.world.thread.irqs_off = true;
         Ok(())
     }
 
     pub fn local_irq_enable(&mut self) -> Result<(), Abort> {
-        self.enter(Op::LocalIrqEnable, String::new())?;
+        self.enter(Op::LocalIrqEnable, Arg::None)?;
         self.world.thread.irqs_off = false;
         Ok(())
     }

@@ -21,7 +21,7 @@ pub use ptr::{AtomicPtr, Counter, InodePtr, MappingPtr, MmPtr, PagePtr};
 use crate::finding::FindingClass;
 use crate::oracle::reference::{self, CallSpec, Expected};
 use crate::sched::Scheduler;
-use crate::trace::{Entry, Op, Trace};
+use crate::trace::{Arg, Op, Trace};
 use crate::world::page::{Blocker, Wait};
 use crate::world::{Actor, InodeId, InodeRef, MmId, PageId, World};
 
@@ -113,11 +113,13 @@ pub struct Kernel {
 }
 
 impl Kernel {
-    pub fn new(world: World, sched: Scheduler) -> Kernel {
+    /// A kernel over `world` whose events `sched` runs, keeping `trace`
+    /// ([`Trace::recording`] for a report).
+    pub fn new(world: World, sched: Scheduler, trace: Trace) -> Kernel {
         Kernel {
             world,
             sched,
-            trace: Trace::default(),
+            trace,
             yields: 0,
             call_yields: 0,
             retry_bound: DEFAULT_RETRY_BOUND,
@@ -180,15 +182,11 @@ impl Kernel {
 
     /// A yield point: numbers it, traces it, bounds retries, lets the
     /// scheduled events run, and observes the world they leave.
-    fn enter(&mut self, op: Op, arg: String) -> Result<(), Abort> {
+    fn enter(&mut self, op: Op, arg: Arg) -> Result<(), Abort> {
         self.yields += 1;
         self.call_yields += 1;
-        self.trace.push(Entry::Yield {
-            n: self.yields,
-            op,
-            arg,
-            line: self.site.take(),
-        });
+        self.trace
+            .yield_point(self.yields, op, arg, self.site.take());
         if self.call_yields > self.retry_bound && !self.let_others_run()? {
             self.world.report(
                 FindingClass::Livelock,
@@ -221,10 +219,12 @@ impl Kernel {
             .run_started_to_end(&mut self.world, &mut self.trace)
         {
             Ok(true) => {
-                self.trace.push(Entry::Thread(format!(
-                    "spinning past {} yield points: the started events run to their end",
-                    self.retry_bound
-                )));
+                let bound = self.retry_bound;
+                self.trace.note(|| {
+                    format!(
+                        "spinning past {bound} yield points: the started events run to their end"
+                    )
+                });
                 self.call_yields = 0;
                 Ok(true)
             }
@@ -234,8 +234,7 @@ impl Kernel {
     }
 
     fn fail<T>(&mut self, message: String) -> Result<T, Abort> {
-        self.trace
-            .push(Entry::Thread(format!("harness error: {message}")));
+        self.trace.note(|| format!("harness error: {message}"));
         self.harness_error.get_or_insert(message);
         Err(Abort)
     }
@@ -261,9 +260,8 @@ impl Kernel {
         };
         let holder = self.sched.name(event).to_string();
         let name = self.world.page_name(page);
-        self.trace.push(Entry::Thread(format!(
-            "sleeps: {name} is locked by {holder}"
-        )));
+        self.trace
+            .note(|| format!("sleeps: {name} is locked by {holder}"));
         let released = self
             .sched
             .run_until(event, &mut self.world, &mut self.trace, |w| {

@@ -9,6 +9,7 @@ use crate::finding::{Finding, FindingClass};
 use crate::futex::Implementation;
 use crate::revision::Revision;
 use crate::scenario::Scenario;
+use crate::trace::{Arg, Op, Trace};
 use crate::world::{Era, WorldError};
 
 /// Runs `scenario` on the C revision and its port, when it has one.
@@ -33,8 +34,8 @@ pub fn compare(
     name: &str,
     era: Era,
 ) -> Result<Option<Finding>, WorldError> {
-    let c_run = exec::run_on(scenario, c, name, era)?;
-    let rust_run = exec::run_on(scenario, rust, name, era)?;
+    let c_run = exec::run_on(scenario, c, name, era, Trace::yields_only())?;
+    let rust_run = exec::run_on(scenario, rust, name, era, Trace::yields_only())?;
     Ok(first_difference(&c_run, &rust_run).map(|what| {
         Finding::new(
             FindingClass::LockstepDivergence,
@@ -54,7 +55,7 @@ pub fn first_difference(c: &Outcome, rust: &Outcome) -> Option<String> {
             (None, None) => break,
             (a, b) if a == b => continue,
             (a, b) => {
-                let show = |y: Option<(crate::trace::Op, &str)>| match y {
+                let show = |y: Option<(Op, Arg)>| match y {
                     Some((op, arg)) => format!("{}({arg})", op.name()),
                     None => "returns".to_string(),
                 };

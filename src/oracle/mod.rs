@@ -44,22 +44,37 @@ pub struct Report {
 }
 
 /// Runs the meaning oracle on the C revision and, for a revision with a
-/// Rust port, the lockstep oracle.
+/// Rust port, the lockstep oracle; the report keeps the whole trace.
 pub fn check(scenario: &Scenario, revision: Revision) -> Result<Report, WorldError> {
     let mut report = check_meaning(scenario, revision)?;
-    if let Some(finding) = lockstep::check(scenario, revision)? {
-        report.found.push(Found {
-            revision: revision.name().to_string(),
-            mode: scenario.mode,
-            finding,
-        });
-    }
+    report.found.extend(lockstep_found(scenario, revision)?);
     Ok(report)
 }
 
-/// The meaning oracle alone, on the C revision.
+/// The meaning oracle alone, on the C revision, with the whole trace.
 pub fn check_meaning(scenario: &Scenario, revision: Revision) -> Result<Report, WorldError> {
-    let outcome = exec::run(scenario, revision)?;
+    Ok(judge(
+        exec::run(scenario, revision)?,
+        revision,
+        scenario.mode,
+    ))
+}
+
+/// What [`check`] finds, for a search: the executions keep no trace
+/// beyond their yield points, so nothing is formatted unless found.
+pub fn search(scenario: &Scenario, revision: Revision) -> Result<Vec<Found>, WorldError> {
+    let mut found = search_meaning(scenario, revision)?;
+    found.extend(lockstep_found(scenario, revision)?);
+    Ok(found)
+}
+
+/// What [`check_meaning`] finds, for a search.
+pub fn search_meaning(scenario: &Scenario, revision: Revision) -> Result<Vec<Found>, WorldError> {
+    let outcome = exec::run_quietly(scenario, revision)?;
+    Ok(judge(outcome, revision, scenario.mode).found)
+}
+
+fn judge(outcome: Outcome, revision: Revision, mode: Mode) -> Report {
     let verdict = meaning::check(&outcome);
     let found = verdict
         .findings
@@ -67,15 +82,23 @@ pub fn check_meaning(scenario: &Scenario, revision: Revision) -> Result<Report, 
         .cloned()
         .map(|finding| Found {
             revision: revision.name().to_string(),
-            mode: scenario.mode,
+            mode,
             finding,
         })
         .collect();
-    Ok(Report {
+    Report {
         outcome,
         verdict,
         found,
-    })
+    }
+}
+
+fn lockstep_found(scenario: &Scenario, revision: Revision) -> Result<Option<Found>, WorldError> {
+    Ok(lockstep::check(scenario, revision)?.map(|finding| Found {
+        revision: revision.name().to_string(),
+        mode: scenario.mode,
+        finding,
+    }))
 }
 
 impl Found {

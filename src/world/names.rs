@@ -130,8 +130,4 @@ impl World {
             }
         }
     }
-
-    pub fn describe_addr(&self, addr: usize) -> String {
-        self.place(addr).to_string()
-    }
 }
