@@ -12,7 +12,7 @@ use crate::oracle::reference::CallSpec;
 use crate::revision::Revision;
 use crate::scenario::Scenario;
 use crate::trace::Trace;
-use crate::world::{Counter, Era, WorldError};
+use crate::world::{Counter, Era, ObjectName, WorldError};
 
 /// One call's result.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,10 +45,23 @@ pub struct Outcome {
     pub stuck: Vec<(String, String)>,
     pub harness_error: Option<String>,
     pub yields: u32,
-    /// The world's object names beside the scenario's: (`mm#1`, `A`), ...
-    pub legend: Vec<(String, String)>,
+    /// The world's objects for the scenario's mms, then for its inodes, in
+    /// the scenario's order (see [`Outcome::legend`]).
+    pub objects: Vec<ObjectName>,
     /// References the thread still held after every key was put.
     pub held_at_end: Vec<(Held, i32)>,
+}
+
+impl Outcome {
+    /// The world's objects beside the names `scenario` gave them:
+    /// (`mm#1`, `A`), (`inode#1`, `F`), ...
+    pub fn legend<'a>(
+        &'a self,
+        scenario: &'a Scenario,
+    ) -> impl Iterator<Item = (ObjectName, &'a str)> + 'a {
+        let names = scenario.mm_names.iter().chain(&scenario.inode_names);
+        self.objects.iter().copied().zip(names.map(String::as_str))
+    }
 }
 
 /// Runs `scenario` on the C revision `revision`, keeping the whole trace.
@@ -84,18 +97,11 @@ pub fn run_on(
     trace: Trace,
 ) -> Result<Outcome, WorldError> {
     let built = scenario.build(era)?;
-    let legend = built
+    let objects = built
         .mms
         .iter()
-        .zip(&scenario.mm_names)
-        .map(|(id, name)| (format!("mm#{}", id.0), name.clone()))
-        .chain(
-            built
-                .inodes
-                .iter()
-                .zip(&scenario.inode_names)
-                .map(|(id, name)| (format!("inode#{}", id.0), name.clone())),
-        )
+        .map(|&mm| ObjectName::Mm(mm))
+        .chain(built.inodes.iter().map(|&inode| ObjectName::Inode(inode)))
         .collect();
     let mut kernel = Kernel::new(built.world, built.sched, trace);
     let before = kernel.world.refcounts();
@@ -188,7 +194,7 @@ pub fn run_on(
         stuck,
         harness_error: kernel.harness_error.take(),
         yields: kernel.yields(),
-        legend,
+        objects,
         trace: std::mem::take(&mut kernel.trace),
     })
 }

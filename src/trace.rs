@@ -7,6 +7,7 @@
 //! trace, the one a finding is reported from. A search runs with tracing
 //! off and formats nothing.
 
+use std::cell::RefCell;
 use std::fmt::{self, Write as _};
 
 use crate::world::{Counter, ObjectName, Place};
@@ -122,6 +123,30 @@ pub enum Entry {
     Event { name: String, text: String },
 }
 
+/// Yield buffers of dropped traces, kept for the next ones on this thread.
+const KEPT: usize = 4;
+
+thread_local! {
+    static SPARE_YIELDS: RefCell<Vec<Vec<(Op, Arg)>>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Drop for Trace {
+    fn drop(&mut self) {
+        let mut yields = std::mem::take(&mut self.yields);
+        if yields.capacity() == 0 {
+            return;
+        }
+        yields.clear();
+        // During the thread's teardown there is nothing to keep it for.
+        let _ = SPARE_YIELDS.try_with(|spare| {
+            let mut spare = spare.borrow_mut();
+            if spare.len() < KEPT {
+                spare.push(yields);
+            }
+        });
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
     recording: bool,
@@ -134,15 +159,19 @@ pub struct Trace {
 impl Trace {
     /// A trace that keeps every line, for a report.
     pub fn recording() -> Trace {
-        Trace {
-            recording: true,
-            ..Trace::default()
-        }
+        let mut trace = Trace::default();
+        trace.recording = true;
+        trace
     }
 
-    /// A trace that keeps the yield points alone, for a search.
+    /// A trace that keeps the yield points alone, for a search. Its
+    /// buffer is one a dropped trace left on this thread, if any.
     pub fn yields_only() -> Trace {
-        Trace::default()
+        let mut trace = Trace::default();
+        trace.yields = SPARE_YIELDS
+            .with(|spare| spare.borrow_mut().pop())
+            .unwrap_or_default();
+        trace
     }
 
     pub fn is_recording(&self) -> bool {

@@ -66,8 +66,7 @@ fn render(scenario: &Scenario, report: &Report, rev: Revision) -> String {
         scenario.mode
     );
     let legend: Vec<String> = outcome
-        .legend
-        .iter()
+        .legend(scenario)
         .map(|(id, name)| format!("{id} = {name}"))
         .collect();
     let _ = writeln!(out, "objects: {}", legend.join(", "));

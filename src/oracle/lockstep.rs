@@ -14,16 +14,33 @@ use crate::world::{Era, WorldError};
 
 /// Runs `scenario` on the C revision and its port, when it has one.
 pub fn check(scenario: &Scenario, revision: Revision) -> Result<Option<Finding>, WorldError> {
-    match revision.port() {
-        Some(port) => compare(
-            scenario,
-            revision.c(),
-            port,
-            revision.name(),
-            revision.era(),
-        ),
-        None => Ok(None),
+    if revision.port().is_none() {
+        return Ok(None);
     }
+    let c_run = exec::run_quietly(scenario, revision)?;
+    against_port(scenario, revision, &c_run)
+}
+
+/// Compares `c_run`, a run of `scenario` on the C revision, with a run on
+/// its port, when it has one: the C run an oracle already made serves both.
+pub fn against_port(
+    scenario: &Scenario,
+    revision: Revision,
+    c_run: &Outcome,
+) -> Result<Option<Finding>, WorldError> {
+    let Some(port) = revision.port() else {
+        return Ok(None);
+    };
+    let name = revision.name();
+    let rust_run = exec::run_on(scenario, port, name, revision.era(), Trace::yields_only())?;
+    Ok(first_difference(c_run, &rust_run).map(|what| divergence(name, &what)))
+}
+
+fn divergence(name: &str, what: &str) -> Finding {
+    Finding::new(
+        FindingClass::LockstepDivergence,
+        format!("{name}: C and its Rust port part {what}"),
+    )
 }
 
 /// Runs `scenario` on two implementations and names where they part.
@@ -36,12 +53,7 @@ pub fn compare(
 ) -> Result<Option<Finding>, WorldError> {
     let c_run = exec::run_on(scenario, c, name, era, Trace::yields_only())?;
     let rust_run = exec::run_on(scenario, rust, name, era, Trace::yields_only())?;
-    Ok(first_difference(&c_run, &rust_run).map(|what| {
-        Finding::new(
-            FindingClass::LockstepDivergence,
-            format!("{name}: C and its Rust port part {what}"),
-        )
-    }))
+    Ok(first_difference(&c_run, &rust_run).map(|what| divergence(name, &what)))
 }
 
 /// Where two runs of one scenario first differ, in words.

@@ -47,7 +47,10 @@ pub struct Report {
 /// Rust port, the lockstep oracle; the report keeps the whole trace.
 pub fn check(scenario: &Scenario, revision: Revision) -> Result<Report, WorldError> {
     let mut report = check_meaning(scenario, revision)?;
-    report.found.extend(lockstep_found(scenario, revision)?);
+    let divergence = lockstep::against_port(scenario, revision, &report.outcome)?;
+    report
+        .found
+        .extend(divergence.map(|f| found(revision, scenario.mode, f)));
     Ok(report)
 }
 
@@ -61,10 +64,13 @@ pub fn check_meaning(scenario: &Scenario, revision: Revision) -> Result<Report, 
 }
 
 /// What [`check`] finds, for a search: the executions keep no trace
-/// beyond their yield points, so nothing is formatted unless found.
+/// beyond their yield points, so nothing is formatted unless found, and
+/// the C run the meaning oracle judges is the one lockstep compares.
 pub fn search(scenario: &Scenario, revision: Revision) -> Result<Vec<Found>, WorldError> {
-    let mut found = search_meaning(scenario, revision)?;
-    found.extend(lockstep_found(scenario, revision)?);
+    let outcome = exec::run_quietly(scenario, revision)?;
+    let divergence = lockstep::against_port(scenario, revision, &outcome)?;
+    let mut found = judge(outcome, revision, scenario.mode).found;
+    found.extend(divergence.map(|f| self::found(revision, scenario.mode, f)));
     Ok(found)
 }
 
@@ -79,12 +85,7 @@ fn judge(outcome: Outcome, revision: Revision, mode: Mode) -> Report {
     let found = verdict
         .findings
         .iter()
-        .cloned()
-        .map(|finding| Found {
-            revision: revision.name().to_string(),
-            mode,
-            finding,
-        })
+        .map(|finding| found(revision, mode, finding.clone()))
         .collect();
     Report {
         outcome,
@@ -93,12 +94,12 @@ fn judge(outcome: Outcome, revision: Revision, mode: Mode) -> Report {
     }
 }
 
-fn lockstep_found(scenario: &Scenario, revision: Revision) -> Result<Option<Found>, WorldError> {
-    Ok(lockstep::check(scenario, revision)?.map(|finding| Found {
+fn found(revision: Revision, mode: Mode, finding: Finding) -> Found {
+    Found {
         revision: revision.name().to_string(),
-        mode: scenario.mode,
+        mode,
         finding,
-    }))
+    }
 }
 
 impl Found {
