@@ -8,7 +8,12 @@
 //! each a tag byte (modulo the number of statements) and its fields, in the
 //! order of the text form's statements. Numbers are LEB128; references to
 //! mms, inodes and events are a byte, modulo how many exist; names are a
-//! length and characters from a fixed alphabet. A statement the world
+//! length and characters from a fixed alphabet. An address in an mm (a
+//! call's, an event's) is relative: a byte picks one of the mm's mappings
+//! so far (modulo how many), then a number is the offset into it, in
+//! futex words or pages, wrapped to its length; the byte 0xff (or an mm
+//! with no mapping) gives an absolute address instead. So most inputs call
+//! into memory that is mapped, and a fuzzer need not guess addresses. A statement the world
 //! cannot take (an overlapping vma, a full arena, a reference to nothing)
 //! is dropped, so what decodes always builds. Bytes are read through
 //! `arbitrary`'s `Unstructured`, which reads zeros past the end.
@@ -20,7 +25,7 @@ use super::{
     WorldItem, MAX_CALLS, MAX_EVENTS, MAX_INODE_PAGES, MAX_NAME, MAX_SCHEDULE,
 };
 use crate::sched::{Scheduled, Steps};
-use crate::world::{Era, InodeKind, Mode, Prot, WorldError, PAGE_SIZE};
+use crate::world::{Era, InodeKind, Mode, Prot, Vma, WorldError, PAGE_SIZE};
 
 const TAG_MM: u8 = 0;
 const TAG_INODE: u8 = 1;
@@ -32,6 +37,11 @@ const TAG_CALL: u8 = 6;
 const TAG_EVENT: u8 = 7;
 const TAG_AT: u8 = 8;
 const TAGS: u8 = 9;
+
+/// The address selector that reads an absolute address.
+const ABSOLUTE: u8 = 0xff;
+/// Offsets into a mapping count futex words for a call's address.
+const WORD: u64 = 4;
 
 /// First characters of a name, then the rest (the parser's name rules).
 const FIRST: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_";
@@ -108,6 +118,20 @@ impl<'a> Decoder<'a> {
     /// A page-aligned address from a page number, if it fits.
     fn page_address(&mut self) -> Option<u64> {
         self.number().checked_mul(PAGE_SIZE)
+    }
+
+    /// An address in the scenario's mm `mm`: in steps of `unit` bytes
+    /// when relative to one of its mappings, in `absolute_unit`s when
+    /// absolute (see the module's doc).
+    fn address(&mut self, mm: usize, unit: u64, absolute_unit: u64) -> Option<u64> {
+        let selector = self.byte();
+        let vmas = self.builder.world.vmas(self.builder.mms[mm]);
+        if selector == ABSOLUTE || vmas.is_empty() {
+            return self.number().checked_mul(absolute_unit);
+        }
+        let vma = vmas[usize::from(selector) % vmas.len()];
+        let steps = (vma.end - vma.start) / unit;
+        Some(vma.start + self.number() % steps.max(1) * unit)
     }
 
     fn taken(&self, name: &str) -> bool {
@@ -210,7 +234,9 @@ impl<'a> Decoder<'a> {
             }
             TAG_CALL => {
                 let Some(mm) = self.mm() else { return };
-                let addr = self.number();
+                let Some(addr) = self.address(mm, WORD, 1) else {
+                    return;
+                };
                 let flags = self.byte();
                 if self.scenario.calls.len() < MAX_CALLS {
                     self.scenario.calls.push(Call {
@@ -294,13 +320,13 @@ impl<'a> Decoder<'a> {
             let mm = self.mm()?;
             Some(PageRef::User {
                 mm,
-                addr: self.number(),
+                addr: self.address(mm, PAGE_SIZE, 1)?,
             })
         }
     }
 
-    fn range(&mut self) -> Option<(u64, u64)> {
-        let start = self.page_address()?;
+    fn range(&mut self, mm: usize) -> Option<(u64, u64)> {
+        let start = self.address(mm, PAGE_SIZE, PAGE_SIZE)?;
         let len = self.number().checked_add(1)?.checked_mul(PAGE_SIZE)?;
         Some((start, start.checked_add(len)?))
     }
@@ -327,16 +353,18 @@ impl<'a> Decoder<'a> {
                 index: self.pages(),
             }),
             "migrate" => self.page_ref().map(EventSpec::Migrate),
-            "split" => self.mm().map(|mm| EventSpec::Split {
-                mm,
-                addr: self.number(),
+            "split" => self.mm().and_then(|mm| {
+                Some(EventSpec::Split {
+                    mm,
+                    addr: self.address(mm, PAGE_SIZE, 1)?,
+                })
             }),
             "munmap" => self.mm().and_then(|mm| {
-                self.range()
+                self.range(mm)
                     .map(|(start, end)| EventSpec::Munmap { mm, start, end })
             }),
             "mprotect" => self.mm().and_then(|mm| {
-                let (start, end) = self.range()?;
+                let (start, end) = self.range(mm)?;
                 Some(EventSpec::Mprotect {
                     mm,
                     start,
@@ -356,9 +384,11 @@ impl<'a> Decoder<'a> {
                 }
                 _ => None,
             },
-            "cow" => self.mm().map(|mm| EventSpec::Cow {
-                mm,
-                addr: self.number(),
+            "cow" => self.mm().and_then(|mm| {
+                Some(EventSpec::Cow {
+                    mm,
+                    addr: self.address(mm, PAGE_SIZE, 1)?,
+                })
             }),
             "hold" => self.page_ref().map(EventSpec::Hold),
             _ => Some(EventSpec::Fail),
@@ -435,8 +465,18 @@ pub enum EncodeError {
 /// Writes the binary form of `scenario`; `decode` of the result is
 /// `scenario` again. Fails for a scenario whose world does not build.
 pub fn encode(scenario: &Scenario) -> Result<Vec<u8>, EncodeError> {
-    scenario.build(Era::default())?;
-    let mut e = Encoder { out: Vec::new() };
+    let built = scenario.build(Era::default())?;
+    // Calls and events follow the world items, so their addresses are
+    // relative to the mappings of the whole world, as the decoder sees it.
+    let vmas = built
+        .mms
+        .iter()
+        .map(|&mm| built.world.vmas(mm).to_vec())
+        .collect();
+    let mut e = Encoder {
+        out: Vec::new(),
+        vmas,
+    };
     let era = match scenario.era {
         None => 0,
         Some(Era::V3) => 1,
@@ -496,7 +536,7 @@ pub fn encode(scenario: &Scenario) -> Result<Vec<u8>, EncodeError> {
     }
     for call in &scenario.calls {
         e.out.extend([TAG_CALL, call.mm as u8]);
-        e.number(call.addr);
+        e.address(call.mm, call.addr, WORD, 1);
         e.out
             .push(u8::from(call.shared) | (u8::from(call.access == Access::Write) << 1));
     }
@@ -519,9 +559,34 @@ pub fn encode(scenario: &Scenario) -> Result<Vec<u8>, EncodeError> {
 
 struct Encoder {
     out: Vec<u8>,
+    /// The mappings of each of the scenario's mms once its world is built.
+    vmas: Vec<Vec<Vma>>,
 }
 
 impl Encoder {
+    /// The decoder's `address`: relative to the first mapping of `mm` that
+    /// holds `addr` at a whole number of `unit`s from its start, else
+    /// absolute (in `absolute_unit`s, which divide it: the text form's
+    /// rules).
+    fn address(&mut self, mm: usize, addr: u64, unit: u64, absolute_unit: u64) {
+        let vmas = &self.vmas[mm];
+        let relative = vmas
+            .iter()
+            .position(|v| v.contains(addr) && (addr - v.start) % unit == 0)
+            .filter(|&i| i < usize::from(ABSOLUTE));
+        match relative {
+            Some(i) => {
+                let offset = (addr - vmas[i].start) / unit;
+                self.out.push(i as u8);
+                self.number(offset);
+            }
+            None => {
+                self.out.push(ABSOLUTE);
+                self.number(addr / absolute_unit);
+            }
+        }
+    }
+
     fn number(&mut self, mut value: u64) {
         loop {
             let b = (value & 0x7f) as u8;
@@ -571,13 +636,13 @@ impl Encoder {
             }
             PageRef::User { mm, addr } => {
                 self.out.extend([1, mm as u8]);
-                self.number(addr);
+                self.address(mm, addr, PAGE_SIZE, 1);
             }
         }
     }
 
-    fn range(&mut self, start: u64, end: u64) {
-        self.number(start / PAGE_SIZE);
+    fn range(&mut self, mm: usize, start: u64, end: u64) {
+        self.address(mm, start, PAGE_SIZE, PAGE_SIZE);
         self.number((end - start) / PAGE_SIZE - 1);
     }
 
@@ -613,11 +678,11 @@ impl Encoder {
             }
             EventSpec::Split { mm, addr } => {
                 self.out.extend([kind("split"), mm as u8]);
-                self.number(addr);
+                self.address(mm, addr, PAGE_SIZE, 1);
             }
             EventSpec::Munmap { mm, start, end } => {
                 self.out.extend([kind("munmap"), mm as u8]);
-                self.range(start, end);
+                self.range(mm, start, end);
             }
             EventSpec::Mprotect {
                 mm,
@@ -626,7 +691,7 @@ impl Encoder {
                 prot,
             } => {
                 self.out.extend([kind("mprotect"), mm as u8]);
-                self.range(start, end);
+                self.range(mm, start, end);
                 self.prot(prot);
             }
             EventSpec::Iput { inode } => self.out.extend([kind("iput"), inode as u8]),
@@ -644,7 +709,7 @@ impl Encoder {
             }
             EventSpec::Cow { mm, addr } => {
                 self.out.extend([kind("cow"), mm as u8]);
-                self.number(addr);
+                self.address(mm, addr, PAGE_SIZE, 1);
             }
             EventSpec::Hold(ref page) => {
                 self.out.push(kind("hold"));

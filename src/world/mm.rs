@@ -188,6 +188,11 @@ impl World {
             .copied()
     }
 
+    /// The mappings of `mm`, in the order they were made.
+    pub fn vmas(&self, mm: MmId) -> &[Vma] {
+        &self.mms[mm.0].vmas
+    }
+
     pub fn all_vmas(&self) -> impl Iterator<Item = &Vma> {
         self.mms
             .iter()
