@@ -1,29 +1,40 @@
 #!/usr/bin/env bash
-# Throughput of futex-diff, as the README's performance table reports it:
+# The README's performance table, from one command on a fresh machine:
 #  1. libFuzzer executions per second of the lockstep and meaning targets,
 #     beside the empty target built the same way, without a sanitizer and
-#     with ASan, and the resident size at warm-up and at the end;
-#  2. interleavings per second of `futex-diff explore` on 1 and 2 threads;
-#  3. time to first finding from an empty corpus, per known finding class of
-#     the bundled revisions (median of SEEDS seeds; other classes passed
-#     over through FUTEX_DIFF_KNOWN).
-# Usage: scripts/bench.sh [SECONDS-PER-FUZZ-RUN] [SEEDS] [CAP-SECONDS]
+#     with ASan;
+#  2. interleavings per second of `explore` (exhaustive, bound 2) and of
+#     `hunt`'s random phase, on 1 thread and on every core;
+#  3. time to first finding from an empty corpus (no seeds), for each
+#     finding class the corpus records on a bundled revision (its
+#     `# expect` lines), with the revision's other classes passed over
+#     through FUTEX_DIFF_KNOWN: the median of SEEDS seeds, capped at CAP
+#     seconds, runs spread over every core;
+#  4. resident size of a MEMORY-second `lockstep` fuzz run and of a
+#     MEMORY-second `hunt`, after a minute's warm-up and at the end.
+# Usage: scripts/bench.sh [SECONDS-PER-FUZZ-RUN [SEEDS [CAP [MEMORY]]]]
+# Defaults: 20 5 60 600 (about an hour on 2 cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-20}
 seeds=${2:-5}
 cap=${3:-60}
+memory=${4:-600}
 work=target/bench
 mkdir -p "$work"
 export RUSTC_BOOTSTRAP=1
+cores=$(nproc)
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "machine: $cores cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(awk '/MemTotal/ { printf "%d GiB", $2 / 1048576 }' /proc/meminfo)"
+echo "commit:  $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 
-# 1. exec/s (known findings passed over, so the seeds do not stop the run)
 for sanitizer in none address; do
 	cargo fuzz build -O -s "$sanitizer" --target-dir "$work/fuzz-$sanitizer" >/dev/null 2>&1
 done
-printf '\n%-10s %-8s %12s %10s %16s\n' target sanitizer exec/s vs-empty "rss warm->end MB"
+cargo build --release -q
+
+# 1. exec/s (known findings passed over, so the seeds do not stop the run)
+printf '\n%-10s %-9s %12s %10s\n' target sanitizer exec/s vs-empty
 for sanitizer in none address; do
 	bin=$work/fuzz-$sanitizer/x86_64-unknown-linux-gnu/release
 	empty_rate=
@@ -36,51 +47,81 @@ for sanitizer in none address; do
 		runs=$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 \2/p' "$work/$target-$sanitizer.log")
 		rate=$(echo "$runs" | awk '{ printf "%d", $1 / ($2 > 0 ? $2 : 1) }')
 		[ "$target" = empty ] && empty_rate=$rate
-		warm=$(grep -m1 -o 'rss: [0-9]*Mb' "$work/$target-$sanitizer.log" | grep -o '[0-9]*' || echo ?)
-		end=$(grep -o 'rss: [0-9]*Mb' "$work/$target-$sanitizer.log" | tail -1 | grep -o '[0-9]*' || echo ?)
 		ratio=$(awk -v r="$rate" -v e="$empty_rate" 'BEGIN { printf "%.4f", r / (e > 0 ? e : 1) }')
-		printf '%-10s %-8s %12s %10s %16s\n' "$target" "$sanitizer" "$rate" "$ratio" "$warm -> $end"
+		printf '%-10s %-9s %12s %10s\n' "$target" "$sanitizer" "$rate" "$ratio"
 	done
 done
 
-# 2. interleavings/s
-cargo build --release -q
+# 2. interleavings/s, on 1 thread and on every core
 echo
-for threads in 1 2; do
+for threads in $(printf '%s\n' 1 "$cores" | sort -un); do
 	printf 'explore, %d thread(s): ' "$threads"
 	{ target/release/futex-diff explore --threads "$threads" || true; } | head -1
+	printf 'hunt,    %d thread(s): ' "$threads"
+	{ target/release/futex-diff hunt --seconds 20 --threads "$threads" --out "$work/hunt-findings" || true; } |
+		grep -m1 '^random' || echo '?'
 done
 
-# 3. time to first finding, per known class, from an empty corpus
+# 3. time to first finding, per recorded class, from an empty corpus
 echo
-printf '%-10s %-16s %s\n' revision class "seconds to first finding (median of $seeds; cap $cap s)"
-bin=$work/fuzz-address/x86_64-unknown-linux-gnu/release/meaning
-for pair in v3.12:livelock v3.12:use-after-free v3.12:warn rfc-2013:livelock rfc-2013:warn \
-	v4.6:key-collision v4.6:wrong-key v4.6:warn v4.7:warn; do
-	rev=${pair%%:*}
-	class=${pair#*:}
-	# Pass over every other class of this revision.
-	known=$work/known-$rev-$class.txt
-	: >"$known"
-	for other in wrong-key spurious-error missing-error key-collision key-mismatch refcount-leak \
-		refcount-underflow use-after-free warn livelock deadlock lock-imbalance rcu-imbalance; do
+printf '%-10s %-20s %s\n' revision class "seconds to first finding: median of $seeds seeds (each), cap $cap s"
+pairs=$(grep -h '^# expect [a-z]' corpus/*.scn | sed 's/^# expect //' |
+	awk -F': ' '{ n = split($2, c, " "); for (i = 1; i <= n; i++) print $1 ":" c[i] }' | sort -u)
+classes="wrong-key spurious-error missing-error key-collision key-mismatch refcount-leak
+	refcount-underflow use-after-free warn livelock deadlock lock-imbalance rcu-imbalance"
+bin=$work/fuzz-none/x86_64-unknown-linux-gnu/release/meaning
+ttff=$work/ttff
+rm -rf "$ttff" && mkdir -p "$ttff"
+jobs=()
+for pair in $pairs; do
+	rev=${pair%%:*} class=${pair#*:}
+	known=$ttff/known-$rev-$class.txt
+	for other in $classes; do
 		[ "$other" = "$class" ] || echo "$rev $other " >>"$known"
 	done
+	for seed in $(seq 1 "$seeds"); do
+		jobs+=("$rev $class $seed")
+	done
+done
+one_run() {
+	local rev=$1 class=$2 seed=$3
+	local dir=$ttff/$rev-$class-$seed
+	mkdir -p "$dir"
+	local start end
+	start=$(date +%s.%N)
+	FUTEX_DIFF_REV=$rev FUTEX_DIFF_KNOWN=$ttff/known-$rev-$class.txt timeout $((cap + 30)) "$bin" \
+		-seed="$seed" -max_total_time="$cap" -max_len=1024 -artifact_prefix="$dir/" "$dir" \
+		>"$dir.log" 2>&1 || true
+	end=$(date +%s.%N)
+	if ls "$dir"/crash-* >/dev/null 2>&1; then
+		awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f\n", e - s }' >"$dir.time"
+	else
+		echo ">$cap" >"$dir.time"
+	fi
+}
+export -f one_run
+export ttff cap bin
+printf '%s\n' "${jobs[@]}" | xargs -P "$cores" -L 1 bash -c 'one_run $0 $1 $2'
+for pair in $pairs; do
+	rev=${pair%%:*} class=${pair#*:}
 	times=()
 	for seed in $(seq 1 "$seeds"); do
-		corpus=$work/ttff-$rev-$class-$seed
-		rm -rf "$corpus" && mkdir -p "$corpus"
-		start=$(date +%s.%N)
-		FUTEX_DIFF_REV=$rev FUTEX_DIFF_KNOWN=$known timeout $((cap + 30)) "$bin" -seed="$seed" \
-			-max_total_time="$cap" -max_len=1024 -artifact_prefix="$corpus/" "$corpus" >"$corpus.log" 2>&1 || true
-		end=$(date +%s.%N)
-		if ls "$corpus"/crash-* >/dev/null 2>&1; then
-			times+=("$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }')")
-		else
-			times+=(">$cap")
-		fi
+		times+=("$(cat "$ttff/$rev-$class-$seed.time")")
 	done
-	median=$(printf '%s\n' "${times[@]}" | sed 's/^>/9999/' | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-	[ "$median" = 9999 ] || [ "${median%%.*}" -ge 9999 ] 2>/dev/null && median=">$cap"
-	printf '%-10s %-16s %s   (%s)\n' "$rev" "$class" "$median" "${times[*]}"
+	median=$(printf '%s\n' "${times[@]}" | sed "s/^>.*/999999/" | sort -g |
+		awk -v cap="$cap" '{ a[NR] = $1 } END { m = a[int((NR + 1) / 2)]; if (m == 999999) print ">" cap; else print m }')
+	printf '%-10s %-20s %6s   (%s)\n' "$rev" "$class" "$median" "${times[*]}"
 done
+
+# 4. memory over long runs, side by side
+echo
+mem=$work/memory
+rm -rf "$mem" && mkdir -p "$mem/corpus"
+FUTEX_DIFF_KNOWN=fuzz/known-findings.txt scripts/rss.sh 10 60 "$mem/fuzz.log" \
+	"$work/fuzz-none/x86_64-unknown-linux-gnu/release/lockstep" -max_total_time="$memory" \
+	-max_len=1024 "$mem/corpus" corpus/bin >"$mem/fuzz.rss" &
+scripts/rss.sh 10 60 "$mem/hunt.log" target/release/futex-diff hunt --seconds "$memory" --threads 1 \
+	--out "$mem/findings" >"$mem/hunt.rss"
+wait
+echo "resident size, lockstep fuzzing for $memory s: $(cat "$mem/fuzz.rss")"
+echo "resident size, hunt for $memory s:             $(cat "$mem/hunt.rss")"

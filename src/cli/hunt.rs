@@ -112,9 +112,13 @@ pub fn main(args: HuntArgs) -> Result<Status, UsageError> {
         }
     ));
     progress.done();
-    let before = hunt.runs;
+    let before = (hunt.runs, Instant::now());
     hunt.merge(explore::run_random(&tasks, threads, deadline, args.seed));
-    progress.phase(&format!("random (PCT): {} schedules", hunt.runs - before));
+    let (runs, seconds) = (hunt.runs - before.0, before.1.elapsed().as_secs_f64());
+    progress.phase(&format!(
+        "random (PCT): {runs} schedules in {seconds:.1}s, {:.0} schedules/s",
+        runs as f64 / seconds.max(1e-9)
+    ));
     progress.done();
 
     let written = write_reproducers(&hunt, &args.out, &progress)?;
