@@ -2,7 +2,9 @@
 //! without libFuzzer or sanitizers. It prints executions per second of the
 //! two fuzz targets' entry points on the built-in corpus, of a search (both
 //! oracles) on each revision, and interleavings per second of `explore` on
-//! one thread and on every core. `scripts/bench.sh` measures the libFuzzer
+//! one thread and on every core, and the resident size after the first
+//! figure and at the end: the per-execution path reuses its storage, so
+//! that size does not grow. `scripts/bench.sh` measures the libFuzzer
 //! targets themselves, beside an empty target.
 
 use std::hint::black_box;
@@ -28,6 +30,14 @@ fn rate<T>(inputs: &[T], mut one: impl FnMut(&T)) -> f64 {
         runs += inputs.len() as u64;
     }
     runs as f64 / start.elapsed().as_secs_f64()
+}
+
+/// This process's resident size in MiB, where /proc tells it.
+fn resident_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
 }
 
 fn row(what: &str, per_second: f64, unit: &str) {
@@ -57,6 +67,7 @@ fn main() {
         }),
         "exec",
     );
+    let warm = resident_mib();
     row(
         "fuzz target `meaning` (FUTEX_DIFF_REV)",
         rate(&inputs, |data| {
@@ -90,5 +101,8 @@ fn main() {
             per_second,
             "interleavings",
         );
+    }
+    if let (Some(warm), Some(end)) = (warm, resident_mib()) {
+        println!("\nresident size: {warm} MiB after the first figure, {end} MiB at the end");
     }
 }

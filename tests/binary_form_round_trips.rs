@@ -72,3 +72,25 @@ fn small_inputs_give_small_scenarios() {
         assert!(size <= len + 2, "{len} bytes gave {size} statements");
     }
 }
+
+#[test]
+fn call_addresses_are_relative_to_the_mappings_of_their_mm() {
+    // Header; a 4-page anonymous vma at page 16 of an mm declared for it;
+    // then calls at steps 1 and 4 into it, and one absolute (0xff).
+    let vma = [3, 0, 16, 3, 0, 0, 0, 0];
+    let call = |selector: u8, step: u8| [6, 0, selector, step, 1];
+    let bytes: Vec<u8> = [0]
+        .into_iter()
+        .chain(vma)
+        .chain(call(0, 1))
+        .chain(call(0, 4))
+        .chain(call(0xff, 0x44))
+        .collect();
+    let scenario = decode(&bytes);
+    assert_eq!(scenario.mm_names.len(), 1, "the vma declared its mm");
+    let addrs: Vec<u64> = scenario.calls.iter().map(|c| c.addr).collect();
+    // Step 1 is the first word of the second page; step 4 wraps round the
+    // four pages to the second word of the first.
+    assert_eq!(addrs, [0x11000, 0x10004, 0x44]);
+    assert_eq!(decode(&encode(&scenario).unwrap()), scenario);
+}

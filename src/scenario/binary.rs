@@ -13,7 +13,8 @@
 //! so far (modulo how many), then a number is the offset into it, in
 //! futex words or pages, wrapped to its length; the byte 0xff (or an mm
 //! with no mapping) gives an absolute address instead. So most inputs call
-//! into memory that is mapped, and a fuzzer need not guess addresses. A statement the world
+//! into memory that is mapped, and a fuzzer need not guess addresses. A
+//! statement that needs an mm when there is none declares one first. A statement the world
 //! cannot take (an overlapping vma, a full arena, a reference to nothing)
 //! is dropped, so what decodes always builds. Bytes are read through
 //! `arbitrary`'s `Unstructured`, which reads zeros past the end.
@@ -130,8 +131,8 @@ impl<'a> Decoder<'a> {
             return self.number().checked_mul(absolute_unit);
         }
         let vma = vmas[usize::from(selector) % vmas.len()];
-        let steps = (vma.end - vma.start) / unit;
-        Some(vma.start + self.number() % steps.max(1) * unit)
+        let pages = (vma.end - vma.start) / PAGE_SIZE;
+        Some(vma.start + offset_of_step(self.number(), pages, unit))
     }
 
     fn taken(&self, name: &str) -> bool {
@@ -148,11 +149,21 @@ impl<'a> Decoder<'a> {
             let alphabet = if i == 0 { FIRST } else { REST };
             name.push(alphabet[self.byte() as usize % alphabet.len()] as char);
         }
-        while name.is_empty() || self.taken(&name) {
-            self.generated += 1;
-            name = format!("{prefix}{}", self.generated);
+        if name.is_empty() || self.taken(&name) {
+            name = self.generated_name(prefix);
         }
         name
+    }
+
+    /// A new name, `prefix` and a number, read from no byte.
+    fn generated_name(&mut self, prefix: &str) -> String {
+        loop {
+            self.generated += 1;
+            let name = format!("{prefix}{}", self.generated);
+            if !self.taken(&name) {
+                return name;
+            }
+        }
     }
 
     fn pick(&mut self, count: usize) -> Option<usize> {
@@ -160,7 +171,14 @@ impl<'a> Decoder<'a> {
         (count > 0).then(|| b % count)
     }
 
+    /// An mm; when there is none yet, one is declared first (with a
+    /// generated name and no bytes read), so no statement is lost for want
+    /// of one.
     fn mm(&mut self) -> Option<usize> {
+        if self.scenario.mm_names.is_empty() {
+            let name = self.generated_name("m");
+            self.world(WorldItem::Mm(name));
+        }
         self.pick(self.scenario.mm_names.len())
     }
 
@@ -435,7 +453,7 @@ impl<'a> Decoder<'a> {
     fn finish(mut self) -> Scenario {
         if self.scenario.calls.is_empty() {
             if self.scenario.mm_names.is_empty() {
-                let name = self.name("m");
+                let name = self.generated_name("m");
                 self.world(WorldItem::Mm(name));
             }
             self.scenario.calls.push(Call {
@@ -447,6 +465,21 @@ impl<'a> Decoder<'a> {
         }
         self.scenario
     }
+}
+
+/// Where step `n` of a relative address lies in a mapping of `pages`
+/// pages, in `unit`s: small steps visit the same place in each page in
+/// turn (so one byte reaches every page of a small mapping), then the next
+/// place.
+fn offset_of_step(n: u64, pages: u64, unit: u64) -> u64 {
+    let pages = pages.max(1);
+    let n = n % (pages * (PAGE_SIZE / unit));
+    n % pages * PAGE_SIZE + n / pages * unit
+}
+
+/// The step [`offset_of_step`] maps to `offset` (a multiple of `unit`).
+fn step_of_offset(offset: u64, pages: u64, unit: u64) -> u64 {
+    offset % PAGE_SIZE / unit * pages.max(1) + offset / PAGE_SIZE
 }
 
 fn byte(u: &mut Unstructured) -> u8 {
@@ -576,9 +609,10 @@ impl Encoder {
             .filter(|&i| i < usize::from(ABSOLUTE));
         match relative {
             Some(i) => {
-                let offset = (addr - vmas[i].start) / unit;
+                let pages = (vmas[i].end - vmas[i].start) / PAGE_SIZE;
+                let step = step_of_offset(addr - vmas[i].start, pages, unit);
                 self.out.push(i as u8);
-                self.number(offset);
+                self.number(step);
             }
             None => {
                 self.out.push(ABSOLUTE);
