@@ -286,19 +286,12 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// A vma. Its start, length and offset count pages of its backing:
+    /// huge pages for a hugetlbfs file, so any numbers give the alignment
+    /// hugetlbfs needs.
     fn vma(&mut self) {
         let Some(mm) = self.mm() else { return };
-        let Some(start) = self.page_address() else {
-            return;
-        };
-        let Some(end) = self
-            .number()
-            .checked_add(1)
-            .and_then(|n| n.checked_mul(PAGE_SIZE))
-            .and_then(|len| start.checked_add(len))
-        else {
-            return;
-        };
+        let (start, length) = (self.number(), self.number());
         let backing = match self.byte() % 4 {
             0 => VmaBacking::Anon { thp: false },
             1 => VmaBacking::Anon { thp: true },
@@ -308,13 +301,29 @@ impl<'a> Decoder<'a> {
             },
             _ => VmaBacking::Special,
         };
-        let pgoff = self.pages();
+        let per = match backing {
+            VmaBacking::File(inode) => {
+                base_pages_per_page(self.builder.world.inode_kind(self.builder.inodes[inode]))
+            }
+            _ => 1,
+        };
+        let pgoff = self.number() % (MAX_INODE_PAGES / per + 1) * per;
         let prot = self.prot();
         let shared = self.byte() & 1 == 1;
         let pgoff = if matches!(backing, VmaBacking::File(_)) {
             pgoff
         } else {
             0
+        };
+        let unit = per * PAGE_SIZE;
+        let Some((start, end)) = start.checked_mul(unit).and_then(|start| {
+            let end = length
+                .checked_add(1)?
+                .checked_mul(unit)?
+                .checked_add(start)?;
+            Some((start, end))
+        }) else {
+            return;
         };
         self.world(WorldItem::Vma(VmaDecl {
             mm,
@@ -467,6 +476,14 @@ impl<'a> Decoder<'a> {
     }
 }
 
+/// Base pages in one page of a file of `kind`: a huge page's for hugetlbfs.
+fn base_pages_per_page(kind: InodeKind) -> u64 {
+    match kind {
+        InodeKind::Hugetlbfs { order } => 1 << order,
+        _ => 1,
+    }
+}
+
 /// Where step `n` of a relative address lies in a mapping of `pages`
 /// pages, in `unit`s: small steps visit the same place in each page in
 /// turn (so one byte reaches every page of a small mapping), then the next
@@ -540,15 +557,22 @@ pub fn encode(scenario: &Scenario) -> Result<Vec<u8>, EncodeError> {
                 e.out.push(u8::from(*swapped));
             }
             WorldItem::Vma(v) => {
+                let per = match v.backing {
+                    VmaBacking::File(inode) => {
+                        base_pages_per_page(built.world.inode_kind(built.inodes[inode]))
+                    }
+                    _ => 1,
+                };
+                let unit = per * PAGE_SIZE;
                 e.out.extend([TAG_VMA, v.mm as u8]);
-                e.number(v.start / PAGE_SIZE);
-                e.number((v.end - v.start) / PAGE_SIZE - 1);
+                e.number(v.start / unit);
+                e.number((v.end - v.start) / unit - 1);
                 match v.backing {
                     VmaBacking::Anon { thp } => e.out.push(u8::from(thp)),
                     VmaBacking::File(inode) => e.out.extend([2, inode as u8]),
                     VmaBacking::Special => e.out.push(3),
                 }
-                e.number(v.pgoff);
+                e.number(v.pgoff / per);
                 e.prot(v.prot);
                 e.out.push(u8::from(v.shared));
             }
