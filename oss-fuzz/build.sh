@@ -4,7 +4,9 @@
 # -fsanitize=fuzzer-no-link, see build.rs), and puts each binary in $OUT
 # with its options file and seed corpus: the corpus scenarios' encoded
 # twins for the binary-input targets, the readable scenarios for
-# scenario_text. scripts/oss-fuzz-local.sh runs the same steps here.
+# scenario_text; the binary-input targets also get the dictionary of
+# statements (TARGET.dict, which OSS-Fuzz passes as -dict).
+# scripts/oss-fuzz-local.sh runs the same steps here.
 cd "$SRC/futex-diff"
 
 cargo fuzz build -O
@@ -20,3 +22,5 @@ rm -f "$OUT"/*_seed_corpus.zip
 zip -q -j "$OUT/lockstep_seed_corpus.zip" corpus/bin/*.bin
 cp "$OUT/lockstep_seed_corpus.zip" "$OUT/meaning_seed_corpus.zip"
 zip -q -j "$OUT/scenario_text_seed_corpus.zip" corpus/*.scn
+cp fuzz/scenario.dict "$OUT/lockstep.dict"
+cp fuzz/scenario.dict "$OUT/meaning.dict"

@@ -8,7 +8,8 @@
 #  3. time to first finding from an empty corpus (no seeds), for each
 #     finding class the corpus records on a bundled revision (its
 #     `# expect` lines), with the revision's other classes passed over
-#     through FUTEX_DIFF_KNOWN: the median of SEEDS seeds, capped at CAP
+#     through FUTEX_DIFF_KNOWN, the `meaning` target without a sanitizer,
+#     with fuzz/scenario.dict: the median of SEEDS seeds, capped at CAP
 #     seconds, runs spread over every core;
 #  4. resident size of a MEMORY-second `lockstep` fuzz run and of a
 #     MEMORY-second `hunt`, after a minute's warm-up and at the end.
@@ -41,8 +42,10 @@ for sanitizer in none address; do
 	for target in empty lockstep meaning; do
 		corpus=$work/corpus-$target-$sanitizer
 		rm -rf "$corpus" && mkdir -p "$corpus"
-		FUTEX_DIFF_KNOWN=fuzz/known-findings.txt \
-			"$bin/$target" -max_total_time="$secs" -max_len=1024 -print_final_stats=1 "$corpus" corpus/bin \
+		dict=()
+		[ "$target" = empty ] || dict=(-dict=fuzz/scenario.dict)
+		FUTEX_DIFF_KNOWN=fuzz/known-findings.txt "$bin/$target" "${dict[@]}" \
+			-max_total_time="$secs" -max_len=1024 -print_final_stats=1 "$corpus" corpus/bin \
 			>"$work/$target-$sanitizer.log" 2>&1 || true
 		runs=$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 \2/p' "$work/$target-$sanitizer.log")
 		rate=$(echo "$runs" | awk '{ printf "%d", $1 / ($2 > 0 ? $2 : 1) }')
@@ -90,7 +93,7 @@ one_run() {
 	local start end
 	start=$(date +%s.%N)
 	FUTEX_DIFF_REV=$rev FUTEX_DIFF_KNOWN=$ttff/known-$rev-$class.txt timeout $((cap + 30)) "$bin" \
-		-seed="$seed" -max_total_time="$cap" -max_len=1024 -artifact_prefix="$dir/" "$dir" \
+		-seed="$seed" -max_total_time="$cap" -max_len=1024 -dict=fuzz/scenario.dict -artifact_prefix="$dir/" "$dir" \
 		>"$dir.log" 2>&1 || true
 	end=$(date +%s.%N)
 	if ls "$dir"/crash-* >/dev/null 2>&1; then
@@ -119,7 +122,7 @@ mem=$work/memory
 rm -rf "$mem" && mkdir -p "$mem/corpus"
 FUTEX_DIFF_KNOWN=fuzz/known-findings.txt scripts/rss.sh 10 60 "$mem/fuzz.log" \
 	"$work/fuzz-none/x86_64-unknown-linux-gnu/release/lockstep" -max_total_time="$memory" \
-	-max_len=1024 "$mem/corpus" corpus/bin >"$mem/fuzz.rss" &
+	-max_len=1024 -dict=fuzz/scenario.dict "$mem/corpus" corpus/bin >"$mem/fuzz.rss" &
 scripts/rss.sh 10 60 "$mem/hunt.log" target/release/futex-diff hunt --seconds "$memory" --threads 1 \
 	--out "$mem/findings" >"$mem/hunt.rss"
 wait

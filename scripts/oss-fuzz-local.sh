@@ -30,9 +30,11 @@ for options in "$out"/*.options; do
 	mkdir -p "$corpus" "$artifacts"
 	unzip -q -o "$out/${target}_seed_corpus.zip" -d "$corpus"
 	max_len=$(sed -n 's/^max_len *= *//p' "$options")
+	dict=()
+	[ -f "$out/$target.dict" ] && dict=(-dict="$out/$target.dict")
 	echo "=== $target: ${seconds}s over $(ls "$corpus" | wc -l) inputs"
 	# A fixed seed makes a smoke run repeatable.
-	if ! "$out/$target" -seed=1 -max_total_time="$seconds" -max_len="$max_len" -rss_limit_mb=4096 \
+	if ! "$out/$target" -seed=1 -max_total_time="$seconds" -max_len="$max_len" -rss_limit_mb=4096 "${dict[@]}" \
 		-artifact_prefix="$artifacts/" "$corpus" >"$out/$target.log" 2>&1; then
 		echo "$target crashed: $(grep -m1 -A1 panicked "$out/$target.log" | tail -1)"
 		ls "$artifacts"

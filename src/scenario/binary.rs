@@ -26,7 +26,7 @@ use super::{
     WorldItem, MAX_CALLS, MAX_EVENTS, MAX_INODE_PAGES, MAX_NAME, MAX_SCHEDULE,
 };
 use crate::sched::{Scheduled, Steps};
-use crate::world::{Era, InodeKind, Mode, Prot, Vma, WorldError, PAGE_SIZE};
+use crate::world::{Era, InodeKind, Mode, Prot, WorldError, PAGE_SIZE};
 
 const TAG_MM: u8 = 0;
 const TAG_INODE: u8 = 1;
@@ -114,11 +114,6 @@ impl<'a> Decoder<'a> {
 
     fn pages(&mut self) -> u64 {
         self.number() % (MAX_INODE_PAGES + 1)
-    }
-
-    /// A page-aligned address from a page number, if it fits.
-    fn page_address(&mut self) -> Option<u64> {
-        self.number().checked_mul(PAGE_SIZE)
     }
 
     /// An address in the scenario's mm `mm`: in steps of `unit` bytes
@@ -231,7 +226,7 @@ impl<'a> Decoder<'a> {
             TAG_VMA => self.vma(),
             TAG_ANON => {
                 let Some(mm) = self.mm() else { return };
-                let Some(addr) = self.page_address() else {
+                let Some(addr) = self.address(mm, PAGE_SIZE, PAGE_SIZE) else {
                     return;
                 };
                 let flags = self.byte();
@@ -515,17 +510,12 @@ pub enum EncodeError {
 /// Writes the binary form of `scenario`; `decode` of the result is
 /// `scenario` again. Fails for a scenario whose world does not build.
 pub fn encode(scenario: &Scenario) -> Result<Vec<u8>, EncodeError> {
-    let built = scenario.build(Era::default())?;
-    // Calls and events follow the world items, so their addresses are
-    // relative to the mappings of the whole world, as the decoder sees it.
-    let vmas = built
-        .mms
-        .iter()
-        .map(|&mm| built.world.vmas(mm).to_vec())
-        .collect();
+    scenario.build(Era::default())?;
+    // The world is built again item by item beside the bytes, so that an
+    // address is relative to the mappings the decoder will have seen.
     let mut e = Encoder {
         out: Vec::new(),
-        vmas,
+        world: Builder::new(scenario.mode, scenario.era.unwrap_or_default()),
     };
     let era = match scenario.era {
         None => 0,
@@ -535,61 +525,8 @@ pub fn encode(scenario: &Scenario) -> Result<Vec<u8>, EncodeError> {
     e.out
         .push(u8::from(scenario.mode == Mode::Relaxed) | (era << 1));
     for item in &scenario.world {
-        match item {
-            WorldItem::Mm(name) => {
-                e.out.push(TAG_MM);
-                e.name(name)?;
-            }
-            WorldItem::Inode(d) => {
-                e.out.push(TAG_INODE);
-                e.name(&d.name)?;
-                e.inode_kind(d.kind);
-                e.number(d.size);
-                e.number(d.refs as u64 - 1);
-            }
-            WorldItem::Page {
-                inode,
-                index,
-                swapped,
-            } => {
-                e.out.extend([TAG_PAGE, *inode as u8]);
-                e.number(*index);
-                e.out.push(u8::from(*swapped));
-            }
-            WorldItem::Vma(v) => {
-                let per = match v.backing {
-                    VmaBacking::File(inode) => {
-                        base_pages_per_page(built.world.inode_kind(built.inodes[inode]))
-                    }
-                    _ => 1,
-                };
-                let unit = per * PAGE_SIZE;
-                e.out.extend([TAG_VMA, v.mm as u8]);
-                e.number(v.start / unit);
-                e.number((v.end - v.start) / unit - 1);
-                match v.backing {
-                    VmaBacking::Anon { thp } => e.out.push(u8::from(thp)),
-                    VmaBacking::File(inode) => e.out.extend([2, inode as u8]),
-                    VmaBacking::Special => e.out.push(3),
-                }
-                e.number(v.pgoff / per);
-                e.prot(v.prot);
-                e.out.push(u8::from(v.shared));
-            }
-            WorldItem::Anon {
-                mm,
-                addr,
-                thp,
-                zero,
-            } => {
-                e.out.extend([TAG_ANON, *mm as u8]);
-                e.number(addr / PAGE_SIZE);
-                e.out.push(u8::from(*thp) | (u8::from(*zero) << 1));
-            }
-            WorldItem::Fork { parent, child } => {
-                e.out.extend([TAG_FORK, *parent as u8, *child as u8])
-            }
-        }
+        e.world_item(item)?;
+        e.world.apply(item)?;
     }
     for call in &scenario.calls {
         e.out.extend([TAG_CALL, call.mm as u8]);
@@ -616,17 +553,78 @@ pub fn encode(scenario: &Scenario) -> Result<Vec<u8>, EncodeError> {
 
 struct Encoder {
     out: Vec<u8>,
-    /// The mappings of each of the scenario's mms once its world is built.
-    vmas: Vec<Vec<Vma>>,
+    /// The world as the decoder will have built it at this point.
+    world: Builder,
 }
 
 impl Encoder {
+    /// One world item's statement, relative to the world built so far.
+    fn world_item(&mut self, item: &WorldItem) -> Result<(), EncodeError> {
+        let e = self;
+        match item {
+            WorldItem::Mm(name) => {
+                e.out.push(TAG_MM);
+                e.name(name)?;
+            }
+            WorldItem::Inode(d) => {
+                e.out.push(TAG_INODE);
+                e.name(&d.name)?;
+                e.inode_kind(d.kind);
+                e.number(d.size);
+                e.number(d.refs as u64 - 1);
+            }
+            WorldItem::Page {
+                inode,
+                index,
+                swapped,
+            } => {
+                e.out.extend([TAG_PAGE, *inode as u8]);
+                e.number(*index);
+                e.out.push(u8::from(*swapped));
+            }
+            WorldItem::Vma(v) => {
+                let per = match v.backing {
+                    VmaBacking::File(inode) => {
+                        base_pages_per_page(e.world.world.inode_kind(e.world.inodes[inode]))
+                    }
+                    _ => 1,
+                };
+                let unit = per * PAGE_SIZE;
+                e.out.extend([TAG_VMA, v.mm as u8]);
+                e.number(v.start / unit);
+                e.number((v.end - v.start) / unit - 1);
+                match v.backing {
+                    VmaBacking::Anon { thp } => e.out.push(u8::from(thp)),
+                    VmaBacking::File(inode) => e.out.extend([2, inode as u8]),
+                    VmaBacking::Special => e.out.push(3),
+                }
+                e.number(v.pgoff / per);
+                e.prot(v.prot);
+                e.out.push(u8::from(v.shared));
+            }
+            WorldItem::Anon {
+                mm,
+                addr,
+                thp,
+                zero,
+            } => {
+                e.out.extend([TAG_ANON, *mm as u8]);
+                e.address(*mm, *addr, PAGE_SIZE, PAGE_SIZE);
+                e.out.push(u8::from(*thp) | (u8::from(*zero) << 1));
+            }
+            WorldItem::Fork { parent, child } => {
+                e.out.extend([TAG_FORK, *parent as u8, *child as u8])
+            }
+        }
+        Ok(())
+    }
+
     /// The decoder's `address`: relative to the first mapping of `mm` that
     /// holds `addr` at a whole number of `unit`s from its start, else
     /// absolute (in `absolute_unit`s, which divide it: the text form's
     /// rules).
     fn address(&mut self, mm: usize, addr: u64, unit: u64, absolute_unit: u64) {
-        let vmas = &self.vmas[mm];
+        let vmas = self.world.world.vmas(self.world.mms[mm]);
         let relative = vmas
             .iter()
             .position(|v| v.contains(addr) && (addr - v.start) % unit == 0)
