@@ -233,8 +233,11 @@ extern "C" fn host_read_once(addr: *const c_void, expr: *const c_char) {
 /// The text of a `READ_ONCE()` expression, as a trace keeps it: the same
 /// `&'static str` every time for the same text, so a yield point is
 /// recorded without copying it. The texts are the `#x` stringifications
-/// of the revisions' source, a finite set, each stored once per thread.
+/// of the revisions' source, a finite set, each stored once for the
+/// process in `KEPT_TEXTS` (a static, so leak checkers see them held) and
+/// looked up in a per-thread copy without a lock.
 fn expression_text(expr: *const c_char) -> &'static str {
+    static KEPT_TEXTS: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
     thread_local! {
         static TEXTS: std::cell::RefCell<Vec<&'static str>> =
             const { std::cell::RefCell::new(Vec::new()) };
@@ -252,7 +255,15 @@ fn expression_text(expr: *const c_char) -> &'static str {
         if let Some(known) = texts.iter().find(|t| **t == text) {
             return *known;
         }
-        let kept: &'static str = Box::leak(text.to_owned().into_boxed_str());
+        let mut kept_texts = KEPT_TEXTS.lock().unwrap_or_else(|e| e.into_inner());
+        let kept = match kept_texts.iter().find(|t| **t == text) {
+            Some(kept) => *kept,
+            None => {
+                let kept: &'static str = Box::leak(text.to_owned().into_boxed_str());
+                kept_texts.push(kept);
+                kept
+            }
+        };
         texts.push(kept);
         kept
     })
