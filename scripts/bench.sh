@@ -14,7 +14,7 @@
 #  4. resident size of a MEMORY-second `lockstep` fuzz run and of a
 #     MEMORY-second `hunt`, after a minute's warm-up and at the end.
 # Usage: scripts/bench.sh [SECONDS-PER-FUZZ-RUN [SEEDS [CAP [MEMORY]]]]
-# Defaults: 20 5 60 600 (about an hour on 2 cores).
+# Defaults: 20 5 60 600 (about 75 minutes on 2 cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-20}
@@ -61,7 +61,7 @@ for threads in $(printf '%s\n' 1 "$cores" | sort -un); do
 	printf 'explore, %d thread(s): ' "$threads"
 	{ target/release/futex-diff explore --threads "$threads" || true; } | head -1
 	printf 'hunt,    %d thread(s): ' "$threads"
-	{ target/release/futex-diff hunt --seconds 20 --threads "$threads" --out "$work/hunt-findings" || true; } |
+	{ target/release/futex-diff hunt --seconds 20 --threads "$threads" --out "$work/hunt-findings" 2>&1 || true; } |
 		grep -m1 '^random' || echo '?'
 done
 
