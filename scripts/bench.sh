@@ -12,7 +12,8 @@
 #     with fuzz/scenario.dict: the median of SEEDS seeds, capped at CAP
 #     seconds, runs spread over every core;
 #  4. resident size of a MEMORY-second `lockstep` fuzz run and of a
-#     MEMORY-second `hunt`, after a minute's warm-up and at the end.
+#     MEMORY-second `hunt`, after a minute's warm-up (half of a shorter
+#     run) and at the end.
 # Usage: scripts/bench.sh [SECONDS-PER-FUZZ-RUN [SEEDS [CAP [MEMORY]]]]
 # Defaults: 20 5 60 600 (about 75 minutes on 2 cores).
 set -euo pipefail
@@ -120,10 +121,12 @@ done
 echo
 mem=$work/memory
 rm -rf "$mem" && mkdir -p "$mem/corpus"
-FUTEX_DIFF_KNOWN=fuzz/known-findings.txt scripts/rss.sh 10 60 "$mem/fuzz.log" \
+# A minute's warm-up, or half of a shorter run.
+warmup=$((memory < 120 ? memory / 2 : 60))
+FUTEX_DIFF_KNOWN=fuzz/known-findings.txt scripts/rss.sh 10 "$warmup" "$mem/fuzz.log" \
 	"$work/fuzz-none/x86_64-unknown-linux-gnu/release/lockstep" -max_total_time="$memory" \
 	-max_len=1024 -dict=fuzz/scenario.dict "$mem/corpus" corpus/bin >"$mem/fuzz.rss" &
-scripts/rss.sh 10 60 "$mem/hunt.log" target/release/futex-diff hunt --seconds "$memory" --threads 1 \
+scripts/rss.sh 10 "$warmup" "$mem/hunt.log" target/release/futex-diff hunt --seconds "$memory" --threads 1 \
 	--out "$mem/findings" >"$mem/hunt.rss"
 wait
 echo "resident size, lockstep fuzzing for $memory s: $(cat "$mem/fuzz.rss")"
