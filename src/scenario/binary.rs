@@ -510,9 +510,9 @@ pub enum EncodeError {
 /// Writes the binary form of `scenario`; `decode` of the result is
 /// `scenario` again. Fails for a scenario whose world does not build.
 pub fn encode(scenario: &Scenario) -> Result<Vec<u8>, EncodeError> {
-    scenario.build(Era::default())?;
-    // The world is built again item by item beside the bytes, so that an
-    // address is relative to the mappings the decoder will have seen.
+    // The world is built item by item beside the bytes, so that an address
+    // is relative to the mappings the decoder will have seen; an item the
+    // world refuses ends the encoding.
     let mut e = Encoder {
         out: Vec::new(),
         world: Builder::new(scenario.mode, scenario.era.unwrap_or_default()),

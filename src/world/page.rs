@@ -368,7 +368,7 @@ impl World {
 
     /// Pages locked by `actor`, for balance checks.
     pub fn pages_locked_by(&self, actor: Actor) -> Vec<PageId> {
-        (1..self.mem.pages_used)
+        (1..self.pages_used())
             .filter(|&s| self.pages[s].live && self.pages[s].lock_owner == Some(actor))
             .map(PageId)
             .collect()
