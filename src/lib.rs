@@ -24,6 +24,7 @@
 
 pub mod cli;
 pub mod corpus;
+pub mod era;
 pub mod events;
 pub mod exec;
 pub mod explore;

@@ -5,6 +5,7 @@
 
 use super::ptr::{AtomicPtr, Counter, InodePtr, MmPtr, PagePtr};
 use super::{Abort, Held, Kernel};
+use crate::era::CompoundRefs;
 use crate::finding::FindingClass;
 use crate::trace::{Arg, Op};
 use crate::world::fault::{Gup, EFAULT};
@@ -53,17 +54,23 @@ impl Kernel {
         live
     }
 
-    /// Books a page reference taken (`delta > 0`) or dropped. A reference
-    /// is booked on the page it was taken through; while that page is part
-    /// of a compound page, dropping it through any page of the compound
-    /// (its head, say) settles it, as the count lives on the head. After a
-    /// THP split each tail's references are its own.
+    /// Books a page reference taken (`delta > 0`) or dropped, where the
+    /// era counts it. With tail refcounting a reference is booked on the
+    /// page it was taken through; while that page is part of a compound
+    /// page, dropping it through any page of the compound (its head, say)
+    /// settles it, as the count lives on the head, and after a THP split
+    /// each tail's references are its own. Without it (4.5+) every
+    /// reference is booked on the compound head of the moment.
     fn hold_page(&mut self, page: PageId, delta: i32) {
+        let head = self.world.head_of(page);
+        if self.world.era.rules().compound_refs == CompoundRefs::HeadOnly {
+            self.ledger.add(Held::Page(head), delta);
+            return;
+        }
         if delta > 0 {
             self.ledger.add(Held::Page(page), delta);
             return;
         }
-        let head = self.world.head_of(page);
         let world = &self.world;
         let settles = self
             .ledger

@@ -26,6 +26,7 @@ mod pool;
 
 use std::fmt;
 
+pub use crate::era::Era;
 use crate::finding::{Finding, FindingClass};
 use memory::{Memory, INODE_SLOTS, MM_SLOTS};
 use pool::{Arena, Storage};
@@ -93,16 +94,6 @@ impl fmt::Display for Mode {
             Mode::Relaxed => "relaxed",
         })
     }
-}
-
-/// The mm rules of a kernel era, where they differ for the events modelled.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Era {
-    /// 3.x: a pinned THP can be split (tail pins move to the tails).
-    V3,
-    /// 4.5 and later: a pinned THP cannot be split.
-    #[default]
-    V4,
 }
 
 /// The futex thread's own CPU context.

@@ -8,7 +8,8 @@
 //! page belongs) is in [`PageMeta`].
 
 use super::memory::{Slot, PAGE_SLOTS};
-use super::{Actor, Era, InodeId, Mode, PageId, World, WorldError};
+use super::{Actor, InodeId, Mode, PageId, World, WorldError};
+use crate::era::{CompoundRefs, HugetlbIndex};
 use crate::finding::FindingClass;
 
 /// `page->flags` bits. Their numbering is the model's own.
@@ -236,8 +237,8 @@ impl World {
         self.mem.pages[page.0]._mapcount.counter += delta;
     }
 
-    /// `get_page()`: a reference on the head; through a tail it is also a
-    /// tail pin (3.x tail refcounting).
+    /// `get_page()`: a reference on the head; through a tail, in an era
+    /// with tail refcounting, it is also a tail pin.
     pub fn get_page(&mut self, page: PageId) {
         self.take_ref(page, true);
     }
@@ -257,9 +258,15 @@ impl World {
         self.drop_ref(page, false);
     }
 
+    /// Whether references taken through a tail page are recorded on it,
+    /// as the era counts compound pages.
+    fn records_tail_pins(&self) -> bool {
+        self.era.rules().compound_refs == CompoundRefs::TailPins
+    }
+
     fn take_ref(&mut self, page: PageId, pin: bool) {
         let head = self.head_of(page);
-        if pin && head != page {
+        if pin && head != page && self.records_tail_pins() {
             self.pages[page.0].tail_pins += 1;
         }
         self.mem.pages[head.0]._count.counter += 1;
@@ -329,13 +336,17 @@ impl World {
     }
 
     /// `basepage_index()`: the page's index in base pages. A hugetlbfs page
-    /// keeps its index in huge pages on the head; a sub-page adds its place.
+    /// keeps its index on the head, in the era's unit; a sub-page adds its
+    /// place.
     pub fn basepage_index(&self, page: PageId) -> u64 {
         if !self.is_hugetlb(page) {
             return self.page_index(page);
         }
         let head = self.head_of(page);
-        (self.page_index(head) << self.order_of(head)) + (page.0 - head.0) as u64
+        let head_index = match self.era.rules().hugetlb_index {
+            HugetlbIndex::HugePages => self.page_index(head) << self.order_of(head),
+        };
+        head_index + (page.0 - head.0) as u64
     }
 
     pub fn lock_owner(&self, page: PageId) -> Option<Actor> {
@@ -376,9 +387,11 @@ impl World {
 
     /// Splits an anonymous THP into order-0 pages (`split_huge_page`).
     ///
-    /// Waits for a TLB flush, which the thread holds off with irqs off. From
-    /// 4.5 a pinned THP is not split at all (strict); in 3.x, and in relaxed
-    /// mode, the references taken through each tail move to that tail.
+    /// Waits for a TLB flush, which the thread holds off with irqs off. An
+    /// era that keeps pinned THPs whole does not split one (strict). With
+    /// tail refcounting the references taken through each tail move to that
+    /// tail; otherwise (a relaxed split of a pinned 4.5+ THP) they stay on
+    /// the head, the only place they were ever counted.
     pub fn split_thp(&mut self, page: PageId) -> Wait {
         let head = self.head_of(page);
         if !self.is_head(head) || self.is_hugetlb(head) || self.page_role(head) != PageRole::Regular
@@ -388,7 +401,10 @@ impl World {
         if self.thread.irqs_off {
             return Wait::Blocked(Blocker::IrqsOff);
         }
-        if self.mode == Mode::Strict && self.era == Era::V4 && self.extra_refs(head) > 0 {
+        if self.mode == Mode::Strict
+            && !self.era.rules().split_pinned_thp
+            && self.extra_refs(head) > 0
+        {
             return Wait::Skipped("the huge page is pinned (4.5+ refuses to split it)");
         }
         let mapping = self.mem.pages[head.0].mapping;

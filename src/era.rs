@@ -1,0 +1,118 @@
+//! Kernel eras: what differs between the kernels futex-diff models, one
+//! description per era. The world, the reference semantics, the oracles
+//! and the input forms read an era's description instead of testing which
+//! era they are in, so a new era is a new description.
+//!
+//! An era is a span of releases whose mm rules and futex key rules are the
+//! same for everything the model covers; revisions of `get_futex_key()`
+//! within an era may still differ (3.12 and 3.13 share era 3).
+
+use std::fmt;
+
+/// A kernel era.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Era {
+    /// 3.x to 4.4: tail-page refcounting, pinned THPs can be split.
+    V3,
+    /// 4.5 to 5.5: one refcount per compound page, pinned THPs stay whole.
+    #[default]
+    V4,
+}
+
+/// How references on a compound page are counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompoundRefs {
+    /// A reference taken through a tail page counts on the head and is
+    /// also recorded on the tail (`get_page()` of a tail in 3.x); a THP
+    /// split hands each tail the references taken through it.
+    TailPins,
+    /// Every reference counts on the head alone, whichever page it was
+    /// taken through (the 4.5 THP refcounting rework): there is no per-tail
+    /// record, so dropping it through the head is balanced.
+    HeadOnly,
+}
+
+/// The unit of a hugetlbfs head page's `page->index`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HugetlbIndex {
+    /// The index counts huge pages (before 6.7); `basepage_index()` turns
+    /// it into base pages.
+    HugePages,
+}
+
+/// What a key names and which reference it holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyRules {
+    /// An inode key holds one `i_count` until `put_futex_key()`.
+    pub inode_key_holds_inode: bool,
+    /// An mm-shared key holds one `mm_count` until `put_futex_key()`.
+    pub mm_key_holds_mm: bool,
+}
+
+/// Everything the model needs to know about one era.
+#[derive(Debug)]
+pub struct Description {
+    pub era: Era,
+    /// The era's name in scenario files (`era 3`).
+    pub keyword: &'static str,
+    /// The releases it spans.
+    pub kernels: &'static str,
+    pub key: KeyRules,
+    pub compound_refs: CompoundRefs,
+    /// Whether a THP with references beyond its mappings can be split.
+    pub split_pinned_thp: bool,
+    pub hugetlb_index: HugetlbIndex,
+}
+
+const ERA_3: Description = Description {
+    era: Era::V3,
+    keyword: "3",
+    kernels: "3.x-4.4",
+    key: KeyRules {
+        inode_key_holds_inode: true,
+        mm_key_holds_mm: true,
+    },
+    compound_refs: CompoundRefs::TailPins,
+    split_pinned_thp: true,
+    hugetlb_index: HugetlbIndex::HugePages,
+};
+
+const ERA_4: Description = Description {
+    era: Era::V4,
+    keyword: "4",
+    kernels: "4.5-5.5",
+    key: KeyRules {
+        inode_key_holds_inode: true,
+        mm_key_holds_mm: true,
+    },
+    compound_refs: CompoundRefs::HeadOnly,
+    split_pinned_thp: false,
+    hugetlb_index: HugetlbIndex::HugePages,
+};
+
+impl Era {
+    /// Every era, oldest first.
+    pub const ALL: [Era; 2] = [Era::V3, Era::V4];
+
+    pub fn rules(self) -> &'static Description {
+        match self {
+            Era::V3 => &ERA_3,
+            Era::V4 => &ERA_4,
+        }
+    }
+
+    /// The era a scenario file names (`era 3`).
+    pub fn from_keyword(word: &str) -> Option<Era> {
+        Era::ALL.into_iter().find(|e| e.rules().keyword == word)
+    }
+
+    pub fn keyword(self) -> &'static str {
+        self.rules().keyword
+    }
+}
+
+impl fmt::Display for Era {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "era {} ({})", self.keyword(), self.rules().kernels)
+    }
+}
