@@ -141,6 +141,7 @@ impl Kernel {
             match self.world.gup(mm, addr, write, true) {
                 Gup::Page(page) => {
                     self.hold_page(page, 1);
+                    self.observe_found(page);
                     return Ok(Ok(self.page_ptr(page)));
                 }
                 Gup::Error(e) => return Ok(Err(e)),
@@ -161,6 +162,7 @@ impl Kernel {
         Ok(match self.world.gup(mm, addr, write, false) {
             Gup::Page(page) => {
                 self.hold_page(page, 1);
+                self.observe_found(page);
                 Some(self.page_ptr(page))
             }
             _ => None,

@@ -23,7 +23,7 @@ use crate::oracle::reference::{self, CallSpec, Expected};
 use crate::sched::Scheduler;
 use crate::trace::{Arg, Op, Trace};
 use crate::world::page::{Blocker, Wait};
-use crate::world::{Actor, InodeId, InodeRef, MmId, PageId, World};
+use crate::world::{Actor, InodeId, InodeRef, MmId, PageId, PageRef, World};
 
 /// The thread cannot continue; see the findings or `harness_error`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,9 +83,11 @@ pub struct Observation {
     pub expected: Vec<Expected>,
     /// The yield point from which each state held (0: the call's entry).
     pub since: Vec<u32>,
-    /// Inodes that lost a page to truncation, hole punch, invalidation or
-    /// eviction while the call ran.
-    pub truncated: Vec<InodeId>,
+    /// The page-cache pages GUP found for the call (compound heads).
+    pub found: Vec<PageRef>,
+    /// Pages removed from a page cache (truncation, hole punch,
+    /// invalidation, eviction) while the call ran.
+    pub truncated: Vec<PageRef>,
     /// `should_fail()` failed the call on purpose (fail_futex).
     pub fault_injected: bool,
 }
@@ -159,10 +161,19 @@ impl Kernel {
         self.observe();
         let mut observation = std::mem::take(&mut self.observation);
         observation.truncated = self.world.truncations()[self.truncations_at_entry..].to_vec();
-        observation.truncated.sort();
-        observation.truncated.dedup();
         self.observing = None;
         observation
+    }
+
+    /// Notes a page GUP handed to the observed call.
+    fn observe_found(&mut self, page: PageId) {
+        if self.observing.is_some() {
+            let head = self.world.head_of(page);
+            let found = self.world.page_ref(head);
+            if !self.observation.found.contains(&found) {
+                self.observation.found.push(found);
+            }
+        }
     }
 
     fn observe(&mut self) {

@@ -22,17 +22,19 @@ use crate::finding::{Finding, FindingClass};
 use crate::kernel::Held;
 use crate::key::{Key, KeyObject, FUT_OFF_INODE, FUT_OFF_MMSHARED};
 use crate::oracle::reference::Expected;
-use crate::world::InodeId;
 
 const EFAULT: i32 = -14;
 
 /// A divergence the kernel accepts, so not a finding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Allowance {
-    /// A page truncated, hole-punched or invalidated while the call ran may
-    /// make it fail with -EFAULT: get_futex_key()'s own comment on a NULL
-    /// `page->mapping` lists these among the cases "we are happy to fail"
-    /// (kernel/futex.c, 3.12-4.7), though a later state would key fine.
+    /// The page GUP found for the call, truncated, hole-punched or
+    /// invalidated before the call looked at its mapping, may make it fail
+    /// with -EFAULT: get_futex_key()'s own comment on a NULL
+    /// `page->mapping` (kernel/futex.c, 3.12-4.7) counts a file page that
+    /// was good when GUP found it, then truncated, hole-punched or
+    /// invalidated before the page lock was taken, among the cases it is
+    /// content to fail, though a later state would key fine.
     TruncatedPageMayFail,
     /// fail_futex (CONFIG_FAIL_FUTEX, Documentation/fault-injection) exists
     /// to make should_fail_futex() fail the call with -EFAULT.
@@ -145,22 +147,13 @@ fn check_result(i: usize, call: &CallOutcome, code: i32, verdict: &mut Verdict) 
     }
 }
 
-/// Whether a page of an inode the call's expectations name left the page
-/// cache while the call ran.
+/// Whether a page GUP found for the call left the page cache while the
+/// call ran: the case the kernel's comment is happy to fail. A truncation
+/// elsewhere in the file, or of an earlier inode in the same slot, excuses
+/// nothing.
 fn truncated_during(call: &CallOutcome) -> bool {
-    let inodes: Vec<InodeId> = call
-        .observation
-        .expected
-        .iter()
-        .filter_map(|e| match e {
-            Expected::Inode { inode, .. } => Some(inode.slot),
-            _ => None,
-        })
-        .collect();
-    call.observation
-        .truncated
-        .iter()
-        .any(|i| inodes.contains(i))
+    let obs = &call.observation;
+    obs.truncated.iter().any(|page| obs.found.contains(page))
 }
 
 /// The reference a returned key stands for.

@@ -206,7 +206,8 @@ impl World {
             return;
         };
         let index = self.page_index(page);
-        self.log_truncation(inode);
+        let removed = self.page_ref(page);
+        self.truncations.push(removed);
         self.unmap_everywhere(page);
         self.clear_mapping(page);
         self.inodes[inode.0].cache.remove(&index);

@@ -71,6 +71,14 @@ pub struct InodeRef {
     pub generation: u32,
 }
 
+/// A page as an identity: its slot and which allocation of that slot
+/// (page slots are reused once a page is freed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PageRef {
+    pub slot: PageId,
+    pub generation: u32,
+}
+
 /// Who acts on the world: the futex thread, or a concurrent event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Actor {
@@ -140,8 +148,8 @@ pub struct World {
     zero_page: PageId,
     huge_zero_page: PageId,
     findings: Vec<Finding>,
-    /// Every page-cache removal so far, by inode, in order.
-    truncations: Vec<InodeId>,
+    /// Every page removed from a page cache so far, in order.
+    truncations: Vec<PageRef>,
 }
 
 impl World {
@@ -198,14 +206,10 @@ impl World {
         self.findings.push(Finding::new(class, summary));
     }
 
-    /// Every page-cache removal so far (truncate, hole punch, invalidate,
-    /// eviction), by inode, in order.
-    pub fn truncations(&self) -> &[InodeId] {
+    /// Every page removed from a page cache so far (truncate, hole punch,
+    /// invalidate, eviction), in order.
+    pub fn truncations(&self) -> &[PageRef] {
         &self.truncations
-    }
-
-    pub(crate) fn log_truncation(&mut self, inode: InodeId) {
-        self.truncations.push(inode);
     }
 
     pub fn take_findings(&mut self) -> Vec<Finding> {

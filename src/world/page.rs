@@ -8,7 +8,7 @@
 //! page belongs) is in [`PageMeta`].
 
 use super::memory::{Slot, PAGE_SLOTS};
-use super::{Actor, InodeId, Mode, PageId, World, WorldError};
+use super::{Actor, InodeId, Mode, PageId, PageRef, World, WorldError};
 use crate::era::{CompoundRefs, HugetlbIndex};
 use crate::finding::FindingClass;
 
@@ -36,6 +36,9 @@ pub enum PageRole {
 #[derive(Clone, Debug, Default)]
 pub struct PageMeta {
     pub live: bool,
+    /// How many times the slot was allocated: with the slot, the page's
+    /// identity.
+    pub generation: u32,
     pub role: PageRole,
     pub lock_owner: Option<Actor>,
     /// References taken through this tail page (3.x tail refcounting):
@@ -114,6 +117,7 @@ impl World {
         for slot in start..end {
             self.pages[slot] = PageMeta {
                 live: true,
+                generation: self.pages[slot].generation + 1,
                 ..PageMeta::default()
             };
             let page = &mut self.mem.pages[slot];
@@ -138,8 +142,19 @@ impl World {
 
     fn free_compound(&mut self, head: PageId) {
         for p in self.compound_pages(head) {
-            self.pages[p.0] = PageMeta::default();
+            self.pages[p.0] = PageMeta {
+                generation: self.pages[p.0].generation,
+                ..PageMeta::default()
+            };
             self.mem.poison_page(p.0);
+        }
+    }
+
+    /// The identity of the page in `page`'s slot now.
+    pub fn page_ref(&self, page: PageId) -> PageRef {
+        PageRef {
+            slot: page,
+            generation: self.pages[page.0].generation,
         }
     }
 
