@@ -221,8 +221,8 @@ fn write_registry(out: &Path, revisions: &[RevisionSource]) {
         let _ = writeln!(
             text,
             "    fn fd_rev_{index}_get(uaddr: *mut u32, fshared: ::std::os::raw::c_int, \
-             key: *mut crate::ffi::raw::futex_key, rw: ::std::os::raw::c_int) -> ::std::os::raw::c_int;\n    \
-             fn fd_rev_{index}_put(key: *mut crate::ffi::raw::futex_key) -> ::std::os::raw::c_int;"
+             key: *mut crate::abi::raw::futex_key, rw: ::std::os::raw::c_int) -> ::std::os::raw::c_int;\n    \
+             fn fd_rev_{index}_put(key: *mut crate::abi::raw::futex_key) -> ::std::os::raw::c_int;"
         );
     }
     text.push_str("}\n\npub(crate) static C_REVISIONS: &[crate::ffi::CRevision] = &[\n");
@@ -280,9 +280,9 @@ fn fail(message: &str) -> ! {
 mod bindings {
     use std::path::Path;
 
-    /// Regenerates the bindings into `OUT_DIR/bindings.rs`; `src/ffi/raw.rs`
+    /// Regenerates the bindings into `OUT_DIR/bindings.rs`; `src/abi/raw.rs`
     /// uses that copy under this feature, and a test compares it with the
-    /// committed `src/ffi/bindings.rs`.
+    /// committed `src/abi/bindings.rs`.
     pub fn generate(root: &Path, out: &Path) {
         let header = root.join("csrc/futex_shim.h");
         let bindings = bindgen::Builder::default()

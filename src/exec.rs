@@ -143,7 +143,9 @@ pub fn run_on(
         let key = Key::normalise(raw_key, &kernel.world);
         kernel.trace.note(|| match result {
             CallResult::Returned(0) => format!("call {} returns 0: {key}", i + 1),
-            CallResult::Returned(code) => format!("call {} returns {}", i + 1, errno_name(code)),
+            CallResult::Returned(code) => {
+                format!("call {} returns {}", i + 1, crate::abi::errno_name(code))
+            }
             CallResult::Aborted => format!("call {} aborted", i + 1),
         });
         calls.push(CallOutcome {
@@ -210,14 +212,5 @@ fn settle(kernel: &mut Kernel, result: CallResult, what: &str) {
     match result {
         CallResult::Aborted => kernel.reset_after_abort(),
         CallResult::Returned(_) => kernel.check_balanced(what),
-    }
-}
-
-/// `-EFAULT`, `-EINVAL` or the number.
-pub fn errno_name(code: i32) -> String {
-    match -code {
-        14 => "-EFAULT".to_string(),
-        22 => "-EINVAL".to_string(),
-        _ => code.to_string(),
     }
 }

@@ -8,8 +8,7 @@ use std::fmt;
 use crate::world::memory::Slot;
 use crate::world::{InodeId, InodeRef, MmId, World};
 
-pub const FUT_OFF_INODE: i32 = crate::ffi::raw::FUT_OFF_INODE as i32;
-pub const FUT_OFF_MMSHARED: i32 = crate::ffi::raw::FUT_OFF_MMSHARED as i32;
+pub use crate::abi::{FUT_OFF_INODE, FUT_OFF_MMSHARED};
 
 /// The three words of a key as a revision left them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

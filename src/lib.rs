@@ -22,6 +22,7 @@
 //! assert!(report.found.iter().any(|f| f.finding.class.name() == "key-collision"));
 //! ```
 
+pub mod abi;
 pub mod cli;
 pub mod corpus;
 pub mod era;

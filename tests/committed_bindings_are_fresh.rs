@@ -1,4 +1,4 @@
-//! The committed `src/ffi/bindings.rs` must be what bindgen makes of
+//! The committed `src/abi/bindings.rs` must be what bindgen makes of
 //! `csrc/futex_shim.h` today. Runs with `--features bindgen` (CI does; it
 //! needs libclang), which regenerates the bindings into OUT_DIR.
 
@@ -6,10 +6,10 @@
 #[test]
 fn committed_bindings_match_the_headers() {
     let fresh = include_str!(concat!(env!("OUT_DIR"), "/bindings.rs"));
-    let committed = include_str!("../src/ffi/bindings.rs");
+    let committed = include_str!("../src/abi/bindings.rs");
     assert!(
         fresh == committed,
-        "src/ffi/bindings.rs is stale: run `cargo build --features bindgen` and copy \
+        "src/abi/bindings.rs is stale: run `cargo build --features bindgen` and copy \
          target/*/build/futex-diff-*/out/bindings.rs over it"
     );
 }

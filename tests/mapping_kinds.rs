@@ -149,7 +149,7 @@ mm A
 call A 0xffff800000000000 private write
 ";
     on_every_revision(text, |_, o| {
-        assert_returned(o, 0, EFAULT);
+        assert_returned(o, 0, -EFAULT);
         assert_refcounts_restored(o);
         assert_clean(o);
     });
@@ -165,9 +165,9 @@ call A 0x10002 shared write
 call A 0x10003 shared read
 ";
     on_every_revision(text, |_, o| {
-        assert_returned(o, 0, EINVAL);
-        assert_returned(o, 1, EINVAL);
-        assert_returned(o, 2, EINVAL);
+        assert_returned(o, 0, -EINVAL);
+        assert_returned(o, 1, -EINVAL);
+        assert_returned(o, 2, -EINVAL);
         // The alignment check comes before any memory is touched.
         assert_eq!(o.yields, 0, "{}: yielded before -EINVAL", o.revision);
         assert_refcounts_restored(o);
@@ -250,7 +250,7 @@ call A 0x31004 shared write
         // Not yet COWed: the page-cache page, so the file's inode.
         assert_returned(o, 0, 0);
         assert_key(o, 0, inode_key(1, 1, 0x31004));
-        assert_returned(o, 1, EFAULT);
+        assert_returned(o, 1, -EFAULT);
         assert_refcounts_restored(o);
         assert_clean(o);
     });
@@ -413,7 +413,7 @@ vma A 0x10000 0x12000 anon r private
 call A 0x10010 shared read
 ";
     on_every_revision(text, |_, o| {
-        assert_returned(o, 0, EFAULT);
+        assert_returned(o, 0, -EFAULT);
         // The read GUP faulted in the zero page, whose mapping is NULL.
         assert!(
             o.trace
@@ -438,8 +438,8 @@ call A 0x11010 shared read
 call A 0x11010 shared write
 ";
     on_every_revision(text, |_, o| {
-        assert_returned(o, 0, EFAULT);
-        assert_returned(o, 1, EFAULT);
+        assert_returned(o, 0, -EFAULT);
+        assert_returned(o, 1, -EFAULT);
         assert_refcounts_restored(o);
         assert_clean(o);
     });
@@ -472,7 +472,7 @@ call A 0x91100 shared write
 call A 0x91100 shared read
 ";
     on_every_revision(text, |_, o| {
-        assert_returned(o, 0, EFAULT);
+        assert_returned(o, 0, -EFAULT);
         assert_returned(o, 1, 0);
         assert_key(o, 1, inode_key(1, 3, 0x91100));
         assert_refcounts_restored(o);
@@ -489,8 +489,8 @@ call A 0x60000 shared write
 call A 0x60000 shared read
 ";
     on_every_revision(text, |_, o| {
-        assert_returned(o, 0, EFAULT);
-        assert_returned(o, 1, EFAULT);
+        assert_returned(o, 0, -EFAULT);
+        assert_returned(o, 1, -EFAULT);
         assert_refcounts_restored(o);
         assert_clean(o);
     });
@@ -503,7 +503,7 @@ mm A
 call A 0xffff800000000000 shared read
 ";
     on_every_revision(text, |_, o| {
-        assert_returned(o, 0, EFAULT);
+        assert_returned(o, 0, -EFAULT);
         assert_refcounts_restored(o);
         assert_clean(o);
     });
@@ -521,9 +521,9 @@ call A 0x30000 shared read
 call A 0x30000 shared write
 ";
     on_every_revision(text, |_, o| {
-        assert_returned(o, 0, EFAULT);
-        assert_returned(o, 1, EFAULT);
-        assert_returned(o, 2, EFAULT);
+        assert_returned(o, 0, -EFAULT);
+        assert_returned(o, 1, -EFAULT);
+        assert_returned(o, 2, -EFAULT);
         assert_refcounts_restored(o);
         assert_clean(o);
     });
@@ -539,8 +539,8 @@ call A 0x30000 shared read
 call A 0x30000 shared write
 ";
     on_every_revision(text, |_, o| {
-        assert_returned(o, 0, EFAULT);
-        assert_returned(o, 1, EFAULT);
+        assert_returned(o, 0, -EFAULT);
+        assert_returned(o, 1, -EFAULT);
         assert_refcounts_restored(o);
         assert_clean(o);
     });
@@ -607,7 +607,7 @@ call A 0x55000 shared read
             );
         }
         _ => {
-            assert_returned(o, 0, EFAULT);
+            assert_returned(o, 0, -EFAULT);
             assert_refcounts_restored(o);
             assert_clean(o);
         }

@@ -212,7 +212,7 @@ fn fail_armed_before_should_fail_makes_4_6_and_4_7_return_efault_but_3_12_has_no
         match rev {
             "v4.6" | "v4.7" => {
                 assert_yield_is(&o, 2, Op::ShouldFail);
-                assert_returned(&o, 0, EFAULT);
+                assert_returned(&o, 0, -EFAULT);
                 // It fails before it looks at memory at all.
                 assert_eq!(
                     first_yield_at(&o, Op::GetUserPagesFast),
@@ -244,7 +244,7 @@ at 1 f
     for rev in BUNDLED {
         let o = run(text, rev);
         match rev {
-            "v4.6" | "v4.7" => assert_returned(&o, 0, EFAULT),
+            "v4.6" | "v4.7" => assert_returned(&o, 0, -EFAULT),
             _ => assert_returned(&o, 0, 0),
         }
         assert_refcounts_restored(&o);
@@ -270,7 +270,7 @@ at {at} f
         let o = run(&text(7), rev);
         assert_yield_is(&o, 7, Op::PageAnon);
         assert_yield_is(&o, 8, Op::ShouldFail);
-        assert_returned(&o, 0, EFAULT);
+        assert_returned(&o, 0, -EFAULT);
         // The page reference from GUP is dropped; no mm_count was taken.
         assert_refcounts_restored(&o);
         assert_clean(&o);
@@ -396,7 +396,7 @@ fn a_swapout_and_swapin_before_the_null_mapping_is_locked_warns_and_fails_the_rf
                 // WARNs (WARN_ON_ONCE(mapping)) and returns -EFAULT for a
                 // word that never stopped existing. 4.6 fixed it by also
                 // retrying when `page->mapping` is set again.
-                assert_returned(&o, 0, EFAULT);
+                assert_returned(&o, 0, -EFAULT);
                 assert_eq!(classes(&o), vec![FindingClass::Warn], "{}", show(&o));
             }
             _ => {
@@ -431,7 +431,7 @@ fn a_relaxed_migration_right_after_gup_leaves_the_old_page_unmapped_and_gives_a_
             rev,
         );
         expect_event_step(&o, "m", "migrated away");
-        assert_returned(&o, 0, EFAULT);
+        assert_returned(&o, 0, -EFAULT);
         assert_counts_restored(&o, &["inode#1.i_count", "mm#1.mm_count"]);
         assert_no_findings(&o);
     }
@@ -601,7 +601,7 @@ fn a_munmap_after_gup_still_gives_the_key_of_the_pinned_page_and_later_calls_fai
         expect_event_step(&o, "u", "munmap");
         // The page keeps its page-cache mapping: linearizable before munmap.
         assert_key(&o, 0, inode_key(1, 1, 0x11008));
-        assert_returned(&o, 1, EFAULT);
+        assert_returned(&o, 1, -EFAULT);
         assert_counts_restored(&o, &["inode#1.i_count", "mm#1.mm_count"]);
         assert_clean(&o);
     }
@@ -645,7 +645,7 @@ fn an_mprotect_to_read_only_before_gup_fails_verify_write_but_verify_read_still_
             _ => assert_yield_is(&o, 1, Op::AccessOk),
         }
         expect_event_step(&o, "p", "mprotect mm#1 0x10000-0x14000 r");
-        assert_returned(&o, 0, EFAULT);
+        assert_returned(&o, 0, -EFAULT);
         assert_key(&o, 1, inode_key(1, 1, 0x11008));
         assert_counts_restored(&o, &["inode#1.i_count", "mm#1.mm_count"]);
         assert_clean(&o);
@@ -684,7 +684,7 @@ fn a_truncate_after_gup_fails_every_revision_with_efault() {
         );
         assert_yield_is(&o, at, op);
         expect_event_step(&o, "t", "mapping = NULL");
-        assert_returned(&o, 0, EFAULT);
+        assert_returned(&o, 0, -EFAULT);
         assert_counts_restored(&o, &["inode#1.i_count", "mm#1.mm_count"]);
         assert_clean(&o);
     }
@@ -742,7 +742,7 @@ fn a_truncate_inside_the_lockless_recheck_window_is_retried_and_fails_beyond_eof
         assert_yield_is(&o, at, op);
         // The retry's fault is past the new EOF: SIGBUS, so -EFAULT.
         assert_eq!(yields_at(&o, Op::GetUserPagesFast), 2, "{}", show(&o));
-        assert_returned(&o, 0, EFAULT);
+        assert_returned(&o, 0, -EFAULT);
         assert_counts_restored(&o, &["inode#1.i_count", "mm#1.mm_count"]);
         assert_clean(&o);
     }
@@ -764,7 +764,7 @@ fn a_hole_punch_is_a_sanctioned_efault_for_3_12_but_the_lockless_recheck_retries
         expect_event_step(&o, "p", "mapping = NULL");
         match rev {
             // mapping NULL under the lock, not swap cache: "truncated".
-            "v3.12" => assert_returned(&o, 0, EFAULT),
+            "v3.12" => assert_returned(&o, 0, -EFAULT),
             // The size is unchanged: the retry faults in a fresh page.
             _ => assert_key(&o, 0, inode_key(1, 1, 0x11008)),
         }
@@ -847,7 +847,7 @@ fn eviction_and_slot_reuse_between_the_lockless_mapping_read_and_the_rcu_section
         let reused = expect_event_step(&o, "r", "new inode");
         let rcu = first_yield_at(&o, Op::RcuReadLock).unwrap();
         assert!(freed < reused && reused < rcu, "{}", show(&o));
-        assert_returned(&o, 0, EFAULT);
+        assert_returned(&o, 0, -EFAULT);
         assert_eq!(o.calls[0].put, None, "no key, no put");
         assert_no_findings(&o);
         // The new inode's single reference is untouched.
@@ -875,7 +875,7 @@ fn eviction_inside_the_lockless_rcu_section_waits_for_the_grace_period_and_the_f
         let unlock = first_yield_at(&o, Op::RcuReadUnlock).unwrap();
         assert!(waits < unlock && unlock < freed, "{}", show(&o));
         expect_event_step(&o, "r", "new inode");
-        assert_returned(&o, 0, EFAULT);
+        assert_returned(&o, 0, -EFAULT);
         assert_eq!(classes(&o), vec![FindingClass::Warn], "{}", show(&o));
         assert_counts_restored(&o, &["mm#1.mm_count"]);
     }

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{load_scenario, selected, Status, UsageError};
-use crate::exec::{errno_name, Outcome};
+use crate::exec::Outcome;
 use crate::ffi::CallResult;
 use crate::oracle::{self, Report};
 use crate::revision::Revision;
@@ -49,7 +49,7 @@ fn result_text(outcome: &Outcome, call: usize) -> String {
     let c = &outcome.calls[call];
     match c.result {
         CallResult::Returned(0) => format!("0, {}", c.key),
-        CallResult::Returned(code) => errno_name(code),
+        CallResult::Returned(code) => crate::abi::errno_name(code),
         CallResult::Aborted => "aborted".to_string(),
     }
 }

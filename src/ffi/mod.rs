@@ -8,8 +8,6 @@
 //! a callback catches it, asks C to abort the call, and the panic resumes
 //! once C has returned.
 
-pub mod raw;
-
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::ffi::CStr;
@@ -18,6 +16,7 @@ use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::ptr;
 use std::sync::Once;
 
+use crate::abi::raw;
 use crate::kernel::{Abort, AtomicPtr, InodePtr, Kernel, MmPtr, PagePtr};
 use crate::key::RawKey;
 
@@ -290,7 +289,7 @@ extern "C" fn host_get_user_pages_fast(
     write: c_int,
     pages: *mut *mut raw::page,
 ) -> c_int {
-    host(-(crate::world::fault::EFAULT), |k| {
+    host(-crate::abi::EFAULT, |k| {
         Ok(match k.get_user_pages_fast(start as u64, write != 0)? {
             Ok(page) => {
                 store_page(pages, page);

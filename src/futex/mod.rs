@@ -19,10 +19,7 @@ use crate::key::RawKey;
 
 pub use refs::{drop_futex_key_refs, get_futex_key_refs};
 
-pub const EFAULT: i32 = -14;
-pub const EINVAL: i32 = -22;
-pub const PAGE_SIZE: u64 = crate::world::PAGE_SIZE;
-pub const VERIFY_READ: i32 = crate::ffi::raw::VERIFY_READ as i32;
+use crate::abi::{EFAULT, VERIFY_READ};
 
 /// One implementation of `get_futex_key()` / `put_futex_key()`.
 pub trait Implementation: Sync {
@@ -95,7 +92,7 @@ fn pin_user_page(
     ro: &mut bool,
 ) -> Result<Result<PagePtr, i32>, Abort> {
     let mut got = k.get_user_pages_fast(address, true)?;
-    if got == Err(EFAULT) && rw == VERIFY_READ {
+    if got == Err(-EFAULT) && rw == VERIFY_READ {
         got = k.get_user_pages_fast(address, false)?;
         *ro = true;
     }

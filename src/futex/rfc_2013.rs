@@ -4,7 +4,8 @@
 //! its head).
 
 use super::v3_12::{get_with, Flow, Pinned};
-use super::{get_futex_key_refs, set_inode_key, set_mm_key, Port, EFAULT};
+use super::{get_futex_key_refs, set_inode_key, set_mm_key, Port};
+use crate::abi::EFAULT;
 use crate::kernel::{Abort, Kernel};
 use crate::key::{RawKey, FUT_OFF_MMSHARED};
 
@@ -42,13 +43,13 @@ impl Port for Rfc2013 {
                 return Ok(if shmem_swizzled {
                     Flow::Again
                 } else {
-                    Flow::Return(EFAULT)
+                    Flow::Return(-EFAULT)
                 });
             }
             let mut err = 0;
             if k.page_anon(head)? {
                 if ro {
-                    err = EFAULT;
+                    err = -EFAULT;
                 } else {
                     key.offset |= FUT_OFF_MMSHARED;
                     set_mm_key(k, key, address);

@@ -3,9 +3,8 @@
 //! keeps (alignment, the private key, GUP and the tail dance on every pass
 //! through `again:`) is [`get_with`].
 
-use super::{
-    get_futex_key_refs, pin_user_page, set_inode_key, set_mm_key, Port, EFAULT, EINVAL, PAGE_SIZE,
-};
+use super::{get_futex_key_refs, pin_user_page, set_inode_key, set_mm_key, Port};
+use crate::abi::{EFAULT, EINVAL, PAGE_SIZE};
 use crate::kernel::{Abort, Kernel, PagePtr};
 use crate::key::{RawKey, FUT_OFF_MMSHARED};
 
@@ -43,12 +42,12 @@ pub(super) fn get_with(
 ) -> Result<i32, Abort> {
     key.offset = (uaddr % PAGE_SIZE) as i32;
     if uaddr % 4 != 0 {
-        return Ok(EINVAL);
+        return Ok(-EINVAL);
     }
     let address = uaddr - key.offset as u64;
     if !fshared {
         if !k.access_ok(uaddr, 4)? {
-            return Ok(EFAULT);
+            return Ok(-EFAULT);
         }
         set_mm_key(k, key, address);
         get_futex_key_refs(k, key)?;
@@ -140,13 +139,13 @@ impl Port for V3_12 {
                 return Ok(if shmem_swizzled {
                     Flow::Again
                 } else {
-                    Flow::Return(EFAULT)
+                    Flow::Return(-EFAULT)
                 });
             }
             let mut err = 0;
             if k.page_anon(head)? {
                 if ro {
-                    err = EFAULT;
+                    err = -EFAULT;
                 } else {
                     key.offset |= FUT_OFF_MMSHARED;
                     set_mm_key(k, key, address);

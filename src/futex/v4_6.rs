@@ -3,9 +3,8 @@
 //! the RCU-checked inode pin. v4.7 computes the index from the page GUP
 //! returned (a tail of a huge page), v4.6 from its head.
 
-use super::{
-    get_futex_key_refs, pin_user_page, set_inode_key, set_mm_key, Port, EFAULT, EINVAL, PAGE_SIZE,
-};
+use super::{get_futex_key_refs, pin_user_page, set_inode_key, set_mm_key, Port};
+use crate::abi::{EFAULT, EINVAL, PAGE_SIZE};
 use crate::kernel::{Abort, Kernel};
 use crate::key::{RawKey, FUT_OFF_MMSHARED};
 
@@ -27,14 +26,14 @@ fn get(
 ) -> Result<i32, Abort> {
     key.offset = (uaddr % PAGE_SIZE) as i32;
     if uaddr % 4 != 0 {
-        return Ok(EINVAL);
+        return Ok(-EINVAL);
     }
     let address = uaddr - key.offset as u64;
     if !k.access_ok(uaddr, 4)? {
-        return Ok(EFAULT);
+        return Ok(-EFAULT);
     }
     if should_fail_futex(k, fshared)? {
-        return Ok(EFAULT);
+        return Ok(-EFAULT);
     }
     if !fshared {
         set_mm_key(k, key, address);
@@ -44,7 +43,7 @@ fn get(
     let mut ro = false;
     loop {
         if should_fail_futex(k, fshared)? {
-            return Ok(EFAULT);
+            return Ok(-EFAULT);
         }
         let tail = match pin_user_page(k, address, rw, &mut ro)? {
             Ok(page) => page,
@@ -62,12 +61,12 @@ fn get(
             if shmem_swizzled {
                 continue;
             }
-            return Ok(EFAULT);
+            return Ok(-EFAULT);
         }
         let mut err = 0;
         if k.page_anon(page)? {
             if should_fail_futex(k, fshared)? || ro {
-                err = EFAULT;
+                err = -EFAULT;
             } else {
                 key.offset |= FUT_OFF_MMSHARED;
                 set_mm_key(k, key, address);
@@ -100,7 +99,7 @@ fn get(
             }
             if k.inode_i_mapping(inode) != mapping {
                 k.warn("WARN_ON_ONCE", "inode->i_mapping != mapping", None);
-                err = EFAULT;
+                err = -EFAULT;
                 k.rcu_read_unlock()?;
                 k.iput(inode)?;
             } else {

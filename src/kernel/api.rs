@@ -5,10 +5,11 @@
 
 use super::ptr::{AtomicPtr, Counter, InodePtr, MmPtr, PagePtr};
 use super::{Abort, Held, Kernel};
+use crate::abi::EFAULT;
 use crate::era::CompoundRefs;
 use crate::finding::FindingClass;
 use crate::trace::{Arg, Op};
-use crate::world::fault::{Gup, EFAULT};
+use crate::world::fault::Gup;
 use crate::world::page::{Blocker, Wait};
 use crate::world::{Actor, InodeId, MmId, ObjectName, PageId, TASK_SIZE};
 

@@ -6,7 +6,7 @@
 use std::mem::offset_of;
 
 use super::{Abort, Kernel};
-use crate::ffi::raw;
+use crate::abi::raw;
 use crate::finding::FindingClass;
 use crate::world::memory::{Resolved, Slot};
 pub use crate::world::Counter;

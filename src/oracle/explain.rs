@@ -93,7 +93,7 @@ pub fn explain(report: &Report, scenario: &Scenario) -> String {
         }
         let result = match call.result {
             CallResult::Returned(0) => format!("0 with {}", call.key),
-            CallResult::Returned(code) => crate::exec::errno_name(code),
+            CallResult::Returned(code) => crate::abi::errno_name(code),
             CallResult::Aborted => "nothing: the harness stopped it".to_string(),
         };
         let _ = writeln!(out, "  it returned {result}");

@@ -23,7 +23,7 @@ use crate::kernel::Held;
 use crate::key::{Key, KeyObject, FUT_OFF_INODE, FUT_OFF_MMSHARED};
 use crate::oracle::reference::Expected;
 
-const EFAULT: i32 = -14;
+use crate::abi::EFAULT;
 
 /// A divergence the kernel accepts, so not a finding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,11 +107,11 @@ fn check_result(i: usize, call: &CallOutcome, code: i32, verdict: &mut Verdict) 
         if expected.contains(&Expected::Error(code)) {
             return;
         }
-        if code == EFAULT && call.observation.fault_injected {
+        if code == -EFAULT && call.observation.fault_injected {
             verdict.allowed.push((i, Allowance::InjectedFault));
             return;
         }
-        if code == EFAULT && truncated_during(call) {
+        if code == -EFAULT && truncated_during(call) {
             verdict.allowed.push((i, Allowance::TruncatedPageMayFail));
             return;
         }
@@ -119,7 +119,7 @@ fn check_result(i: usize, call: &CallOutcome, code: i32, verdict: &mut Verdict) 
             FindingClass::SpuriousError,
             format!(
                 "call {n} returned {} where the states it saw give {}",
-                crate::exec::errno_name(code),
+                crate::abi::errno_name(code),
                 describe_set(expected)
             ),
         ));

@@ -12,8 +12,7 @@ use std::fmt;
 use crate::key::{Key, KeyObject, FUT_OFF_INODE, FUT_OFF_MMSHARED};
 use crate::world::{Backing, InodeRef, InodeState, MmId, World, PAGE_SIZE, TASK_SIZE};
 
-const EFAULT: i32 = -14;
-const EINVAL: i32 = -22;
+use crate::abi::{EFAULT, EINVAL};
 
 /// One call's parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,7 +81,7 @@ impl Expected {
 impl fmt::Display for Expected {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self, self.key()) {
-            (Expected::Error(code), _) => f.write_str(&crate::exec::errno_name(*code)),
+            (Expected::Error(code), _) => f.write_str(&crate::abi::errno_name(*code)),
             (_, Some(key)) => write!(f, "{key}"),
             (_, None) => unreachable!("only errors have no key"),
         }
@@ -95,7 +94,7 @@ pub fn expected(world: &World, call: CallSpec) -> Expected {
     let address = call.uaddr - offset as u64;
     // 1. The word must be naturally aligned.
     if call.uaddr % 4 != 0 {
-        return Expected::Error(EINVAL);
+        return Expected::Error(-EINVAL);
     }
     // 2. A private futex needs a user address and nothing else.
     if !call.shared {
@@ -110,15 +109,15 @@ pub fn expected(world: &World, call: CallSpec) -> Expected {
                 offset,
             }
         } else {
-            Expected::Error(EFAULT)
+            Expected::Error(-EFAULT)
         };
     }
     // 3. No vma, PROT_NONE, a special mapping: nothing to key on.
     let Some(vma) = world.find_vma(call.mm, address) else {
-        return Expected::Error(EFAULT);
+        return Expected::Error(-EFAULT);
     };
     if !vma.prot.read || matches!(vma.backing, Backing::Special(_)) {
-        return Expected::Error(EFAULT);
+        return Expected::Error(-EFAULT);
     }
     let mm_key = Expected::MmShared {
         mm: call.mm,
@@ -146,7 +145,7 @@ pub fn expected(world: &World, call: CallSpec) -> Expected {
         } else {
             // Beyond the end of the file the fault is a SIGBUS; an inode
             // being evicted (relaxed mode) has no page cache left to fault.
-            Expected::Error(EFAULT)
+            Expected::Error(-EFAULT)
         }
     };
     let anon_mapped = world
@@ -167,10 +166,10 @@ pub fn expected(world: &World, call: CallSpec) -> Expected {
         // 5. Read-only: a write request fails; a read fault keys on what
         // it finds. Anonymous memory read-only (the zero page or an
         // anonymous page) can never hold a live futex.
-        (false, _, _) if call.write => Expected::Error(EFAULT),
-        (false, Backing::Anon { .. }, _) => Expected::Error(EFAULT),
-        (false, Backing::File(_), false) if anon_mapped => Expected::Error(EFAULT),
+        (false, _, _) if call.write => Expected::Error(-EFAULT),
+        (false, Backing::Anon { .. }, _) => Expected::Error(-EFAULT),
+        (false, Backing::File(_), false) if anon_mapped => Expected::Error(-EFAULT),
         (false, Backing::File(inode), _) => inode_key(inode),
-        (_, Backing::Special(_), _) => Expected::Error(EFAULT),
+        (_, Backing::Special(_), _) => Expected::Error(-EFAULT),
     }
 }

@@ -51,8 +51,8 @@ pub enum Access {
 impl Access {
     pub fn verify_code(self) -> i32 {
         match self {
-            Access::Read => crate::ffi::raw::VERIFY_READ as i32,
-            Access::Write => crate::ffi::raw::VERIFY_WRITE as i32,
+            Access::Read => crate::abi::VERIFY_READ,
+            Access::Write => crate::abi::VERIFY_WRITE,
         }
     }
 }

@@ -10,8 +10,7 @@ use super::page::{Blocker, Wait};
 use super::{
     Actor, InodeId, InodeKind, MmId, PageId, World, WorldError, PAGE_SIZE, TASK_SIZE, THP_ORDER,
 };
-
-pub const EFAULT: i32 = 14;
+use crate::abi::EFAULT;
 
 /// What a GUP attempt came to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -9,7 +9,7 @@
 
 use std::mem::{offset_of, size_of};
 
-use crate::ffi::raw;
+use crate::abi::raw;
 
 /// Page slots, the poison sentinel at slot 0 included.
 pub const PAGE_SLOTS: usize = 257;
@@ -113,7 +113,7 @@ impl Memory {
     pub fn anon_mapping_ptr(&mut self, slot: usize) -> *mut raw::address_space {
         let anon: *mut raw::anon_vma = &mut self.anon_vmas[slot];
         anon.cast::<raw::address_space>()
-            .map_addr(|a| a | raw::PAGE_MAPPING_ANON as usize)
+            .map_addr(|a| a | crate::abi::PAGE_MAPPING_ANON)
     }
 
     /// A freed page: its pointers lead to the sentinels, its counters read
@@ -224,7 +224,7 @@ impl Memory {
             });
         }
         // Anonymous mappings carry PAGE_MAPPING_ANON in their low bit.
-        let untagged = addr & !(raw::PAGE_MAPPING_ANON as usize);
+        let untagged = addr & !(crate::abi::PAGE_MAPPING_ANON);
         if let Some((slot, off)) = locate(&self.anon_vmas, untagged) {
             return Some(Resolved {
                 slot: Slot::AnonVma(slot),

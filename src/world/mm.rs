@@ -99,7 +99,7 @@ impl World {
             ..MmMeta::default()
         };
         let mm_ptr = self.mem.mm_ptr(slot);
-        let anon: *mut crate::ffi::raw::anon_vma = &mut self.mem.anon_vmas[slot];
+        let anon: *mut crate::abi::raw::anon_vma = &mut self.mem.anon_vmas[slot];
         self.mem.mms[slot].mm_users.counter = 1;
         self.mem.mms[slot].mm_count.counter = 1;
         self.mem.tasks[slot].mm = mm_ptr;
@@ -116,7 +116,7 @@ impl World {
         self.mem.mms[mm.0].mm_count.counter
     }
 
-    pub fn task_ptr(&mut self, mm: MmId) -> *mut crate::ffi::raw::task_struct {
+    pub fn task_ptr(&mut self, mm: MmId) -> *mut crate::abi::raw::task_struct {
         self.mem.task_ptr(mm.0)
     }
 

@@ -26,6 +26,7 @@ mod pool;
 
 use std::fmt;
 
+pub use crate::abi::{PAGE_SIZE, TASK_SIZE};
 pub use crate::era::Era;
 use crate::finding::{Finding, FindingClass};
 use memory::{Memory, INODE_SLOTS, MM_SLOTS};
@@ -36,13 +37,9 @@ pub use mm::{Backing, Prot, Vma};
 pub use names::{Counter, ObjectName, Place};
 pub use page::PageRole;
 
-/// Bytes in a base page.
-pub const PAGE_SIZE: u64 = 4096;
 /// Order of a transparent huge page in the model (4 base pages: small
 /// enough to keep worlds tiny, large enough to have distinct tails).
 pub const THP_ORDER: u32 = 2;
-/// The top of the user address range (x86_64 `TASK_SIZE`).
-pub const TASK_SIZE: u64 = (1 << 47) - PAGE_SIZE;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -189,7 +186,7 @@ impl World {
     }
 
     /// The C address of a page, to hand to a revision.
-    pub fn page_ptr(&mut self, page: PageId) -> *mut crate::ffi::raw::page {
+    pub fn page_ptr(&mut self, page: PageId) -> *mut crate::abi::raw::page {
         self.mem.page_ptr(page.0)
     }
 

@@ -325,7 +325,7 @@ impl World {
     }
 
     pub fn page_is_anon(&self, page: PageId) -> bool {
-        self.mem.pages[page.0].mapping as usize & crate::ffi::raw::PAGE_MAPPING_ANON as usize != 0
+        self.mem.pages[page.0].mapping as usize & crate::abi::PAGE_MAPPING_ANON != 0
     }
 
     pub fn page_mapping_is_null(&self, page: PageId) -> bool {

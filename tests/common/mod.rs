@@ -28,8 +28,7 @@ pub fn returned(code: i32) -> CallResult {
     CallResult::Returned(code)
 }
 
-pub const EFAULT: i32 = -14;
-pub const EINVAL: i32 = -22;
+pub use futex_diff::abi::{EFAULT, EINVAL};
 
 /// The key call `i` returned.
 pub fn key(outcome: &Outcome, i: usize) -> Key {
