@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests: run a scenario text on a
 //! revision and read the outcome.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use futex_diff::exec::{self, Outcome};
 use futex_diff::ffi::CallResult;
