@@ -11,6 +11,7 @@ use crate::key::{Key, RawKey};
 use crate::oracle::reference::CallSpec;
 use crate::revision::Revision;
 use crate::scenario::Scenario;
+use crate::schedule::CallRef;
 use crate::trace::Trace;
 use crate::world::{Counter, Era, ObjectName, WorldError};
 
@@ -114,12 +115,6 @@ pub fn run_on(
 
     for (i, call) in scenario.calls.iter().enumerate() {
         let mm = built.mms[call.mm];
-        kernel.begin_get(CallSpec {
-            mm,
-            uaddr: call.addr,
-            shared: call.shared,
-            write: call.access == crate::scenario::Access::Write,
-        });
         kernel.trace.note(|| {
             format!(
                 "call {}: get_futex_key({:#x}, {}, {})",
@@ -132,12 +127,21 @@ pub fn run_on(
                 }
             )
         });
-        let (result, raw_key) = imp.get_futex_key(
-            &mut kernel,
-            call.addr,
-            call.shared,
-            call.access.verify_code(),
-        );
+        let spec = CallSpec {
+            mm,
+            uaddr: call.addr,
+            shared: call.shared,
+            write: call.access == crate::scenario::Access::Write,
+        };
+        let (result, raw_key) = match kernel.begin_get(i, spec) {
+            Ok(()) => imp.get_futex_key(
+                &mut kernel,
+                call.addr,
+                call.shared,
+                call.access.verify_code(),
+            ),
+            Err(_) => (CallResult::Aborted, RawKey::default()),
+        };
         let observation = kernel.end_get();
         settle(&mut kernel, result, "get_futex_key()");
         let key = Key::normalise(raw_key, &kernel.world);
@@ -165,11 +169,13 @@ pub fn run_on(
         if calls[i].result != CallResult::Returned(0) {
             continue;
         }
-        kernel.begin_call(built.mms[call.mm]);
         kernel
             .trace
             .note(|| format!("call {}: put_futex_key()", i + 1));
-        let put = imp.put_futex_key(&mut kernel, calls[i].raw_key);
+        let put = match kernel.begin_call(built.mms[call.mm], CallRef::Put(i)) {
+            Ok(()) => imp.put_futex_key(&mut kernel, calls[i].raw_key),
+            Err(_) => CallResult::Aborted,
+        };
         settle(&mut kernel, put, "put_futex_key()");
         calls[i].put = Some(put);
         if put == CallResult::Aborted {

@@ -8,6 +8,7 @@ use crate::finding::FindingClass;
 use crate::oracle;
 use crate::revision::Revision;
 use crate::scenario::{parse, Scenario};
+use crate::schedule::Placement;
 
 /// Whether `scenario` still shows `class` on `revision`.
 pub fn reproduces(scenario: &Scenario, revision: Revision, class: FindingClass) -> bool {
@@ -47,7 +48,10 @@ pub fn minimize(scenario: &Scenario, revision: Revision, class: FindingClass) ->
             try_lines(&mut best, &mut lines, without, revision, class);
             i = i.min(lines.len());
         }
-        for i in 0..lines.len() {
+        // Simplifications keep the number of lines, but a candidate that
+        // is adopted replaces `lines`: the bound is read each time.
+        let mut i = 0;
+        while i < lines.len() {
             for simpler in simplifications(&lines[i]) {
                 let mut candidate = lines.clone();
                 candidate[i] = simpler;
@@ -55,6 +59,7 @@ pub fn minimize(scenario: &Scenario, revision: Revision, class: FindingClass) ->
                     break;
                 }
             }
+            i += 1;
         }
         if best.to_text() == before {
             return best;
@@ -64,17 +69,28 @@ pub fn minimize(scenario: &Scenario, revision: Revision, class: FindingClass) ->
 
 fn mentions_event(line: &str, name: &str) -> bool {
     let words: Vec<&str> = line.split_whitespace().collect();
-    matches!(words.as_slice(), ["event", n, ..] | ["at", _, n, ..] if *n == name)
+    match words.as_slice() {
+        ["event", n, ..] => *n == name,
+        ["at", ..] => at_event(&words).is_some_and(|(i, _)| words[i] == name),
+        _ => false,
+    }
+}
+
+/// Where an `at` statement names its event, and whether step counts follow.
+fn at_event(words: &[&str]) -> Option<(usize, bool)> {
+    let (_, used) = Placement::parse(&words[1..]).ok()?;
+    let event = 1 + used;
+    (event < words.len()).then_some((event, event + 1 < words.len()))
 }
 
 /// Simpler forms of one statement: fewer steps, no options, strict mode.
 fn simplifications(line: &str) -> Vec<String> {
     let words: Vec<&str> = line.split_whitespace().collect();
     let mut out = Vec::new();
-    match words.as_slice() {
-        ["mode", "relaxed"] => out.push(String::new()),
-        ["at", at, event, _steps] => out.push(format!("at {at} {event}")),
-        _ => {}
+    if let ["at", ..] = words.as_slice() {
+        if let Some((event, true)) = at_event(&words) {
+            out.push(words[..=event].join(" "));
+        }
     }
     for (i, w) in words.iter().enumerate() {
         if w.starts_with("refs=") || w.starts_with("pgoff=") {

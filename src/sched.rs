@@ -1,30 +1,31 @@
-//! The deterministic single-thread scheduler (DESIGN.md §5).
+//! The deterministic single-thread scheduler: it replays a schedule.
 //!
 //! The futex thread runs straight through; at each of its yield points the
-//! scheduler runs the event steps that the schedule places there. A step
-//! that must wait stays wanted and is tried again at every later yield
-//! point. When the thread itself must wait for a page lock an event holds,
-//! the scheduler runs that event until it lets go; when the event cannot
-//! move either, the two are deadlocked.
+//! scheduler runs the event steps that the schedule places there, whether
+//! by the yield point's number or by the call and kernel API it belongs to.
+//! A step that must wait stays wanted and is tried again at every later
+//! yield point. When the thread itself must wait for a page lock an event
+//! holds, the scheduler runs that event until it lets go; when the event
+//! cannot move either, the two are deadlocked. Nothing here is random: one
+//! schedule gives one interleaving, on every machine.
 
 use crate::events::{EventKind, EventRun, StepOutcome};
+use crate::op::Op;
+use crate::schedule::{CallRef, Placement, Scheduled, Side, Steps};
 use crate::trace::Trace;
 use crate::world::page::Blocker;
 use crate::world::{World, WorldError};
 
-/// How many steps of an event a schedule entry asks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Steps {
-    All,
-    Count(u32),
-}
-
-/// "At yield point `at`, run `steps` of event `event`."
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Scheduled {
-    pub at: u32,
-    pub event: usize,
-    pub steps: Steps,
+/// A schedule entry placed by call and label, with how far it got.
+struct Relative {
+    call: CallRef,
+    side: Side,
+    label: crate::schedule::Label,
+    nth: u32,
+    event: usize,
+    steps: Steps,
+    /// Yield points of `call` that bore `label` so far.
+    seen: u32,
 }
 
 pub struct Scheduler {
@@ -34,26 +35,62 @@ pub struct Scheduler {
     wanted: Vec<u32>,
     /// The last blocker traced for each event, so a wait is traced once.
     traced_block: Vec<Option<Blocker>>,
-    schedule: Vec<Scheduled>,
+    /// Entries placed at a yield point's number, in yield order.
+    absolute: Vec<(u32, usize, Steps)>,
     next: usize,
+    /// Entries placed as a call begins.
+    starts: Vec<(CallRef, usize, Steps)>,
+    /// Entries placed by call and label, not yet due.
+    relative: Vec<Relative>,
+    /// Entries whose labelled yield point has passed: due at the next one.
+    due_after: Vec<(usize, Steps)>,
+    /// The call the thread is making.
+    call: Option<CallRef>,
 }
 
 impl Scheduler {
-    pub fn new(events: Vec<(String, EventKind)>, mut schedule: Vec<Scheduled>) -> Scheduler {
-        schedule.sort_by_key(|s| s.at);
+    pub fn new(events: Vec<(String, EventKind)>, schedule: &[Scheduled]) -> Scheduler {
         let n = events.len();
         let (names, runs) = events
             .into_iter()
             .enumerate()
             .map(|(i, (name, kind))| (name, EventRun::new(i, kind)))
             .unzip();
+        let mut absolute = Vec::new();
+        let mut starts = Vec::new();
+        let mut relative = Vec::new();
+        for entry in schedule {
+            match &entry.placement {
+                Placement::Yield(at) => absolute.push((*at, entry.event, entry.steps)),
+                Placement::Start(call) => starts.push((*call, entry.event, entry.steps)),
+                Placement::Label {
+                    call,
+                    side,
+                    label,
+                    nth,
+                } => relative.push(Relative {
+                    call: *call,
+                    side: *side,
+                    label: label.clone(),
+                    nth: *nth,
+                    event: entry.event,
+                    steps: entry.steps,
+                    seen: 0,
+                }),
+            }
+        }
+        absolute.sort_by_key(|&(at, _, _)| at);
         Scheduler {
             events: runs,
             names,
             wanted: vec![0; n],
             traced_block: vec![None; n],
-            schedule,
+            absolute,
             next: 0,
+            starts,
+            relative,
+            due_after: Vec::new(),
+            call: None,
         }
     }
 
@@ -61,23 +98,89 @@ impl Scheduler {
         &self.names[event]
     }
 
-    /// Runs what the schedule places at yield point `n`, and anything still
-    /// waiting from earlier.
-    pub fn at_yield(
+    /// Asks `steps` more of `event`.
+    fn want(&mut self, event: usize, steps: Steps) {
+        let wanted = &mut self.wanted[event];
+        *wanted = match steps {
+            Steps::All => u32::MAX,
+            Steps::Count(k) => wanted.saturating_add(k),
+        };
+    }
+
+    /// Entries that became due with the last labelled yield point.
+    fn want_due_after(&mut self) {
+        for (event, steps) in std::mem::take(&mut self.due_after) {
+            self.want(event, steps);
+        }
+    }
+
+    /// The thread begins `call`: what is placed at its start runs, and what
+    /// waited for the yield point after the previous call's last one.
+    pub fn begin_call(
         &mut self,
-        n: u32,
+        call: CallRef,
         world: &mut World,
         trace: &mut Trace,
     ) -> Result<(), WorldError> {
-        while let Some(entry) = self.schedule.get(self.next).filter(|s| s.at <= n) {
-            let wanted = &mut self.wanted[entry.event];
-            *wanted = match entry.steps {
-                Steps::All => u32::MAX,
-                Steps::Count(k) => wanted.saturating_add(k),
-            };
-            self.next += 1;
+        self.call = Some(call);
+        self.want_due_after();
+        let mut i = 0;
+        while i < self.starts.len() {
+            if self.starts[i].0 == call {
+                let (_, event, steps) = self.starts.remove(i);
+                self.want(event, steps);
+            } else {
+                i += 1;
+            }
         }
         self.run_wanted(world, trace)
+    }
+
+    /// Runs what the schedule places at yield point `n`, a call of `op`
+    /// (reading `expr`, for a marked read), and anything still waiting from
+    /// earlier.
+    pub fn at_yield(
+        &mut self,
+        n: u32,
+        op: Op,
+        expr: Option<&str>,
+        world: &mut World,
+        trace: &mut Trace,
+    ) -> Result<(), WorldError> {
+        self.want_due_after();
+        while let Some(&(at, event, steps)) = self.absolute.get(self.next) {
+            if at > n {
+                break;
+            }
+            self.want(event, steps);
+            self.next += 1;
+        }
+        if !self.relative.is_empty() {
+            self.match_labels(op, expr);
+        }
+        self.run_wanted(world, trace)
+    }
+
+    /// Counts this yield point for the entries placed by its call and
+    /// label: one placed before it is due now, one after it at the next.
+    fn match_labels(&mut self, op: Op, expr: Option<&str>) {
+        let Some(call) = self.call else { return };
+        let mut i = 0;
+        while i < self.relative.len() {
+            let entry = &mut self.relative[i];
+            if entry.call == call && entry.label.matches(op, expr) {
+                entry.seen += 1;
+                if entry.seen == entry.nth {
+                    let entry = self.relative.remove(i);
+                    match entry.side {
+                        Side::Before => self.want(entry.event, entry.steps),
+                        Side::After => self.due_after.push((entry.event, entry.steps)),
+                    }
+                    continue;
+                }
+            }
+            i += 1;
+        }
     }
 
     /// Runs wanted steps until none can make progress.
@@ -147,19 +250,21 @@ impl Scheduler {
     }
 
     /// After the thread is done: every wanted step runs to the end, or to
-    /// what it waits for. Returns the events left waiting, with the reason.
+    /// what it waits for, and so do the steps placed at yield points the
+    /// run never reached. Entries placed by a call or label the run never
+    /// reached do not run: their place never came. Returns the events left
+    /// waiting, with the reason.
     pub fn drain(
         &mut self,
         world: &mut World,
         trace: &mut Trace,
     ) -> Result<Vec<(String, Blocker)>, WorldError> {
-        for entry in &self.schedule[self.next..] {
-            self.wanted[entry.event] = match entry.steps {
-                Steps::All => u32::MAX,
-                Steps::Count(k) => self.wanted[entry.event].saturating_add(k),
-            };
+        self.call = None;
+        self.want_due_after();
+        for (_, event, steps) in std::mem::take(&mut self.absolute).split_off(self.next) {
+            self.want(event, steps);
         }
-        self.next = self.schedule.len();
+        self.next = 0;
         self.run_wanted(world, trace)?;
         let mut stuck = Vec::new();
         for event in 0..self.events.len() {

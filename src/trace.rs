@@ -10,65 +10,8 @@
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
 
+use crate::op::Op;
 use crate::world::{Counter, ObjectName, Place};
-
-/// A kernel API call (or marked read) where the futex thread yields.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Op {
-    ReadOnce,
-    AccessOk,
-    ShouldFail,
-    GetUserPagesFast,
-    GetUserPagesFastIrq,
-    PageTail,
-    PageAnon,
-    PageSwapCache,
-    CompoundHead,
-    BasepageIndex,
-    GetPage,
-    PutPage,
-    LockPage,
-    UnlockPage,
-    Ihold,
-    Iput,
-    Mmdrop,
-    AtomicInc,
-    AtomicIncNotZero,
-    RcuReadLock,
-    RcuReadUnlock,
-    LocalIrqDisable,
-    LocalIrqEnable,
-}
-
-impl Op {
-    pub fn name(self) -> &'static str {
-        match self {
-            Op::ReadOnce => "READ_ONCE",
-            Op::AccessOk => "access_ok",
-            Op::ShouldFail => "should_fail",
-            Op::GetUserPagesFast => "get_user_pages_fast",
-            Op::GetUserPagesFastIrq => "__get_user_pages_fast",
-            Op::PageTail => "PageTail",
-            Op::PageAnon => "PageAnon",
-            Op::PageSwapCache => "PageSwapCache",
-            Op::CompoundHead => "compound_head",
-            Op::BasepageIndex => "basepage_index",
-            Op::GetPage => "get_page",
-            Op::PutPage => "put_page",
-            Op::LockPage => "lock_page",
-            Op::UnlockPage => "unlock_page",
-            Op::Ihold => "ihold",
-            Op::Iput => "iput",
-            Op::Mmdrop => "mmdrop",
-            Op::AtomicInc => "atomic_inc",
-            Op::AtomicIncNotZero => "atomic_inc_not_zero",
-            Op::RcuReadLock => "rcu_read_lock",
-            Op::RcuReadUnlock => "rcu_read_unlock",
-            Op::LocalIrqDisable => "local_irq_disable",
-            Op::LocalIrqEnable => "local_irq_enable",
-        }
-    }
-}
 
 /// The argument of a yield point, formatted only when shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use futex_diff::corpus::BUILT_IN;
 use futex_diff::oracle::lockstep;
 use futex_diff::revision;
 use futex_diff::scenario::{parse, Scenario};
-use futex_diff::sched::{Scheduled, Steps};
+use futex_diff::schedule::{Scheduled, Steps};
 use futex_diff::world::Mode;
 
 /// xorshift64*: a deterministic generator, so a failure names its seed.
@@ -40,11 +40,8 @@ fn randomised(base: &Scenario, rng: &mut Rng) -> Scenario {
                 0 => Steps::All,
                 n => Steps::Count(n as u32),
             };
-            s.schedule.push(Scheduled {
-                at: 1 + rng.below(40) as u32,
-                event,
-                steps,
-            });
+            s.schedule
+                .push(Scheduled::at(1 + rng.below(40) as u32, event, steps));
         }
     }
     s

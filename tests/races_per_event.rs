@@ -33,7 +33,8 @@ use futex_diff::exec::Outcome;
 use futex_diff::ffi::CallResult;
 use futex_diff::finding::FindingClass;
 use futex_diff::key::{Key, KeyObject, FUT_OFF_INODE, FUT_OFF_MMSHARED};
-use futex_diff::trace::{Entry, Op};
+use futex_diff::op::Op;
+use futex_diff::trace::Entry;
 use futex_diff::world::{InodeId, InodeRef};
 
 const PAGE_SIZE: u64 = 4096;

@@ -8,7 +8,7 @@
 use crate::exec;
 use crate::revision::Revision;
 use crate::scenario::Scenario;
-use crate::sched::{Scheduled, Steps};
+use crate::schedule::{Scheduled, Steps};
 
 /// How many yield points past the event-free run a schedule may name:
 /// events make the thread retry, which adds yield points.
@@ -29,7 +29,7 @@ pub fn placements(events: usize, horizon: u32) -> Vec<Scheduled> {
     for at in 1..=horizon {
         for event in 0..events {
             for steps in [Steps::All, Steps::Count(1)] {
-                out.push(Scheduled { at, event, steps });
+                out.push(Scheduled::at(at, event, steps));
             }
         }
     }
@@ -59,7 +59,7 @@ pub fn for_each_schedule(
             return;
         }
         for i in from..all.len() {
-            stack.push(all[i]);
+            stack.push(all[i].clone());
             go(all, i + 1, bound, stack, visit);
             stack.pop();
         }

@@ -8,7 +8,7 @@
 //! drawn over the execution's yield points.
 
 use crate::scenario::Scenario;
-use crate::sched::{Scheduled, Steps};
+use crate::schedule::{Scheduled, Steps};
 
 /// A small deterministic generator (xorshift64*), so a run is replayable
 /// from its seed.
@@ -51,14 +51,13 @@ pub fn schedule(base: &Scenario, rng: &mut Rng, depth: u32, horizon: u32) -> Vec
     points
         .into_iter()
         .enumerate()
-        .map(|(i, at)| Scheduled {
-            at,
-            event: order[i % order.len()],
-            steps: match rng.below(3) {
+        .map(|(i, at)| {
+            let steps = match rng.below(3) {
                 0 => Steps::All,
                 1 => Steps::Count(1),
                 _ => Steps::Count(1 + rng.below(4) as u32),
-            },
+            };
+            Scheduled::at(at, order[i % order.len()], steps)
         })
         .collect()
 }

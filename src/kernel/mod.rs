@@ -19,9 +19,11 @@ pub mod ptr;
 pub use ptr::{AtomicPtr, Counter, InodePtr, MappingPtr, MmPtr, PagePtr};
 
 use crate::finding::FindingClass;
+use crate::op::Op;
 use crate::oracle::reference::{self, CallSpec, Expected};
 use crate::sched::Scheduler;
-use crate::trace::{Arg, Op, Trace};
+use crate::schedule::CallRef;
+use crate::trace::{Arg, Trace};
 use crate::world::page::{Blocker, Wait};
 use crate::world::{Actor, InodeId, InodeRef, MmId, PageId, PageRef, World};
 
@@ -139,21 +141,32 @@ impl Kernel {
         self.yields
     }
 
-    /// Starts a call from `mm` (a `put_futex_key()`, or a `get` not
-    /// observed): its retry budget starts afresh.
-    pub fn begin_call(&mut self, mm: MmId) {
+    /// Starts `call` from `mm` (a `put_futex_key()`, or a `get` not
+    /// observed): its retry budget starts afresh, and what the schedule
+    /// places at its start runs. `Err` when the harness fails there.
+    pub fn begin_call(&mut self, mm: MmId, call: CallRef) -> Result<(), Abort> {
         self.world.thread.mm = Some(mm);
         self.call_yields = 0;
         self.observing = None;
+        if let Err(e) = self
+            .sched
+            .begin_call(call, &mut self.world, &mut self.trace)
+        {
+            return self.fail(e.to_string());
+        }
+        self.retry_deferred_frees();
+        Ok(())
     }
 
-    /// Starts a `get_futex_key()` call and observes the world it sees.
-    pub fn begin_get(&mut self, call: CallSpec) {
-        self.begin_call(call.mm);
+    /// Starts the scenario's `get_futex_key()` number `index` and observes
+    /// the world it sees.
+    pub fn begin_get(&mut self, index: usize, call: CallSpec) -> Result<(), Abort> {
+        self.begin_call(call.mm, CallRef::Get(index))?;
         self.observing = Some(call);
         self.observation = Observation::default();
         self.truncations_at_entry = self.world.truncations().len();
         self.observe();
+        Ok(())
     }
 
     /// Ends the observed call and hands over what it saw.
@@ -208,9 +221,13 @@ impl Kernel {
             );
             return Err(Abort);
         }
+        let expr = match arg {
+            Arg::Read { expr, .. } => Some(expr),
+            _ => None,
+        };
         if let Err(e) = self
             .sched
-            .at_yield(self.yields, &mut self.world, &mut self.trace)
+            .at_yield(self.yields, op, expr, &mut self.world, &mut self.trace)
         {
             return self.fail(e.to_string());
         }

@@ -7,9 +7,10 @@
 use crate::exec::{self, Outcome};
 use crate::finding::{Finding, FindingClass};
 use crate::futex::Implementation;
+use crate::op::Op;
 use crate::revision::Revision;
 use crate::scenario::Scenario;
-use crate::trace::{Arg, Op, Trace};
+use crate::trace::{Arg, Trace};
 use crate::world::{Era, WorldError};
 
 /// Runs `scenario` on the C revision and its port, when it has one.

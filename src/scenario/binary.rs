@@ -23,9 +23,10 @@ use arbitrary::Unstructured;
 
 use super::{
     Access, Builder, Call, EventDecl, EventSpec, InodeDecl, PageRef, Scenario, VmaBacking, VmaDecl,
-    WorldItem, MAX_CALLS, MAX_EVENTS, MAX_INODE_PAGES, MAX_NAME, MAX_SCHEDULE,
+    WorldItem, MAX_CALLS, MAX_EVENTS, MAX_INODE_PAGES, MAX_NAME, MAX_SCHEDULE, RESERVED_NAMES,
 };
-use crate::sched::{Scheduled, Steps};
+use crate::op::Op;
+use crate::schedule::{CallRef, Label, Placement, Scheduled, Side, Steps, MAX_NTH};
 use crate::world::{Era, InodeKind, Mode, Prot, WorldError, PAGE_SIZE};
 
 const TAG_MM: u8 = 0;
@@ -37,12 +38,18 @@ const TAG_FORK: u8 = 5;
 const TAG_CALL: u8 = 6;
 const TAG_EVENT: u8 = 7;
 const TAG_AT: u8 = 8;
-const TAGS: u8 = 9;
+const TAG_AT_LABEL: u8 = 9;
+const TAGS: u8 = 10;
 
 /// The address selector that reads an absolute address.
 const ABSOLUTE: u8 = 0xff;
 /// Offsets into a mapping count futex words for a call's address.
 const WORD: u64 = 4;
+
+/// The characters of a marked read's expression in a label.
+const EXPR: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_->.[]*&()";
+/// The longest expression a label's binary form carries.
+const MAX_EXPR: u64 = 63;
 
 /// First characters of a name, then the rest (the parser's name rules).
 const FIRST: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_";
@@ -131,9 +138,7 @@ impl<'a> Decoder<'a> {
     }
 
     fn taken(&self, name: &str) -> bool {
-        let s = &self.scenario;
-        s.mm_names.iter().chain(&s.inode_names).any(|n| n == name)
-            || s.events.iter().any(|e| e.name == name)
+        self.scenario.name_taken(name) || RESERVED_NAMES.contains(&name)
     }
 
     /// A name: as written when it is new, else a generated one.
@@ -265,19 +270,68 @@ impl<'a> Decoder<'a> {
                 }
             }
             TAG_EVENT => self.event(),
-            _ => {
+            TAG_AT => {
                 let at = (self.number() % u64::from(u32::MAX)) as u32 + 1;
-                let Some(event) = self.pick(self.scenario.events.len()) else {
-                    return;
-                };
-                let steps = match self.number() {
-                    0 => Steps::All,
-                    n => Steps::Count(((n - 1) % 1000) as u32 + 1),
-                };
-                if self.scenario.schedule.len() < MAX_SCHEDULE {
-                    self.scenario.schedule.push(Scheduled { at, event, steps });
-                }
+                self.schedule_entry(Placement::Yield(at));
             }
+            _ => {
+                let placement = self.relative_placement();
+                self.schedule_entry(placement);
+            }
+        }
+    }
+
+    /// The event and steps of a schedule entry at `placement`.
+    fn schedule_entry(&mut self, placement: Placement) {
+        let Some(event) = self.pick(self.scenario.events.len()) else {
+            return;
+        };
+        let steps = match self.number() {
+            0 => Steps::All,
+            n => Steps::Count(((n - 1) % 1000) as u32 + 1),
+        };
+        if self.scenario.schedule.len() < MAX_SCHEDULE {
+            self.scenario.schedule.push(Scheduled {
+                placement,
+                event,
+                steps,
+            });
+        }
+    }
+
+    /// A placement by call (one of those made so far, the first when there
+    /// is none yet) and label: a byte for get or put and the side, a byte
+    /// for the call, then the label and its ordinal.
+    fn relative_placement(&mut self) -> Placement {
+        let flags = self.byte();
+        let calls = self.scenario.calls.len().max(1);
+        let k = usize::from(self.byte()) % calls;
+        let call = if flags & 1 == 0 {
+            CallRef::Get(k)
+        } else {
+            CallRef::Put(k)
+        };
+        let side = match (flags >> 1) % 3 {
+            0 => return Placement::Start(call),
+            1 => Side::Before,
+            _ => Side::After,
+        };
+        let op = Op::ALL[usize::from(self.byte()) % Op::ALL.len()];
+        let expr = if op == Op::ReadOnce {
+            let len = self.number() % (MAX_EXPR + 1);
+            let expr: String = (0..len)
+                .map(|_| EXPR[usize::from(self.byte()) % EXPR.len()] as char)
+                .collect();
+            (!expr.is_empty()).then_some(expr)
+        } else {
+            None
+        };
+        let nth = (self.number() % u64::from(MAX_NTH)) as u32 + 1;
+        Placement::Label {
+            call,
+            side,
+            label: Label { op, expr },
+            nth,
         }
     }
 
@@ -540,8 +594,7 @@ pub fn encode(scenario: &Scenario) -> Result<Vec<u8>, EncodeError> {
         e.event(&event.spec);
     }
     for s in &scenario.schedule {
-        e.out.push(TAG_AT);
-        e.number(u64::from(s.at) - 1);
+        e.placement(&s.placement)?;
         e.out.push(s.event as u8);
         e.number(match s.steps {
             Steps::All => 0,
@@ -558,6 +611,51 @@ struct Encoder {
 }
 
 impl Encoder {
+    /// The tag and fields of a schedule entry's placement.
+    fn placement(&mut self, placement: &Placement) -> Result<(), EncodeError> {
+        let (call, side, label, nth) = match placement {
+            Placement::Yield(at) => {
+                self.out.push(TAG_AT);
+                self.number(u64::from(*at) - 1);
+                return Ok(());
+            }
+            Placement::Start(call) => (call, 0, None, 1),
+            Placement::Label {
+                call,
+                side,
+                label,
+                nth,
+            } => (call, 1 + u8::from(*side == Side::After), Some(label), *nth),
+        };
+        let (put, k) = match *call {
+            CallRef::Get(k) => (0, k),
+            CallRef::Put(k) => (1, k),
+        };
+        self.out.extend([TAG_AT_LABEL, put | (side << 1), k as u8]);
+        let Some(label) = label else { return Ok(()) };
+        let op = Op::ALL
+            .iter()
+            .position(|&o| o == label.op)
+            .expect("a known op");
+        self.out.push(op as u8);
+        if label.op == Op::ReadOnce {
+            let expr = label.expr.as_deref().unwrap_or("");
+            if expr.len() as u64 > MAX_EXPR {
+                return Err(EncodeError::Unrepresentable(format!("the label {label}")));
+            }
+            self.number(expr.len() as u64);
+            for c in expr.bytes() {
+                let at = EXPR
+                    .iter()
+                    .position(|&a| a == c)
+                    .ok_or_else(|| EncodeError::Unrepresentable(format!("the label {label}")))?;
+                self.out.push(at as u8);
+            }
+        }
+        self.number(u64::from(nth) - 1);
+        Ok(())
+    }
+
     /// One world item's statement, relative to the world built so far.
     fn world_item(&mut self, item: &WorldItem) -> Result<(), EncodeError> {
         let e = self;

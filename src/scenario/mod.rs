@@ -25,7 +25,8 @@ pub mod parse;
 pub mod text;
 
 use crate::events::{EventKind, PageTarget};
-use crate::sched::{Scheduled, Scheduler};
+use crate::sched::Scheduler;
+use crate::schedule::Scheduled;
 use crate::world::{
     Backing, Era, InodeId, InodeKind, MmId, Mode, Prot, Vma, World, WorldError, PAGE_SIZE,
 };
@@ -38,6 +39,21 @@ pub(crate) const MAX_EVENTS: usize = 64;
 pub(crate) const MAX_SCHEDULE: usize = 256;
 pub(crate) const MAX_INODE_PAGES: u64 = 1 << 20;
 pub(crate) const MAX_NAME: usize = 63;
+
+/// Words an `at` statement reads as part of a placement, so no object may
+/// be named so.
+pub(crate) const RESERVED_NAMES: [&str; 2] = ["before", "after"];
+
+impl Scenario {
+    /// Whether `name` names an mm, an inode or an event already.
+    pub(crate) fn name_taken(&self, name: &str) -> bool {
+        self.mm_names
+            .iter()
+            .chain(&self.inode_names)
+            .any(|n| n == name)
+            || self.events.iter().any(|e| e.name == name)
+    }
+}
 
 /// `rw` of a call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -343,7 +359,7 @@ impl Scenario {
             .iter()
             .map(|e| (e.name.clone(), e.spec.resolve(&mms, &inodes)))
             .collect();
-        let sched = Scheduler::new(events, self.schedule.clone());
+        let sched = Scheduler::new(events, &self.schedule);
         Ok(Built {
             world,
             sched,

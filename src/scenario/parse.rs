@@ -5,9 +5,9 @@ use std::fmt;
 
 use super::{
     Access, Call, EventDecl, EventSpec, InodeDecl, PageRef, Scenario, VmaBacking, VmaDecl,
-    WorldItem, MAX_CALLS, MAX_EVENTS, MAX_INODE_PAGES, MAX_NAME, MAX_SCHEDULE,
+    WorldItem, MAX_CALLS, MAX_EVENTS, MAX_INODE_PAGES, MAX_NAME, MAX_SCHEDULE, RESERVED_NAMES,
 };
-use crate::sched::{Scheduled, Steps};
+use crate::schedule::{CallRef, Placement, Scheduled, Steps};
 use crate::world::{Era, InodeKind, Mode, Prot, PAGE_SIZE};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,14 +40,13 @@ pub fn parse(text: &str) -> std::result::Result<Scenario, ParseError> {
             continue;
         }
         let words: Vec<&str> = line.split_whitespace().collect();
+        parser.line = i + 1;
         parser.statement(&words).map_err(|message| ParseError {
             line: i + 1,
             message,
         })?;
     }
-    parser
-        .finish()
-        .map_err(|message| ParseError { line: 0, message })
+    parser.finish()
 }
 
 #[derive(Default)]
@@ -55,6 +54,10 @@ struct Parser {
     scenario: Scenario,
     seen_mode: bool,
     seen_era: bool,
+    /// The line being read.
+    line: usize,
+    /// The line of each schedule entry, for errors found at the end.
+    schedule_lines: Vec<usize>,
 }
 
 /// `key=value` options after the positional words of a statement.
@@ -175,11 +178,13 @@ impl Parser {
     }
 
     fn new_name(&self, name: &str) -> Result<String> {
-        let taken = self.scenario.mm_names.iter().any(|n| n == name)
-            || self.scenario.inode_names.iter().any(|n| n == name)
-            || self.scenario.events.iter().any(|e| e.name == name);
-        if taken {
+        if self.scenario.name_taken(name) {
             return Err(format!("the name `{name}` is already used"));
+        }
+        if RESERVED_NAMES.contains(&name) {
+            return Err(format!(
+                "`{name}` is a word of the `at` statement, not a name"
+            ));
         }
         let valid = name.len() <= MAX_NAME
             && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
@@ -358,12 +363,10 @@ impl Parser {
                 if self.scenario.schedule.len() >= MAX_SCHEDULE {
                     return Err(format!("more than {MAX_SCHEDULE} schedule entries"));
                 }
-                let at = number(arg(words, 1, "a yield point number")?)?;
-                if !(1..=u32::MAX as u64).contains(&at) {
-                    return Err("yield points are numbered from 1".into());
-                }
-                let event = self.event(arg(words, 2, "an event name")?)?;
-                let steps = match words.get(3) {
+                let (placement, used) = Placement::parse(&words[1..])?;
+                let at = 1 + used;
+                let event = self.event(arg(words, at, "an event name")?)?;
+                let steps = match words.get(at + 1) {
                     None | Some(&"all") => Steps::All,
                     Some(n) => {
                         let n = number(n)?;
@@ -373,12 +376,13 @@ impl Parser {
                         Steps::Count(n as u32)
                     }
                 };
-                Options::new(&words[4.min(words.len())..]).done()?;
+                Options::new(&words[(at + 2).min(words.len())..]).done()?;
                 self.scenario.schedule.push(Scheduled {
-                    at: at as u32,
+                    placement,
                     event,
                     steps,
                 });
+                self.schedule_lines.push(self.line);
                 Ok(())
             }
             other => Err(format!(
@@ -568,9 +572,26 @@ impl Parser {
         Ok(())
     }
 
-    fn finish(self) -> Result<Scenario> {
-        if self.scenario.calls.is_empty() {
-            return Err("the scenario makes no call (add a `call MM ADDRESS shared|private read|write` line)".into());
+    fn finish(self) -> std::result::Result<Scenario, ParseError> {
+        let calls = self.scenario.calls.len();
+        if calls == 0 {
+            return Err(ParseError {
+                line: 0,
+                message: "the scenario makes no call (add a `call MM ADDRESS shared|private read|write` line)".into(),
+            });
+        }
+        for (entry, &line) in self.scenario.schedule.iter().zip(&self.schedule_lines) {
+            if let Some(CallRef::Get(k) | CallRef::Put(k)) = entry.placement.call() {
+                if k >= calls {
+                    return Err(ParseError {
+                        line,
+                        message: format!(
+                            "the scenario makes {calls} call(s); there is no call {}",
+                            k + 1
+                        ),
+                    });
+                }
+            }
         }
         Ok(self.scenario)
     }

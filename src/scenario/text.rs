@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::{prot_name, Access, EventSpec, PageRef, Scenario, VmaBacking, WorldItem};
-use crate::sched::Steps;
+use crate::schedule::Steps;
 use crate::world::{Era, InodeKind, Mode};
 
 fn kind_words(kind: InodeKind) -> String {
@@ -174,7 +174,11 @@ impl Scenario {
                 Steps::All => String::new(),
                 Steps::Count(n) => format!(" {n}"),
             };
-            let _ = writeln!(out, "at {} {}{steps}", s.at, self.events[s.event].name);
+            let _ = writeln!(
+                out,
+                "at {} {}{steps}",
+                s.placement, self.events[s.event].name
+            );
         }
         out
     }
