@@ -11,9 +11,11 @@ use crate::key::{Key, RawKey};
 use crate::oracle::reference::CallSpec;
 use crate::revision::Revision;
 use crate::scenario::Scenario;
+use crate::sched::Scheduler;
 use crate::schedule::CallRef;
 use crate::trace::Trace;
-use crate::world::{Counter, Era, ObjectName, WorldError};
+use crate::world::build::{Builder, Objects};
+use crate::world::{Counter, Era, ObjectName, World, WorldError};
 
 /// One call's result.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,6 +68,34 @@ impl Outcome {
     }
 }
 
+/// The world a scenario describes, with the replayer of its schedule.
+pub struct Built {
+    pub world: World,
+    pub sched: Scheduler,
+    pub objects: Objects,
+}
+
+/// Builds the world of `scenario` under the mm rules of its era, or of
+/// `era` when it sets none, and the scheduler that replays its schedule.
+pub fn build(scenario: &Scenario, era: Era) -> Result<Built, WorldError> {
+    let mut builder = Builder::new(scenario.mode, scenario.era.unwrap_or(era));
+    for item in &scenario.world {
+        builder.apply(item)?;
+    }
+    let Builder { world, objects, .. } = builder;
+    let events = scenario
+        .events
+        .iter()
+        .map(|e| (e.name.clone(), e.kind.clone()))
+        .collect();
+    let sched = Scheduler::new(events, &scenario.schedule, objects.clone());
+    Ok(Built {
+        world,
+        sched,
+        objects,
+    })
+}
+
 /// Runs `scenario` on the C revision `revision`, keeping the whole trace.
 pub fn run(scenario: &Scenario, revision: Revision) -> Result<Outcome, WorldError> {
     run_on(
@@ -98,12 +128,19 @@ pub fn run_on(
     era: Era,
     trace: Trace,
 ) -> Result<Outcome, WorldError> {
-    let built = scenario.build(era)?;
+    let built = build(scenario, era)?;
     let objects = built
+        .objects
         .mms
         .iter()
         .map(|&mm| ObjectName::Mm(mm))
-        .chain(built.inodes.iter().map(|&inode| ObjectName::Inode(inode)))
+        .chain(
+            built
+                .objects
+                .inodes
+                .iter()
+                .map(|&inode| ObjectName::Inode(inode)),
+        )
         .collect();
     let mut kernel = Kernel::new(built.world, built.sched, trace);
     let before = if kernel.trace.is_recording() {
@@ -114,7 +151,7 @@ pub fn run_on(
     let mut calls = Vec::with_capacity(scenario.calls.len());
 
     for (i, call) in scenario.calls.iter().enumerate() {
-        let mm = built.mms[call.mm];
+        let mm = built.objects.mms[call.mm];
         kernel.trace.note(|| {
             format!(
                 "call {}: get_futex_key({:#x}, {}, {})",
@@ -172,7 +209,7 @@ pub fn run_on(
         kernel
             .trace
             .note(|| format!("call {}: put_futex_key()", i + 1));
-        let put = match kernel.begin_call(built.mms[call.mm], CallRef::Put(i)) {
+        let put = match kernel.begin_call(built.objects.mms[call.mm], CallRef::Put(i)) {
             Ok(()) => imp.put_futex_key(&mut kernel, calls[i].raw_key),
             Err(_) => CallResult::Aborted,
         };

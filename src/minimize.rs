@@ -116,7 +116,9 @@ fn try_lines(
     let Ok(scenario) = parse(&candidate.join("\n")) else {
         return false;
     };
-    if scenario.build(revision.era()).is_err() || !reproduces(&scenario, revision, class) {
+    if crate::exec::build(&scenario, revision.era()).is_err()
+        || !reproduces(&scenario, revision, class)
+    {
         return false;
     }
     *best = scenario;

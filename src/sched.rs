@@ -13,6 +13,7 @@ use crate::events::{EventKind, EventRun, StepOutcome};
 use crate::op::Op;
 use crate::schedule::{CallRef, Placement, Scheduled, Side, Steps};
 use crate::trace::Trace;
+use crate::world::build::Objects;
 use crate::world::page::Blocker;
 use crate::world::{World, WorldError};
 
@@ -30,6 +31,8 @@ struct Relative {
 
 pub struct Scheduler {
     events: Vec<EventRun>,
+    /// The world's objects for the scenario's indices the events name.
+    objects: Objects,
     names: Vec<String>,
     /// Steps still asked of each event (`u32::MAX`: all of them).
     wanted: Vec<u32>,
@@ -49,7 +52,13 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    pub fn new(events: Vec<(String, EventKind)>, schedule: &[Scheduled]) -> Scheduler {
+    /// A replayer of `schedule` over `events`, whose scenario indices
+    /// `objects` resolves.
+    pub fn new(
+        events: Vec<(String, EventKind)>,
+        schedule: &[Scheduled],
+        objects: Objects,
+    ) -> Scheduler {
         let n = events.len();
         let (names, runs) = events
             .into_iter()
@@ -82,6 +91,7 @@ impl Scheduler {
         absolute.sort_by_key(|&(at, _, _)| at);
         Scheduler {
             events: runs,
+            objects,
             names,
             wanted: vec![0; n],
             traced_block: vec![None; n],
@@ -213,7 +223,7 @@ impl Scheduler {
         world: &mut World,
         trace: &mut Trace,
     ) -> Result<StepOutcome, WorldError> {
-        let outcome = self.events[event].step(world, trace.is_recording())?;
+        let outcome = self.events[event].step(world, &self.objects, trace.is_recording())?;
         match &outcome {
             StepOutcome::Ran(text) => {
                 self.traced_block[event] = None;
@@ -269,7 +279,9 @@ impl Scheduler {
         let mut stuck = Vec::new();
         for event in 0..self.events.len() {
             if self.wanted[event] > 0 && !self.events[event].finished() {
-                if let StepOutcome::Blocked(b) = self.events[event].step(world, false)? {
+                if let StepOutcome::Blocked(b) =
+                    self.events[event].step(world, &self.objects, false)?
+                {
                     stuck.push((self.names[event].clone(), b));
                 }
             }

@@ -58,7 +58,10 @@ fn every_corpus_scenario_has_its_encoded_twin() {
 #[test]
 fn the_corpus_covers_every_event_kind_and_the_known_bugs() {
     let all: String = BUILT_IN.iter().map(|(_, t)| *t).collect();
-    for kind in futex_diff::events::KEYWORDS {
+    for kind in futex_diff::events::EventKind::KINDS
+        .iter()
+        .map(|k| k.keyword)
+    {
         assert!(
             all.lines()
                 .any(|l| l.starts_with("event ") && l.split_whitespace().nth(2) == Some(kind)),

@@ -1022,7 +1022,7 @@ fn every_race_scenario_in_the_corpus_runs_without_a_harness_error() {
             .unwrap_or_else(|e| panic!("{name} does not parse: {e}"));
         for e in &scenario.events {
             kinds.insert(
-                format!("{:?}", e.spec)
+                format!("{:?}", e.kind)
                     .split([' ', '(', '{'])
                     .next()
                     .unwrap()

@@ -22,11 +22,13 @@
 use arbitrary::Unstructured;
 
 use super::{
-    Access, Builder, Call, EventDecl, EventSpec, InodeDecl, PageRef, Scenario, VmaBacking, VmaDecl,
-    WorldItem, MAX_CALLS, MAX_EVENTS, MAX_INODE_PAGES, MAX_NAME, MAX_SCHEDULE, RESERVED_NAMES,
+    Access, Call, EventDecl, InodeDecl, Scenario, VmaBacking, VmaDecl, WorldItem, MAX_CALLS,
+    MAX_EVENTS, MAX_INODE_PAGES, MAX_NAME, MAX_SCHEDULE, RESERVED_NAMES,
 };
+use crate::events::{ArgKind, EventKind, PageSpec, Range, Value};
 use crate::op::Op;
 use crate::schedule::{CallRef, Label, Placement, Scheduled, Side, Steps, MAX_NTH};
+use crate::world::build::Builder;
 use crate::world::{Era, InodeKind, Mode, Prot, WorldError, PAGE_SIZE};
 
 const TAG_MM: u8 = 0;
@@ -54,8 +56,6 @@ const MAX_EXPR: u64 = 63;
 /// First characters of a name, then the rest (the parser's name rules).
 const FIRST: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_";
 const REST: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789-";
-
-use crate::events::KEYWORDS as EVENT_KINDS;
 
 /// Reads the binary form. Never fails.
 pub fn decode(data: &[u8]) -> Scenario {
@@ -128,7 +128,7 @@ impl<'a> Decoder<'a> {
     /// absolute (see the module's doc).
     fn address(&mut self, mm: usize, unit: u64, absolute_unit: u64) -> Option<u64> {
         let selector = self.byte();
-        let vmas = self.builder.world.vmas(self.builder.mms[mm]);
+        let vmas = self.builder.world.vmas(self.builder.objects.mms[mm]);
         if selector == ABSOLUTE || vmas.is_empty() {
             return self.number().checked_mul(absolute_unit);
         }
@@ -187,7 +187,7 @@ impl<'a> Decoder<'a> {
     }
 
     fn prot(&mut self) -> Prot {
-        [Prot::READ_WRITE, Prot::READ, Prot::NONE][self.byte() as usize % 3]
+        Prot::ALL[self.byte() as usize % Prot::ALL.len()]
     }
 
     fn inode_kind(&mut self) -> InodeKind {
@@ -351,9 +351,11 @@ impl<'a> Decoder<'a> {
             _ => VmaBacking::Special,
         };
         let per = match backing {
-            VmaBacking::File(inode) => {
-                base_pages_per_page(self.builder.world.inode_kind(self.builder.inodes[inode]))
-            }
+            VmaBacking::File(inode) => base_pages_per_page(
+                self.builder
+                    .world
+                    .inode_kind(self.builder.objects.inodes[inode]),
+            ),
             _ => 1,
         };
         let pgoff = self.number() % (MAX_INODE_PAGES / per + 1) * per;
@@ -385,94 +387,61 @@ impl<'a> Decoder<'a> {
         }));
     }
 
-    fn page_ref(&mut self) -> Option<PageRef> {
+    fn page_spec(&mut self) -> Option<PageSpec> {
         if self.byte() & 1 == 0 {
             let inode = self.inode()?;
-            Some(PageRef::Cache {
+            Some(PageSpec::Cache {
                 inode,
                 index: self.pages(),
             })
         } else {
             let mm = self.mm()?;
-            Some(PageRef::User {
+            Some(PageSpec::User {
                 mm,
                 addr: self.address(mm, PAGE_SIZE, 1)?,
             })
         }
     }
 
-    fn range(&mut self, mm: usize) -> Option<(u64, u64)> {
+    fn range(&mut self, mm: usize) -> Option<Range> {
         let start = self.address(mm, PAGE_SIZE, PAGE_SIZE)?;
         let len = self.number().checked_add(1)?.checked_mul(PAGE_SIZE)?;
-        Some((start, start.checked_add(len)?))
+        Some(Range {
+            start,
+            end: start.checked_add(len)?,
+        })
     }
 
+    /// An event: a name, a kind (its index in [`EventKind::KINDS`]), then
+    /// its fields in order. An address or range is relative to the mm the
+    /// event named before it.
     fn event(&mut self) {
         let name = self.name("e");
-        let spec = match EVENT_KINDS[self.byte() as usize % EVENT_KINDS.len()] {
-            "truncate" => self.inode().map(|inode| EventSpec::Truncate {
-                inode,
-                to: self.pages(),
-            }),
-            "punch" => self.inode().map(|inode| EventSpec::Punch {
-                inode,
-                from: self.pages(),
-                len: self.pages(),
-            }),
-            "invalidate" => self.inode().map(|inode| EventSpec::Invalidate { inode }),
-            "swapout" => self.inode().map(|inode| EventSpec::SwapOut {
-                inode,
-                index: self.pages(),
-            }),
-            "swapin" => self.inode().map(|inode| EventSpec::SwapIn {
-                inode,
-                index: self.pages(),
-            }),
-            "migrate" => self.page_ref().map(EventSpec::Migrate),
-            "split" => self.mm().and_then(|mm| {
-                Some(EventSpec::Split {
-                    mm,
-                    addr: self.address(mm, PAGE_SIZE, 1)?,
-                })
-            }),
-            "munmap" => self.mm().and_then(|mm| {
-                self.range(mm)
-                    .map(|(start, end)| EventSpec::Munmap { mm, start, end })
-            }),
-            "mprotect" => self.mm().and_then(|mm| {
-                let (start, end) = self.range(mm)?;
-                Some(EventSpec::Mprotect {
-                    mm,
-                    start,
-                    end,
-                    prot: self.prot(),
-                })
-            }),
-            "iput" => self.inode().map(|inode| EventSpec::Iput { inode }),
-            "reuse" => self.inode().map(|inode| EventSpec::Reuse {
-                inode,
-                kind: self.inode_kind(),
-                size: self.pages(),
-            }),
-            "fork" => match (self.mm(), self.mm()) {
-                (Some(parent), Some(child)) if parent != child => {
-                    Some(EventSpec::Fork { parent, child })
+        let kind = usize::from(self.byte()) % EventKind::KINDS.len();
+        let mut values = Vec::new();
+        let mut mm = None;
+        for field in EventKind::KINDS[kind].fields {
+            let value = match field.kind {
+                ArgKind::Inode => self.inode().map(Value::Inode),
+                ArgKind::Mm => {
+                    mm = self.mm();
+                    mm.map(Value::Mm)
                 }
-                _ => None,
-            },
-            "cow" => self.mm().and_then(|mm| {
-                Some(EventSpec::Cow {
-                    mm,
-                    addr: self.address(mm, PAGE_SIZE, 1)?,
-                })
-            }),
-            "hold" => self.page_ref().map(EventSpec::Hold),
-            _ => Some(EventSpec::Fail),
+                ArgKind::Pages => Some(Value::Pages(self.pages())),
+                ArgKind::Addr => mm.and_then(|mm| self.address(mm, PAGE_SIZE, 1).map(Value::Addr)),
+                ArgKind::Range => mm.and_then(|mm| self.range(mm).map(Value::Range)),
+                ArgKind::Prot => Some(Value::Prot(self.prot())),
+                ArgKind::Kind => Some(Value::Kind(self.inode_kind())),
+                ArgKind::Page => self.page_spec().map(Value::Page),
+            };
+            let Some(value) = value else { return };
+            values.push(value);
+        }
+        let Some(event) = EventKind::from_values(kind, &values) else {
+            return;
         };
-        if let Some(spec) = spec {
-            if self.scenario.events.len() < MAX_EVENTS {
-                self.scenario.events.push(EventDecl { name, spec });
-            }
+        if event.check().is_ok() && self.scenario.events.len() < MAX_EVENTS {
+            self.scenario.events.push(EventDecl { name, kind: event });
         }
     }
 
@@ -591,7 +560,7 @@ pub fn encode(scenario: &Scenario) -> Result<Vec<u8>, EncodeError> {
     for event in &scenario.events {
         e.out.push(TAG_EVENT);
         e.name(&event.name)?;
-        e.event(&event.spec);
+        e.event(&event.kind);
     }
     for s in &scenario.schedule {
         e.placement(&s.placement)?;
@@ -683,7 +652,7 @@ impl Encoder {
             WorldItem::Vma(v) => {
                 let per = match v.backing {
                     VmaBacking::File(inode) => {
-                        base_pages_per_page(e.world.world.inode_kind(e.world.inodes[inode]))
+                        base_pages_per_page(e.world.world.inode_kind(e.world.objects.inodes[inode]))
                     }
                     _ => 1,
                 };
@@ -722,7 +691,7 @@ impl Encoder {
     /// absolute (in `absolute_unit`s, which divide it: the text form's
     /// rules).
     fn address(&mut self, mm: usize, addr: u64, unit: u64, absolute_unit: u64) {
-        let vmas = self.world.world.vmas(self.world.mms[mm]);
+        let vmas = self.world.world.vmas(self.world.objects.mms[mm]);
         let relative = vmas
             .iter()
             .position(|v| v.contains(addr) && (addr - v.start) % unit == 0)
@@ -767,11 +736,9 @@ impl Encoder {
     }
 
     fn prot(&mut self, prot: Prot) {
-        self.out.push(match (prot.read, prot.write) {
-            (_, true) => 0,
-            (true, false) => 1,
-            (false, false) => 2,
-        });
+        let at = Prot::ALL.iter().position(|&p| p == prot);
+        self.out
+            .push(at.expect("every protection is in Prot::ALL") as u8);
     }
 
     fn inode_kind(&mut self, kind: InodeKind) {
@@ -782,94 +749,40 @@ impl Encoder {
         }
     }
 
-    fn page_ref(&mut self, page: &PageRef) {
+    fn page_spec(&mut self, page: &PageSpec) {
         match *page {
-            PageRef::Cache { inode, index } => {
+            PageSpec::Cache { inode, index } => {
                 self.out.extend([0, inode as u8]);
                 self.number(index);
             }
-            PageRef::User { mm, addr } => {
+            PageSpec::User { mm, addr } => {
                 self.out.extend([1, mm as u8]);
                 self.address(mm, addr, PAGE_SIZE, 1);
             }
         }
     }
 
-    fn range(&mut self, mm: usize, start: u64, end: u64) {
-        self.address(mm, start, PAGE_SIZE, PAGE_SIZE);
-        self.number((end - start) / PAGE_SIZE - 1);
-    }
-
-    fn event(&mut self, spec: &EventSpec) {
-        let kind = |k: &str| {
-            EVENT_KINDS
-                .iter()
-                .position(|n| *n == k)
-                .expect("a known kind") as u8
-        };
-        match *spec {
-            EventSpec::Truncate { inode, to } => {
-                self.out.extend([kind("truncate"), inode as u8]);
-                self.number(to);
+    /// The decoder's `event`, after the name.
+    fn event(&mut self, event: &EventKind) {
+        self.out.push(event.kind_index() as u8);
+        let mut mm = 0;
+        for value in event.values() {
+            match value {
+                Value::Inode(i) => self.out.push(i as u8),
+                Value::Mm(m) => {
+                    mm = m;
+                    self.out.push(m as u8);
+                }
+                Value::Pages(n) => self.number(n),
+                Value::Addr(addr) => self.address(mm, addr, PAGE_SIZE, 1),
+                Value::Range(Range { start, end }) => {
+                    self.address(mm, start, PAGE_SIZE, PAGE_SIZE);
+                    self.number((end - start) / PAGE_SIZE - 1);
+                }
+                Value::Prot(prot) => self.prot(prot),
+                Value::Kind(kind) => self.inode_kind(kind),
+                Value::Page(page) => self.page_spec(&page),
             }
-            EventSpec::Punch { inode, from, len } => {
-                self.out.extend([kind("punch"), inode as u8]);
-                self.number(from);
-                self.number(len);
-            }
-            EventSpec::Invalidate { inode } => self.out.extend([kind("invalidate"), inode as u8]),
-            EventSpec::SwapOut { inode, index } => {
-                self.out.extend([kind("swapout"), inode as u8]);
-                self.number(index);
-            }
-            EventSpec::SwapIn { inode, index } => {
-                self.out.extend([kind("swapin"), inode as u8]);
-                self.number(index);
-            }
-            EventSpec::Migrate(ref page) => {
-                self.out.push(kind("migrate"));
-                self.page_ref(page);
-            }
-            EventSpec::Split { mm, addr } => {
-                self.out.extend([kind("split"), mm as u8]);
-                self.address(mm, addr, PAGE_SIZE, 1);
-            }
-            EventSpec::Munmap { mm, start, end } => {
-                self.out.extend([kind("munmap"), mm as u8]);
-                self.range(mm, start, end);
-            }
-            EventSpec::Mprotect {
-                mm,
-                start,
-                end,
-                prot,
-            } => {
-                self.out.extend([kind("mprotect"), mm as u8]);
-                self.range(mm, start, end);
-                self.prot(prot);
-            }
-            EventSpec::Iput { inode } => self.out.extend([kind("iput"), inode as u8]),
-            EventSpec::Reuse {
-                inode,
-                kind: k,
-                size,
-            } => {
-                self.out.extend([kind("reuse"), inode as u8]);
-                self.inode_kind(k);
-                self.number(size);
-            }
-            EventSpec::Fork { parent, child } => {
-                self.out.extend([kind("fork"), parent as u8, child as u8])
-            }
-            EventSpec::Cow { mm, addr } => {
-                self.out.extend([kind("cow"), mm as u8]);
-                self.address(mm, addr, PAGE_SIZE, 1);
-            }
-            EventSpec::Hold(ref page) => {
-                self.out.push(kind("hold"));
-                self.page_ref(page);
-            }
-            EventSpec::Fail => self.out.push(kind("fail")),
         }
     }
 }

@@ -4,9 +4,10 @@
 use std::fmt;
 
 use super::{
-    Access, Call, EventDecl, EventSpec, InodeDecl, PageRef, Scenario, VmaBacking, VmaDecl,
-    WorldItem, MAX_CALLS, MAX_EVENTS, MAX_INODE_PAGES, MAX_NAME, MAX_SCHEDULE, RESERVED_NAMES,
+    Access, Call, EventDecl, InodeDecl, Scenario, VmaBacking, VmaDecl, WorldItem, MAX_CALLS,
+    MAX_EVENTS, MAX_INODE_PAGES, MAX_NAME, MAX_SCHEDULE, RESERVED_NAMES,
 };
+use crate::events::{ArgKind, EventKind, Field, PageSpec, Range, Value};
 use crate::schedule::{CallRef, Placement, Scheduled, Steps};
 use crate::world::{Era, InodeKind, Mode, Prot, PAGE_SIZE};
 
@@ -127,12 +128,7 @@ fn page_aligned(word: &str, what: &str) -> Result<u64> {
 }
 
 fn prot(word: &str) -> Result<Prot> {
-    match word {
-        "rw" | "rwx" => Ok(Prot::READ_WRITE),
-        "r" | "rx" => Ok(Prot::READ),
-        "none" => Ok(Prot::NONE),
-        _ => Err(format!("`{word}` is not a protection (rw, r or none)")),
-    }
+    Prot::from_name(word).ok_or_else(|| format!("`{word}` is not a protection (rw, r or none)"))
 }
 
 fn sharing(word: &str) -> Result<bool> {
@@ -234,11 +230,11 @@ impl Parser {
     }
 
     /// `inode INDEX` (a cache page) or `mm ADDRESS` (a mapped page).
-    fn page_ref(&self, words: &[&str], at: usize) -> Result<PageRef> {
+    fn page_spec(&self, words: &[&str], at: usize) -> Result<PageSpec> {
         let owner = arg(words, at, "an inode or mm name")?;
         let where_ = arg(words, at + 1, "a page index or address")?;
         if let Ok(inode) = self.inode(owner) {
-            return Ok(PageRef::Cache {
+            return Ok(PageSpec::Cache {
                 inode,
                 index: pages(where_, "index")?,
             });
@@ -246,19 +242,19 @@ impl Parser {
         let mm = self
             .mm(owner)
             .map_err(|_| format!("no inode or mm named `{owner}`"))?;
-        Ok(PageRef::User {
+        Ok(PageSpec::User {
             mm,
             addr: number(where_)?,
         })
     }
 
-    fn range(words: &[&str], at: usize) -> Result<(u64, u64)> {
+    fn range(words: &[&str], at: usize) -> Result<Range> {
         let start = page_aligned(arg(words, at, "a start address")?, "start")?;
         let end = page_aligned(arg(words, at + 1, "an end address")?, "end")?;
         if start >= end {
             return Err(format!("the range {start:#x}-{end:#x} is empty"));
         }
-        Ok((start, end))
+        Ok(Range { start, end })
     }
 
     fn statement(&mut self, words: &[&str]) -> Result<()> {
@@ -393,7 +389,7 @@ impl Parser {
 
     fn vma(&mut self, words: &[&str]) -> Result<()> {
         let mm = self.mm(arg(words, 1, "an mm name")?)?;
-        let (start, end) = Self::range(words, 2)?;
+        let Range { start, end } = Self::range(words, 2)?;
         let kind = arg(
             words,
             4,
@@ -464,112 +460,77 @@ impl Parser {
         Ok(())
     }
 
+    /// `event NAME KIND ARGS`: the arguments as the kind's fields in
+    /// [`EventKind::KINDS`] say, positional ones first, then `name=value`.
     fn event_decl(&mut self, words: &[&str]) -> Result<()> {
         if self.scenario.events.len() >= MAX_EVENTS {
             return Err(format!("more than {MAX_EVENTS} events"));
         }
         let name = self.new_name(arg(words, 1, "an event name")?)?;
-        let kind = arg(words, 2, "an event kind")?;
-        let mut options = Options::new(&words[3.min(words.len())..]);
-        let mut positional = 3;
-        let spec = match kind {
-            "truncate" => {
-                let inode = self.inode(arg(words, 3, "an inode name")?)?;
-                options = Options::new(&words[4.min(words.len())..]);
-                let to = options.number("to")?.ok_or("missing to=PAGES")?;
-                pages(&to.to_string(), "to")?;
-                EventSpec::Truncate { inode, to }
-            }
-            "punch" => {
-                let inode = self.inode(arg(words, 3, "an inode name")?)?;
-                options = Options::new(&words[4.min(words.len())..]);
-                let from = options.number("from")?.ok_or("missing from=PAGE")?;
-                let len = options.number("len")?.unwrap_or(1);
-                pages(&from.to_string(), "from")?;
-                pages(&len.to_string(), "len")?;
-                EventSpec::Punch { inode, from, len }
-            }
-            "invalidate" | "iput" => {
-                let inode = self.inode(arg(words, 3, "an inode name")?)?;
-                positional = 4;
-                if kind == "iput" {
-                    EventSpec::Iput { inode }
-                } else {
-                    EventSpec::Invalidate { inode }
-                }
-            }
-            "swapout" | "swapin" => {
-                let inode = self.inode(arg(words, 3, "an inode name")?)?;
-                let index = pages(arg(words, 4, "a page index")?, "index")?;
-                positional = 5;
-                if kind == "swapout" {
-                    EventSpec::SwapOut { inode, index }
-                } else {
-                    EventSpec::SwapIn { inode, index }
-                }
-            }
-            "migrate" | "hold" => {
-                let page = self.page_ref(words, 3)?;
-                positional = 5;
-                if kind == "migrate" {
-                    EventSpec::Migrate(page)
-                } else {
-                    EventSpec::Hold(page)
-                }
-            }
-            "split" | "cow" => {
-                let mm = self.mm(arg(words, 3, "an mm name")?)?;
-                let addr = number(arg(words, 4, "an address")?)?;
-                positional = 5;
-                if kind == "split" {
-                    EventSpec::Split { mm, addr }
-                } else {
-                    EventSpec::Cow { mm, addr }
-                }
-            }
-            "munmap" => {
-                let mm = self.mm(arg(words, 3, "an mm name")?)?;
-                let (start, end) = Self::range(words, 4)?;
-                positional = 6;
-                EventSpec::Munmap { mm, start, end }
-            }
-            "mprotect" => {
-                let mm = self.mm(arg(words, 3, "an mm name")?)?;
-                let (start, end) = Self::range(words, 4)?;
-                let prot = prot(arg(words, 6, "a protection")?)?;
-                positional = 7;
-                EventSpec::Mprotect { mm, start, end, prot }
-            }
-            "reuse" => {
-                let inode = self.inode(arg(words, 3, "an inode name")?)?;
-                options = Options::new(&words[5.min(words.len())..]);
-                let kind = self.inode_kind(arg(words, 4, "the new inode's kind")?, &mut options)?;
-                let size = Self::size(&mut options)?;
-                EventSpec::Reuse { inode, kind, size }
-            }
-            "fork" => {
-                let parent = self.mm(arg(words, 3, "the parent mm")?)?;
-                let child = self.mm(arg(words, 4, "the child mm")?)?;
-                if parent == child {
-                    return Err("an mm cannot fork into itself".into());
-                }
-                positional = 5;
-                EventSpec::Fork { parent, child }
-            }
-            "fail" => EventSpec::Fail,
-            other => {
-                return Err(format!(
-                    "`{other}` is not an event kind (truncate, punch, invalidate, swapout, swapin, migrate, \
-                     split, munmap, mprotect, iput, reuse, fork, cow, hold, fail)"
-                ))
-            }
-        };
-        if positional > 3 {
-            options = Options::new(&words[positional.min(words.len())..]);
+        let keyword = arg(words, 2, "an event kind")?;
+        let kind = EventKind::kind_named(keyword).ok_or_else(|| {
+            let known: Vec<&str> = EventKind::KINDS.iter().map(|k| k.keyword).collect();
+            format!("`{keyword}` is not an event kind ({})", known.join(", "))
+        })?;
+        let rest = &words[3.min(words.len())..];
+        let positional: Vec<&str> = rest.iter().copied().filter(|w| !w.contains('=')).collect();
+        let mut options = Options::new(
+            &rest
+                .iter()
+                .copied()
+                .filter(|w| w.contains('='))
+                .collect::<Vec<_>>(),
+        );
+        let mut at = 0;
+        let mut values = Vec::new();
+        for field in EventKind::KINDS[kind].fields {
+            let value = if field.keyed {
+                let n = match (options.number(field.name)?, field.default) {
+                    (Some(n), _) | (None, Some(n)) => n,
+                    (None, None) => return Err(format!("missing {}=PAGES", field.name)),
+                };
+                pages(&n.to_string(), field.name)?;
+                Value::Pages(n)
+            } else {
+                self.positional(field, &positional, &mut at, &mut options)?
+            };
+            values.push(value);
         }
+        Options::new(&positional[at..]).done()?;
         options.done()?;
-        self.scenario.events.push(EventDecl { name, spec });
+        let event = EventKind::from_values(kind, &values)
+            .ok_or_else(|| format!("the arguments of `{keyword}` do not fit it"))?;
+        event.check()?;
+        self.scenario.events.push(EventDecl { name, kind: event });
         Ok(())
+    }
+
+    /// The positional argument `field` at `*at` of `words`, moving `*at`
+    /// past it.
+    fn positional(
+        &self,
+        field: &Field,
+        words: &[&str],
+        at: &mut usize,
+        options: &mut Options,
+    ) -> Result<Value> {
+        let i = *at;
+        let word = |what: &str| arg(words, i, what);
+        let (value, used) = match field.kind {
+            ArgKind::Inode => (Value::Inode(self.inode(word("an inode name")?)?), 1),
+            ArgKind::Mm => (Value::Mm(self.mm(word("an mm name")?)?), 1),
+            ArgKind::Pages => (Value::Pages(pages(word("a page index")?, field.name)?), 1),
+            ArgKind::Addr => (Value::Addr(number(word("an address")?)?), 1),
+            ArgKind::Range => (Value::Range(Self::range(words, i)?), 2),
+            ArgKind::Prot => (Value::Prot(prot(word("a protection")?)?), 1),
+            ArgKind::Kind => (
+                Value::Kind(self.inode_kind(word("an inode kind")?, options)?),
+                1,
+            ),
+            ArgKind::Page => (Value::Page(self.page_spec(words, i)?), 2),
+        };
+        *at += used;
+        Ok(value)
     }
 
     fn finish(self) -> std::result::Result<Scenario, ParseError> {

@@ -3,7 +3,8 @@
 
 use std::fmt::Write as _;
 
-use super::{prot_name, Access, EventSpec, PageRef, Scenario, VmaBacking, WorldItem};
+use super::{Access, Scenario, VmaBacking, WorldItem};
+use crate::events::{EventKind, PageSpec, Range, Value};
 use crate::schedule::Steps;
 use crate::world::{Era, InodeKind, Mode};
 
@@ -20,10 +21,6 @@ impl Scenario {
         let mut out = String::new();
         let mm = |i: usize| self.mm_names[i].as_str();
         let inode = |i: usize| self.inode_names[i].as_str();
-        let page = |p: &PageRef| match *p {
-            PageRef::Cache { inode: i, index } => format!("{} {index}", inode(i)),
-            PageRef::User { mm: m, addr } => format!("{} {addr:#x}", mm(m)),
-        };
         if self.mode == Mode::Relaxed {
             out.push_str("mode relaxed\n");
         }
@@ -92,7 +89,7 @@ impl Scenario {
                         mm(v.mm),
                         v.start,
                         v.end,
-                        prot_name(v.prot),
+                        v.prot,
                         if v.shared { "shared" } else { "private" }
                     )
                 }
@@ -127,47 +124,7 @@ impl Scenario {
             );
         }
         for event in &self.events {
-            let what = match &event.spec {
-                EventSpec::Truncate { inode: i, to } => format!("truncate {} to={to}", inode(*i)),
-                EventSpec::Punch {
-                    inode: i,
-                    from,
-                    len,
-                } => format!("punch {} from={from} len={len}", inode(*i)),
-                EventSpec::Invalidate { inode: i } => format!("invalidate {}", inode(*i)),
-                EventSpec::SwapOut { inode: i, index } => format!("swapout {} {index}", inode(*i)),
-                EventSpec::SwapIn { inode: i, index } => format!("swapin {} {index}", inode(*i)),
-                EventSpec::Migrate(p) => format!("migrate {}", page(p)),
-                EventSpec::Split { mm: m, addr } => format!("split {} {addr:#x}", mm(*m)),
-                EventSpec::Munmap { mm: m, start, end } => {
-                    format!("munmap {} {start:#x} {end:#x}", mm(*m))
-                }
-                EventSpec::Mprotect {
-                    mm: m,
-                    start,
-                    end,
-                    prot,
-                } => {
-                    format!(
-                        "mprotect {} {start:#x} {end:#x} {}",
-                        mm(*m),
-                        prot_name(*prot)
-                    )
-                }
-                EventSpec::Iput { inode: i } => format!("iput {}", inode(*i)),
-                EventSpec::Reuse {
-                    inode: i,
-                    kind,
-                    size,
-                } => {
-                    format!("reuse {} {} size={size}", inode(*i), kind_words(*kind))
-                }
-                EventSpec::Fork { parent, child } => format!("fork {} {}", mm(*parent), mm(*child)),
-                EventSpec::Cow { mm: m, addr } => format!("cow {} {addr:#x}", mm(*m)),
-                EventSpec::Hold(p) => format!("hold {}", page(p)),
-                EventSpec::Fail => "fail".to_string(),
-            };
-            let _ = writeln!(out, "event {} {what}", event.name);
+            let _ = writeln!(out, "event {} {}", event.name, self.event_text(&event.kind));
         }
         for s in &self.schedule {
             let steps = match s.steps {
@@ -179,6 +136,38 @@ impl Scenario {
                 "at {} {}{steps}",
                 s.placement, self.events[s.event].name
             );
+        }
+        out
+    }
+}
+
+impl Scenario {
+    /// An event's kind and arguments as its statement writes them: the
+    /// fields of [`EventKind::KINDS`] in order, keyed ones as `name=value`.
+    fn event_text(&self, event: &EventKind) -> String {
+        let mut out = event.keyword().to_string();
+        let fields = EventKind::KINDS[event.kind_index()].fields;
+        for (field, value) in fields.iter().zip(event.values()) {
+            let text = match value {
+                Value::Inode(i) => self.inode_names[i].clone(),
+                Value::Mm(m) => self.mm_names[m].clone(),
+                Value::Pages(n) => n.to_string(),
+                Value::Addr(addr) => format!("{addr:#x}"),
+                Value::Range(Range { start, end }) => format!("{start:#x} {end:#x}"),
+                Value::Prot(prot) => prot.to_string(),
+                Value::Kind(kind) => kind_words(kind),
+                Value::Page(PageSpec::Cache { inode, index }) => {
+                    format!("{} {index}", self.inode_names[inode])
+                }
+                Value::Page(PageSpec::User { mm, addr }) => {
+                    format!("{} {addr:#x}", self.mm_names[mm])
+                }
+            };
+            if field.keyed {
+                let _ = write!(out, " {}={text}", field.name);
+            } else {
+                let _ = write!(out, " {text}");
+            }
         }
         out
     }

@@ -29,6 +29,34 @@ impl Prot {
         read: true,
         write: true,
     };
+
+    /// Every protection the model has, by name.
+    pub const ALL: [Prot; 3] = [Prot::READ_WRITE, Prot::READ, Prot::NONE];
+
+    /// `rw`, `r` or `none`, as scenarios write it.
+    pub fn name(self) -> &'static str {
+        match (self.read, self.write) {
+            (_, true) => "rw",
+            (true, false) => "r",
+            (false, false) => "none",
+        }
+    }
+
+    /// The protection a scenario names (`rwx` and `rx` read as `rw`, `r`).
+    pub fn from_name(word: &str) -> Option<Prot> {
+        match word {
+            "rw" | "rwx" => Some(Prot::READ_WRITE),
+            "r" | "rx" => Some(Prot::READ),
+            "none" => Some(Prot::NONE),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Prot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// What a VMA maps.

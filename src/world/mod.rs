@@ -16,6 +16,7 @@
 //! Anything unusual an operation meets (a freed object, a refcount below
 //! zero, a kernel WARN) is recorded as a [`Finding`].
 
+pub mod build;
 pub mod fault;
 pub mod inode;
 pub mod memory;

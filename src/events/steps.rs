@@ -1,4 +1,4 @@
-//! Concurrent mm events (DESIGN.md §4) as sequences of steps.
+//! What each event kind does, as a sequence of steps.
 //!
 //! An event is planned when its first step runs, against the world as it
 //! is then: a truncate pins the pages it found and then, page by page, takes
@@ -11,113 +11,13 @@
 use std::collections::VecDeque;
 use std::fmt;
 
+use super::args::{PageSpec, Range};
+use super::kinds::EventKind;
+use crate::world::build::Objects;
 use crate::world::page::{Blocker, Wait};
-use crate::world::{Actor, CacheEntry, InodeId, InodeKind, MmId, PageId, Prot, World, WorldError};
-
-/// A page an event acts on, found when the event starts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum PageTarget {
-    /// The page-cache page of an inode at an index (in cache entries).
-    Cache { inode: InodeId, index: u64 },
-    /// The page mapped at a user address.
-    User { mm: MmId, addr: u64 },
-}
-
-/// What an event does.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum EventKind {
-    /// `truncate()` to `to` pages: pages from there on leave the cache.
-    Truncate {
-        inode: InodeId,
-        to: u64,
-    },
-    /// `fallocate(PUNCH_HOLE)` over `[from, from + len)`; the size stays.
-    Punch {
-        inode: InodeId,
-        from: u64,
-        len: u64,
-    },
-    /// `invalidate_inode_pages2()`: every cached page leaves.
-    Invalidate {
-        inode: InodeId,
-    },
-    /// shmem reclaim: the page moves to the swap cache.
-    SwapOut {
-        inode: InodeId,
-        index: u64,
-    },
-    /// Another task faults a swapped shmem page back in.
-    SwapIn {
-        inode: InodeId,
-        index: u64,
-    },
-    /// Page migration (compaction, NUMA balancing) of one page.
-    Migrate {
-        page: PageTarget,
-    },
-    /// `split_huge_page()` of an anonymous THP.
-    SplitThp {
-        mm: MmId,
-        addr: u64,
-    },
-    Munmap {
-        mm: MmId,
-        start: u64,
-        end: u64,
-    },
-    Mprotect {
-        mm: MmId,
-        start: u64,
-        end: u64,
-        prot: Prot,
-    },
-    /// The holder of one inode reference lets go (close, dput); the last
-    /// reference evicts the inode and frees it after a grace period.
-    Iput {
-        inode: InodeId,
-    },
-    /// A new inode is allocated at the address of a freed one.
-    Reuse {
-        inode: InodeId,
-        kind: InodeKind,
-        size: u64,
-    },
-    Fork {
-        parent: MmId,
-        child: MmId,
-    },
-    /// Another thread of `mm` writes at `addr`.
-    Cow {
-        mm: MmId,
-        addr: u64,
-    },
-    /// Another thread takes the page lock and holds it until its next step.
-    Hold {
-        page: PageTarget,
-    },
-    /// `should_fail_futex()` returns true the next time it is asked.
-    FailFutex,
-}
-
-/// Every event kind's name in scenario files, in a fixed order (the binary
-/// form numbers kinds by it).
-pub const KEYWORDS: [&str; 15] = [
-    "truncate",
-    "punch",
-    "invalidate",
-    "swapout",
-    "swapin",
-    "migrate",
-    "split",
-    "munmap",
-    "mprotect",
-    "iput",
-    "reuse",
-    "fork",
-    "cow",
-    "hold",
-    "fail",
-];
+use crate::world::{
+    Actor, CacheEntry, InodeId, InodeKind, MmId, PageId, Prot, World, WorldError, PAGE_SIZE,
+};
 
 /// One step of a planned event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -183,11 +83,17 @@ impl EventRun {
         self.plan.is_some()
     }
 
-    /// Runs the next step, planning the event first if it has not started.
-    /// `say`: describe the step (for a recording trace).
-    pub fn step(&mut self, world: &mut World, say: bool) -> Result<StepOutcome, WorldError> {
+    /// Runs the next step, planning the event first if it has not started;
+    /// `objects` are the world's objects for the scenario's indices. `say`:
+    /// describe the step (for a recording trace).
+    pub fn step(
+        &mut self,
+        world: &mut World,
+        objects: &Objects,
+        say: bool,
+    ) -> Result<StepOutcome, WorldError> {
         if self.plan.is_none() {
-            let plan = plan(&self.kind, world);
+            let plan = plan(&self.kind, world, objects);
             self.plan = Some(plan);
         }
         let actor = self.actor;
@@ -205,13 +111,15 @@ impl EventRun {
     }
 }
 
-/// The page a target names right now, if any.
-fn find_page(world: &World, target: PageTarget) -> Option<PageId> {
-    match target {
-        PageTarget::Cache { inode, index } => match world.cache_entry(inode, index)? {
-            CacheEntry::Present(p) | CacheEntry::Swapped(p) => Some(p),
-        },
-        PageTarget::User { mm, addr } => world.pte(mm, addr).map(|p| p.page),
+/// The page a spec names right now, if any.
+fn find_page(world: &World, objects: &Objects, spec: PageSpec) -> Option<PageId> {
+    match spec {
+        PageSpec::Cache { inode, index } => {
+            match world.cache_entry(objects.inodes[inode], index)? {
+                CacheEntry::Present(p) | CacheEntry::Swapped(p) => Some(p),
+            }
+        }
+        PageSpec::User { mm, addr } => world.pte(objects.mms[mm], addr).map(|p| p.page),
     }
 }
 
@@ -239,61 +147,84 @@ fn plan_truncate(world: &mut World, plan: &mut VecDeque<Step>, inode: InodeId, f
     }
 }
 
-fn plan(kind: &EventKind, world: &mut World) -> VecDeque<Step> {
+fn plan(kind: &EventKind, world: &mut World, objects: &Objects) -> VecDeque<Step> {
     let mut plan = VecDeque::new();
+    let inode = |i: usize| objects.inodes[i];
+    let mm = |m: usize| objects.mms[m];
     match *kind {
-        EventKind::Truncate { inode, to } => {
-            plan.push_back(Step::SetSize(inode, to));
-            let per = world.inode_kind(inode).pages_per_entry();
-            plan_truncate(world, &mut plan, inode, to.div_ceil(per), u64::MAX);
+        EventKind::Truncate { inode: i, to } => {
+            plan.push_back(Step::SetSize(inode(i), to));
+            let per = world.inode_kind(inode(i)).pages_per_entry();
+            plan_truncate(world, &mut plan, inode(i), to.div_ceil(per), u64::MAX);
         }
-        EventKind::Punch { inode, from, len } => {
-            let per = world.inode_kind(inode).pages_per_entry();
-            plan_truncate(
-                world,
-                &mut plan,
-                inode,
-                from / per,
-                (from + len).div_ceil(per),
-            );
+        EventKind::Punch {
+            inode: i,
+            from,
+            len,
+        } => {
+            let per = world.inode_kind(inode(i)).pages_per_entry();
+            let end = from.saturating_add(len).div_ceil(per);
+            plan_truncate(world, &mut plan, inode(i), from / per, end);
         }
-        EventKind::Invalidate { inode } => plan_truncate(world, &mut plan, inode, 0, u64::MAX),
-        EventKind::SwapOut { inode, index } => plan.push_back(Step::SwapOut(inode, index)),
-        EventKind::SwapIn { inode, index } => {
-            if let Some(CacheEntry::Swapped(page)) = world.cache_entry(inode, index) {
+        EventKind::Invalidate { inode: i } => {
+            plan_truncate(world, &mut plan, inode(i), 0, u64::MAX)
+        }
+        EventKind::SwapOut { inode: i, index } => plan.push_back(Step::SwapOut(inode(i), index)),
+        EventKind::SwapIn { inode: i, index } => {
+            if let Some(CacheEntry::Swapped(page)) = world.cache_entry(inode(i), index) {
                 locked(world, &mut plan, page, Step::SwapIn(page));
             }
         }
         EventKind::Migrate { page } => {
-            if let Some(page) = find_page(world, page) {
+            if let Some(page) = find_page(world, objects, page.page_aligned()) {
                 locked(world, &mut plan, page, Step::Migrate(page));
             }
         }
-        EventKind::SplitThp { mm, addr } => {
-            if let Some(page) = find_page(world, PageTarget::User { mm, addr }) {
+        EventKind::Split { mm: m, addr } => {
+            let spec = PageSpec::User { mm: m, addr }.page_aligned();
+            if let Some(page) = find_page(world, objects, spec) {
                 plan.push_back(Step::Split(page));
             }
         }
-        EventKind::Munmap { mm, start, end } => plan.push_back(Step::Munmap(mm, start, end)),
+        EventKind::Munmap {
+            mm: m,
+            range: Range { start, end },
+        } => plan.push_back(Step::Munmap(mm(m), start, end)),
         EventKind::Mprotect {
-            mm,
-            start,
-            end,
+            mm: m,
+            range: Range { start, end },
             prot,
-        } => plan.push_back(Step::Mprotect(mm, start, end, prot)),
-        EventKind::Iput { inode } => plan.push_back(Step::DropRef(inode)),
-        EventKind::Reuse { inode, kind, size } => plan.push_back(Step::Reuse(inode, kind, size)),
-        EventKind::Fork { parent, child } => plan.push_back(Step::Fork(parent, child)),
-        EventKind::Cow { mm, addr } => plan.push_back(Step::Cow(mm, addr)),
+        } => plan.push_back(Step::Mprotect(mm(m), start, end, prot)),
+        EventKind::Iput { inode: i } => plan.push_back(Step::DropRef(inode(i))),
+        EventKind::Reuse {
+            inode: i,
+            kind,
+            size,
+        } => plan.push_back(Step::Reuse(inode(i), kind, size)),
+        EventKind::Fork { parent, child } => plan.push_back(Step::Fork(mm(parent), mm(child))),
+        EventKind::Cow { mm: m, addr } => plan.push_back(Step::Cow(mm(m), addr & !(PAGE_SIZE - 1))),
         EventKind::Hold { page } => {
-            if let Some(page) = find_page(world, page) {
+            if let Some(page) = find_page(world, objects, page.page_aligned()) {
                 world.get_page(page);
                 plan.extend([Step::Lock(page), Step::Unlock(page), Step::Unpin(page)]);
             }
         }
-        EventKind::FailFutex => plan.push_back(Step::ArmFault),
+        EventKind::Fail {} => plan.push_back(Step::ArmFault),
     }
     plan
+}
+
+impl PageSpec {
+    /// The spec with a user address rounded down to its page.
+    fn page_aligned(self) -> PageSpec {
+        match self {
+            PageSpec::User { mm, addr } => PageSpec::User {
+                mm,
+                addr: addr & !(PAGE_SIZE - 1),
+            },
+            cache => cache,
+        }
+    }
 }
 
 /// Whether a step's text is wanted: texts are made only for a recording
@@ -375,15 +306,10 @@ fn run_step(
         Step::Munmap(mm, start, end) => say.waited(world.munmap(mm, start, end), || {
             format!("munmap mm#{} {start:#x}-{end:#x}", mm.0)
         }),
-        Step::Mprotect(mm, start, end, prot) => {
-            say.waited(world.mprotect(mm, start, end, prot), || {
-                format!(
-                    "mprotect mm#{} {start:#x}-{end:#x} {}",
-                    mm.0,
-                    crate::scenario::prot_name(prot)
-                )
-            })
-        }
+        Step::Mprotect(mm, start, end, prot) => say
+            .waited(world.mprotect(mm, start, end, prot), || {
+                format!("mprotect mm#{} {start:#x}-{end:#x} {prot}", mm.0)
+            }),
         Step::DropRef(inode) => {
             if !world.inode_live(inode) || world.external_refs(inode) <= 0 {
                 return Ok(say.ran(|| {

@@ -1,0 +1,185 @@
+//! The one definition of every event kind: its keyword, its arguments and
+//! what it means. The scenario parser, the text printer and the binary
+//! codec all read the table this generates ([`EventKind::KINDS`]); what an
+//! event does is in `steps`. Adding an event kind is a line here and its
+//! steps there.
+
+use super::args::{ArgKind, Field, PageSpec, Range, Value};
+use crate::world::{InodeKind, Prot};
+
+/// One event kind as the input forms know it.
+#[derive(Debug)]
+pub struct KindDesc {
+    pub keyword: &'static str,
+    /// Positional arguments first, then `name=value` options.
+    pub fields: &'static [Field],
+}
+
+/// The Rust type that holds an argument of each kind.
+macro_rules! arg_type {
+    (Inode) => {
+        usize
+    };
+    (Mm) => {
+        usize
+    };
+    (Pages) => {
+        u64
+    };
+    (Addr) => {
+        u64
+    };
+    (Range) => {
+        Range
+    };
+    (Prot) => {
+        Prot
+    };
+    (Kind) => {
+        InodeKind
+    };
+    (Page) => {
+        PageSpec
+    };
+}
+
+macro_rules! event_kinds {
+    ($(
+        $(#[$doc:meta])*
+        $variant:ident $keyword:literal
+            ( $($pos:ident : $pkind:ident),* )
+            [ $($opt:ident : $okind:ident $(= $default:literal)?),* ]
+    ),* $(,)?) => {
+        /// A concurrent mm event, with the scenario's objects by index.
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        pub enum EventKind {
+            $(
+                $(#[$doc])*
+                $variant { $($pos: arg_type!($pkind),)* $($opt: arg_type!($okind),)* },
+            )*
+        }
+
+        impl EventKind {
+            /// Every kind, in a fixed order (the binary form numbers kinds
+            /// by it).
+            pub const KINDS: &'static [KindDesc] = &[$(
+                KindDesc {
+                    keyword: $keyword,
+                    fields: &[
+                        $(Field { name: stringify!($pos), kind: ArgKind::$pkind, keyed: false, default: None },)*
+                        $(Field {
+                            name: stringify!($opt),
+                            kind: ArgKind::$okind,
+                            keyed: true,
+                            default: event_kinds!(@default $($default)?),
+                        },)*
+                    ],
+                },
+            )*];
+
+            /// The index of this event's kind in [`EventKind::KINDS`].
+            pub fn kind_index(&self) -> usize {
+                let mut i = 0;
+                $(
+                    #[allow(unused_variables)]
+                    if let EventKind::$variant { .. } = self {
+                        return i;
+                    }
+                    i += 1;
+                )*
+                unreachable!("every variant is in the table ({i})")
+            }
+
+            /// The arguments, in the order of the kind's fields.
+            pub fn values(&self) -> Vec<Value> {
+                match self {
+                    $(
+                        EventKind::$variant { $($pos,)* $($opt,)* } => vec![
+                            $(Value::$pkind(*$pos),)* $(Value::$okind(*$opt),)*
+                        ],
+                    )*
+                }
+            }
+
+            /// The event of kind `kind` (an index into [`EventKind::KINDS`])
+            /// with these arguments, when they fit its fields.
+            pub fn from_values(kind: usize, values: &[Value]) -> Option<EventKind> {
+                let mut i = 0;
+                $(
+                    if kind == i {
+                        #[allow(unused_mut, unused_variables)]
+                        let mut values = values.iter();
+                        let event = EventKind::$variant {
+                            $($pos: match values.next()? { Value::$pkind(v) => *v, _ => return None },)*
+                            $($opt: match values.next()? { Value::$okind(v) => *v, _ => return None },)*
+                        };
+                        return values.next().is_none().then_some(event);
+                    }
+                    i += 1;
+                )*
+                let _ = i;
+                None
+            }
+        }
+    };
+    (@default) => { None };
+    (@default $d:literal) => { Some($d) };
+}
+
+event_kinds! {
+    /// `truncate()` to `to` pages: pages from there on leave the cache.
+    Truncate "truncate" (inode: Inode) [to: Pages],
+    /// `fallocate(PUNCH_HOLE)` over `[from, from + len)`; the size stays.
+    Punch "punch" (inode: Inode) [from: Pages, len: Pages = 1],
+    /// `invalidate_inode_pages2()`: every cached page leaves.
+    Invalidate "invalidate" (inode: Inode) [],
+    /// shmem reclaim: the page at `index` moves to the swap cache.
+    SwapOut "swapout" (inode: Inode, index: Pages) [],
+    /// Another task faults the swapped shmem page at `index` back in.
+    SwapIn "swapin" (inode: Inode, index: Pages) [],
+    /// Page migration (compaction, NUMA balancing) of one page.
+    Migrate "migrate" (page: Page) [],
+    /// `split_huge_page()` of the anonymous THP mapped at `addr`.
+    Split "split" (mm: Mm, addr: Addr) [],
+    /// `munmap()` of a range.
+    Munmap "munmap" (mm: Mm, range: Range) [],
+    /// `mprotect()` of a range.
+    Mprotect "mprotect" (mm: Mm, range: Range, prot: Prot) [],
+    /// The holder of one inode reference lets go (close, dput); the last
+    /// reference evicts the inode and frees it after a grace period.
+    Iput "iput" (inode: Inode) [],
+    /// A new inode of `kind` and `size` pages is allocated at the address
+    /// of the freed `inode`.
+    Reuse "reuse" (inode: Inode, kind: Kind) [size: Pages],
+    /// `fork()`: `child`, an empty mm, becomes a copy of `parent`.
+    Fork "fork" (parent: Mm, child: Mm) [],
+    /// Another thread of `mm` writes at `addr` (a COW break).
+    Cow "cow" (mm: Mm, addr: Addr) [],
+    /// Another thread takes the page lock and holds it until its next step.
+    Hold "hold" (page: Page) [],
+    /// `should_fail_futex()` returns true the next time it is asked.
+    Fail "fail" () [],
+}
+
+impl EventKind {
+    /// The kind's name in scenario files.
+    pub fn keyword(&self) -> &'static str {
+        EventKind::KINDS[self.kind_index()].keyword
+    }
+
+    /// The kind named `keyword`, as an index into [`EventKind::KINDS`].
+    pub fn kind_named(keyword: &str) -> Option<usize> {
+        EventKind::KINDS.iter().position(|k| k.keyword == keyword)
+    }
+
+    /// What no world can take whatever else it holds; the input forms
+    /// refuse it.
+    pub fn check(&self) -> Result<(), String> {
+        match self {
+            EventKind::Fork { parent, child } if parent == child => {
+                Err("an mm cannot fork into itself".into())
+            }
+            _ => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! Building a world from its description: the world statements of a
+//! scenario (mms, inodes and their cached pages, vmas, anonymous pages,
+//! forks), which name objects by their index in the description, applied
+//! one at a time so that a decoder can keep exactly those a world takes.
+
+use super::{Backing, Era, InodeId, InodeKind, MmId, Mode, Prot, Vma, World, WorldError};
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct InodeDecl {
+    pub name: String,
+    pub kind: InodeKind,
+    pub size: u64,
+    pub refs: i32,
+}
+
+/// What a VMA maps, by scenario names.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum VmaBacking {
+    Anon { thp: bool },
+    File(usize),
+    Special,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct VmaDecl {
+    pub mm: usize,
+    pub start: u64,
+    pub end: u64,
+    pub backing: VmaBacking,
+    pub pgoff: u64,
+    pub prot: Prot,
+    pub shared: bool,
+}
+
+/// One statement of the world, applied in order.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum WorldItem {
+    Mm(String),
+    Inode(InodeDecl),
+    Page {
+        inode: usize,
+        index: u64,
+        swapped: bool,
+    },
+    Vma(VmaDecl),
+    Anon {
+        mm: usize,
+        addr: u64,
+        thp: bool,
+        zero: bool,
+    },
+    Fork {
+        parent: usize,
+        child: usize,
+    },
+}
+
+/// The world's objects for a description's indices: its `i`-th mm and
+/// its `i`-th inode.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Objects {
+    pub mms: Vec<MmId>,
+    pub inodes: Vec<InodeId>,
+}
+
+/// Applies world items one at a time, so that a decoder can keep exactly
+/// the items a world accepts.
+pub struct Builder {
+    pub world: World,
+    pub objects: Objects,
+    inode_names: Vec<String>,
+}
+
+impl Builder {
+    pub fn new(mode: Mode, era: Era) -> Builder {
+        Builder {
+            world: World::new(mode, era),
+            objects: Objects::default(),
+            inode_names: Vec::new(),
+        }
+    }
+
+    /// Applies one item; on error the world may hold part of it, so a
+    /// caller that goes on should rebuild (see `binary::decode`).
+    pub fn apply(&mut self, item: &WorldItem) -> Result<(), WorldError> {
+        let world = &mut self.world;
+        match item {
+            WorldItem::Mm(_) => self.objects.mms.push(world.add_mm()?),
+            WorldItem::Inode(d) => {
+                self.objects
+                    .inodes
+                    .push(world.add_inode(d.kind, d.size, d.refs, None)?);
+                self.inode_names.push(d.name.clone());
+            }
+            WorldItem::Page {
+                inode,
+                index,
+                swapped,
+            } => {
+                let name = &self.inode_names[*inode];
+                let id = self.objects.inodes[*inode];
+                let per = world.inode_kind(id).pages_per_entry();
+                if (index + 1) * per > world.inode_size_pages(id) {
+                    return Err(WorldError::Invalid(format!(
+                        "page {index} of {name} lies beyond its size"
+                    )));
+                }
+                if world.cache_entry(id, *index).is_some() {
+                    return Err(WorldError::Invalid(format!(
+                        "page {index} of {name} is declared twice"
+                    )));
+                }
+                if *swapped && world.inode_kind(id) != InodeKind::Shmem {
+                    return Err(WorldError::Invalid(
+                        "only shmem pages can be swapped".into(),
+                    ));
+                }
+                world.cache_new_page(id, *index)?;
+                if *swapped {
+                    world.cache_swap_out_now(id, *index);
+                }
+            }
+            WorldItem::Vma(d) => {
+                let backing = match d.backing {
+                    VmaBacking::Anon { thp } => {
+                        if d.shared {
+                            return Err(WorldError::Invalid(
+                                "a shared anonymous mapping is shmem: declare a shmem inode".into(),
+                            ));
+                        }
+                        Backing::Anon { thp }
+                    }
+                    VmaBacking::File(i) => {
+                        if !d.shared
+                            && matches!(
+                                world.inode_kind(self.objects.inodes[i]),
+                                InodeKind::Hugetlbfs { .. }
+                            )
+                        {
+                            return Err(WorldError::Invalid(
+                                "private hugetlbfs mappings are not modelled".into(),
+                            ));
+                        }
+                        Backing::File(self.objects.inodes[i])
+                    }
+                    VmaBacking::Special => {
+                        if d.prot.write || d.shared {
+                            return Err(WorldError::Invalid(
+                                "a special mapping is private and read-only".into(),
+                            ));
+                        }
+                        Backing::Special(world.alloc_special_page()?)
+                    }
+                };
+                world.add_vma(
+                    self.objects.mms[d.mm],
+                    Vma {
+                        start: d.start,
+                        end: d.end,
+                        pgoff: d.pgoff,
+                        prot: d.prot,
+                        shared: d.shared,
+                        backing,
+                    },
+                )?;
+            }
+            WorldItem::Anon {
+                mm,
+                addr,
+                thp,
+                zero,
+            } => world.add_anon(self.objects.mms[*mm], *addr, *thp, *zero)?,
+            WorldItem::Fork { parent, child } => {
+                if let super::page::Wait::Skipped(why) =
+                    world.fork(self.objects.mms[*parent], self.objects.mms[*child])
+                {
+                    return Err(WorldError::Invalid(format!("fork: {why}")));
+                }
+            }
+        }
+        Ok(())
+    }
+}
