@@ -3,12 +3,12 @@
 //! (`put_futex_key()`), lets the scheduled events finish, and collects what
 //! happened, with what the oracles need to judge it.
 
-use crate::ffi::CallResult;
 use crate::finding::Finding;
-use crate::futex::Implementation;
+use crate::implementation::CallResult;
+use crate::implementation::Implementation;
 use crate::kernel::{Held, Kernel, Observation};
 use crate::key::{Key, RawKey};
-use crate::oracle::reference::CallSpec;
+use crate::reference::CallSpec;
 use crate::revision::Revision;
 use crate::scenario::Scenario;
 use crate::sched::Scheduler;

@@ -4,6 +4,8 @@
 use std::fmt;
 
 use crate::ffi::CRevision;
+use crate::futex::PORTS;
+use crate::implementation::Implementation;
 use crate::world::Era;
 
 include!(concat!(env!("OUT_DIR"), "/revisions.rs"));
@@ -58,12 +60,14 @@ impl Revision {
     }
 
     /// The Rust port of this revision, for the bundled ones.
-    pub fn port(&self) -> Option<&'static dyn crate::futex::Implementation> {
-        if self.c.bundled {
-            crate::futex::port(self.c.name)
-        } else {
-            None
+    pub fn port(&self) -> Option<&'static dyn Implementation> {
+        if !self.c.bundled {
+            return None;
         }
+        PORTS
+            .iter()
+            .find(|(name, _)| *name == self.c.name)
+            .map(|(_, port)| *port)
     }
 }
 

@@ -30,8 +30,8 @@ mod common;
 
 use common::*;
 use futex_diff::exec::Outcome;
-use futex_diff::ffi::CallResult;
 use futex_diff::finding::FindingClass;
+use futex_diff::implementation::CallResult;
 use futex_diff::key::{Key, KeyObject, FUT_OFF_INODE, FUT_OFF_MMSHARED};
 use futex_diff::op::Op;
 use futex_diff::trace::Entry;

@@ -11,7 +11,7 @@ use clap::Args;
 
 use super::{load_scenario, selected, Status, UsageError};
 use crate::exec::Outcome;
-use crate::ffi::CallResult;
+use crate::implementation::CallResult;
 use crate::oracle::{self, Report};
 use crate::revision::Revision;
 use crate::scenario::Scenario;

@@ -17,6 +17,7 @@ use std::ptr;
 use std::sync::Once;
 
 use crate::abi::raw;
+use crate::implementation::{CallResult, Implementation};
 use crate::kernel::{Abort, AtomicPtr, InodePtr, Kernel, MmPtr, PagePtr};
 use crate::key::RawKey;
 
@@ -35,14 +36,6 @@ pub struct CRevision {
     pub era: crate::world::Era,
     pub get: GetFn,
     pub put: PutFn,
-}
-
-/// What a C entry point came back with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CallResult {
-    Returned(i32),
-    /// The host aborted the call (deadlock, livelock, harness error).
-    Aborted,
 }
 
 thread_local! {
@@ -109,7 +102,7 @@ fn returned(code: c_int) -> CallResult {
     }
 }
 
-impl crate::futex::Implementation for CRevision {
+impl Implementation for CRevision {
     /// Calls the revision's `get_futex_key(uaddr, fshared, key, rw)`.
     fn get_futex_key(
         &self,

@@ -1,7 +1,6 @@
-//! Implementations of `get_futex_key()` under test, behind one trait: the
-//! compiled C revisions (through `ffi`) and the Rust ports of the bundled
-//! ones, which must take the same yield points in the same order as their
-//! C twins.
+//! The Rust ports of the bundled revisions, which must take the same yield
+//! points in the same order as their C twins (the lockstep oracle checks
+//! it). Each is an [`Implementation`] like a compiled C revision.
 //!
 //! The ports are written over the [`Kernel`] API with pointers as values
 //! ([`PagePtr`], [`MappingPtr`], ...), the way the C code holds them: plain
@@ -13,27 +12,13 @@ pub mod rfc_2013;
 pub mod v3_12;
 pub mod v4_6;
 
-use crate::ffi::CallResult;
+use crate::implementation::{CallResult, Implementation};
 use crate::kernel::{Abort, Kernel, PagePtr};
 use crate::key::RawKey;
 
 pub use refs::{drop_futex_key_refs, get_futex_key_refs};
 
 use crate::abi::{EFAULT, VERIFY_READ};
-
-/// One implementation of `get_futex_key()` / `put_futex_key()`.
-pub trait Implementation: Sync {
-    /// `get_futex_key(uaddr, fshared, &key, rw)`.
-    fn get_futex_key(
-        &self,
-        k: &mut Kernel,
-        uaddr: u64,
-        fshared: bool,
-        rw: i32,
-    ) -> (CallResult, RawKey);
-    /// `put_futex_key(&key)` of a key `get_futex_key()` filled in.
-    fn put_futex_key(&self, k: &mut Kernel, key: RawKey) -> CallResult;
-}
 
 /// A Rust port: the body of `get_futex_key()` over the kernel API.
 pub trait Port: Sync {
@@ -71,16 +56,13 @@ impl<P: Port> Implementation for P {
     }
 }
 
-/// The Rust port of the bundled revision `name`, if there is one.
-pub fn port(name: &str) -> Option<&'static dyn Implementation> {
-    match name {
-        "v3.12" => Some(&v3_12::V3_12),
-        "rfc-2013" => Some(&rfc_2013::Rfc2013),
-        "v4.6" => Some(&v4_6::V4_6),
-        "v4.7" => Some(&v4_6::V4_7),
-        _ => None,
-    }
-}
+/// Every port, by the name of the bundled revision it ports.
+pub static PORTS: &[(&str, &dyn Implementation)] = &[
+    ("v3.12", &v3_12::V3_12),
+    ("rfc-2013", &rfc_2013::Rfc2013),
+    ("v4.6", &v4_6::V4_6),
+    ("v4.7", &v4_6::V4_7),
+];
 
 /// The GUP sequence every era shares: ask for write access, and settle
 /// for read access when the caller only reads (`ro` is then set and stays

@@ -20,7 +20,7 @@ pub use ptr::{AtomicPtr, Counter, InodePtr, MappingPtr, MmPtr, PagePtr};
 
 use crate::finding::FindingClass;
 use crate::op::Op;
-use crate::oracle::reference::{self, CallSpec, Expected};
+use crate::reference::{self, CallSpec, Expected};
 use crate::sched::Scheduler;
 use crate::schedule::CallRef;
 use crate::trace::{Arg, Trace};

@@ -6,8 +6,8 @@
 use std::fmt::Write as _;
 
 use super::Report;
-use crate::ffi::CallResult;
 use crate::finding::FindingClass;
+use crate::implementation::CallResult;
 use crate::scenario::{Access, Scenario};
 use crate::trace::Entry;
 

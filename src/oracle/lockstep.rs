@@ -6,7 +6,7 @@
 
 use crate::exec::{self, Outcome};
 use crate::finding::{Finding, FindingClass};
-use crate::futex::Implementation;
+use crate::implementation::Implementation;
 use crate::op::Op;
 use crate::revision::Revision;
 use crate::scenario::Scenario;

@@ -17,11 +17,11 @@
 use std::collections::BTreeMap;
 
 use crate::exec::{CallOutcome, Outcome};
-use crate::ffi::CallResult;
 use crate::finding::{Finding, FindingClass};
+use crate::implementation::CallResult;
 use crate::kernel::Held;
 use crate::key::{Key, KeyObject, FUT_OFF_INODE, FUT_OFF_MMSHARED};
-use crate::oracle::reference::Expected;
+use crate::reference::Expected;
 
 use crate::abi::EFAULT;
 

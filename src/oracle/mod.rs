@@ -1,7 +1,7 @@
 //! The oracles: each judges executions of a scenario and reports findings.
 //!
-//! - [`reference`]: the function's meaning on one world state;
-//! - [`meaning`]: any revision against that meaning, linearised over the
+//! - [`meaning`]: any revision against the function's meaning (the
+//!   reference semantics of `crate::reference`), linearised over the
 //!   states a call saw, plus references, locks and key identities;
 //! - [`lockstep`]: a C revision against its Rust port, step by step.
 //!
@@ -11,7 +11,6 @@
 pub mod explain;
 pub mod lockstep;
 pub mod meaning;
-pub mod reference;
 
 use std::fmt;
 

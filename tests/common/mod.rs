@@ -3,8 +3,8 @@
 #![allow(dead_code, unused_imports)]
 
 use futex_diff::exec::{self, Outcome};
-use futex_diff::ffi::CallResult;
 use futex_diff::finding::FindingClass;
+use futex_diff::implementation::CallResult;
 use futex_diff::key::{Key, KeyObject};
 use futex_diff::revision;
 use futex_diff::world::{Counter, InodeId, InodeRef, MmId};

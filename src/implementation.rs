@@ -1,0 +1,29 @@
+//! The one interface every implementation of `get_futex_key()` under test
+//! is reached through: a compiled C revision (`ffi`) and a Rust port
+//! (`futex`) alike. Execution knows nothing else of them.
+
+use crate::kernel::Kernel;
+use crate::key::RawKey;
+
+/// What a call into an implementation came back with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallResult {
+    Returned(i32),
+    /// The host aborted the call (deadlock, livelock, harness error).
+    Aborted,
+}
+
+/// One implementation of `get_futex_key()` / `put_futex_key()`, running on
+/// the fake kernel `k`.
+pub trait Implementation: Sync {
+    /// `get_futex_key(uaddr, fshared, &key, rw)`.
+    fn get_futex_key(
+        &self,
+        k: &mut Kernel,
+        uaddr: u64,
+        fshared: bool,
+        rw: i32,
+    ) -> (CallResult, RawKey);
+    /// `put_futex_key(&key)` of a key `get_futex_key()` filled in.
+    fn put_futex_key(&self, k: &mut Kernel, key: RawKey) -> CallResult;
+}
