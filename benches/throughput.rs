@@ -79,7 +79,7 @@ fn main() {
         row(
             &format!("search (both oracles) on {}", rev.name()),
             rate(&scenarios, |scenario| {
-                black_box(oracle::search(scenario, rev).ok());
+                black_box(oracle::check(scenario, rev, oracle::Checks::SEARCH).ok());
             }),
             "exec",
         );

@@ -4,12 +4,10 @@
 //! happened, with what the oracles need to judge it.
 
 use crate::finding::Finding;
-use crate::implementation::CallResult;
-use crate::implementation::Implementation;
+use crate::implementation::{CallResult, Target};
 use crate::kernel::{Held, Kernel, Observation};
 use crate::key::{Key, RawKey};
 use crate::reference::CallSpec;
-use crate::revision::Revision;
 use crate::scenario::Scenario;
 use crate::sched::Scheduler;
 use crate::schedule::CallRef;
@@ -37,6 +35,8 @@ pub struct CallOutcome {
 #[derive(Clone, Debug)]
 pub struct Outcome {
     pub revision: String,
+    /// The era whose mm and key rules the world followed.
+    pub era: Era,
     pub calls: Vec<CallOutcome>,
     /// Refcounts of every live object when the world was built, for a
     /// report (a recording run; empty otherwise: no oracle needs them).
@@ -96,38 +96,11 @@ pub fn build(scenario: &Scenario, era: Era) -> Result<Built, WorldError> {
     })
 }
 
-/// Runs `scenario` on the C revision `revision`, keeping the whole trace.
-pub fn run(scenario: &Scenario, revision: Revision) -> Result<Outcome, WorldError> {
-    run_on(
-        scenario,
-        revision.c(),
-        revision.name(),
-        revision.era(),
-        Trace::recording(),
-    )
-}
-
-/// Runs `scenario` on the C revision `revision` for a search: the trace
-/// keeps the yield points alone.
-pub fn run_quietly(scenario: &Scenario, revision: Revision) -> Result<Outcome, WorldError> {
-    run_on(
-        scenario,
-        revision.c(),
-        revision.name(),
-        revision.era(),
-        Trace::yields_only(),
-    )
-}
-
-/// Runs `scenario` on `imp` (a C revision or a Rust port) under the mm
-/// rules of `era` (unless the scenario sets its own), keeping `trace`.
-pub fn run_on(
-    scenario: &Scenario,
-    imp: &dyn Implementation,
-    name: &str,
-    era: Era,
-    trace: Trace,
-) -> Result<Outcome, WorldError> {
+/// Runs `scenario` on `target`, keeping `trace` ([`Trace::recording`] for
+/// a report, [`Trace::yields_only`] for a search).
+pub fn run(scenario: &Scenario, target: Target, trace: Trace) -> Result<Outcome, WorldError> {
+    let Target { name, era, imp } = target;
+    let era = scenario.era.unwrap_or(era);
     let built = build(scenario, era)?;
     let objects = built
         .objects
@@ -236,6 +209,7 @@ pub fn run_on(
     };
     Ok(Outcome {
         revision: name.to_string(),
+        era,
         held_at_end: kernel.ledger.outstanding(),
         calls,
         before,

@@ -13,7 +13,7 @@
 use std::sync::OnceLock;
 
 use crate::finding::{Finding, FindingClass};
-use crate::oracle::{self, lockstep};
+use crate::oracle::{self, Checks};
 use crate::revision::{self, Revision};
 use crate::scenario::binary;
 use crate::world::Mode;
@@ -118,8 +118,14 @@ pub fn lockstep(data: &[u8]) -> Option<String> {
     revision::all()
         .filter(|r| r.port().is_some())
         .find_map(|rev| {
-            let finding = lockstep::check(&scenario, rev).expect("decoded scenarios build")?;
-            (!config.is_known(rev.name(), scenario.mode, &finding)).then(|| finding.to_string())
+            let report =
+                oracle::check(&scenario, rev, Checks::SEARCH).expect("decoded scenarios build");
+            report
+                .found
+                .into_iter()
+                .find(|f| f.finding.class == FindingClass::LockstepDivergence)
+                .filter(|f| !config.is_known(rev.name(), f.mode, &f.finding))
+                .map(|f| f.finding.to_string())
         })
 }
 
@@ -135,8 +141,9 @@ pub fn meaning(data: &[u8]) -> Option<String> {
     if scenario.era.is_some_and(|era| era != rev.era()) {
         return None;
     }
-    oracle::search_meaning(&scenario, rev)
+    oracle::check(&scenario, rev, Checks::MEANING)
         .expect("decoded scenarios build")
+        .found
         .into_iter()
         .find(|f| !config.is_known(rev.name(), f.mode, &f.finding))
         .map(|f| f.to_string())

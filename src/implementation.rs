@@ -2,6 +2,7 @@
 //! is reached through: a compiled C revision (`ffi`) and a Rust port
 //! (`futex`) alike. Execution knows nothing else of them.
 
+use crate::era::Era;
 use crate::kernel::Kernel;
 use crate::key::RawKey;
 
@@ -26,4 +27,14 @@ pub trait Implementation: Sync {
     ) -> (CallResult, RawKey);
     /// `put_futex_key(&key)` of a key `get_futex_key()` filled in.
     fn put_futex_key(&self, k: &mut Kernel, key: RawKey) -> CallResult;
+}
+
+/// What runs a scenario: an implementation, under the name and the era
+/// of the revision it is (a C revision or its Rust port).
+#[derive(Clone, Copy)]
+pub struct Target<'a> {
+    pub name: &'a str,
+    /// The mm rules the world follows unless the scenario sets its own.
+    pub era: Era,
+    pub imp: &'a dyn Implementation,
 }

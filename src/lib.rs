@@ -17,7 +17,7 @@
 //! let text = "mm A\ninode H hugetlbfs size=4\nvma A 0x400000 0x404000 hugetlbfs H rw shared\n\
 //!             call A 0x400000 shared write\ncall A 0x401000 shared write\n";
 //! let scenario = scenario::parse(text).unwrap();
-//! let report = oracle::check(&scenario, revision::find("v4.6").unwrap()).unwrap();
+//! let report = oracle::check(&scenario, revision::find("v4.6").unwrap(), oracle::Checks::REPORT).unwrap();
 //! // v4.6 keys every sub-page of a huge page on its head: 4.7 fixed it.
 //! assert!(report.found.iter().any(|f| f.finding.class.name() == "key-collision"));
 //! ```

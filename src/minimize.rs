@@ -12,8 +12,8 @@ use crate::schedule::Placement;
 
 /// Whether `scenario` still shows `class` on `revision`.
 pub fn reproduces(scenario: &Scenario, revision: Revision, class: FindingClass) -> bool {
-    oracle::search(scenario, revision)
-        .is_ok_and(|found| found.iter().any(|f| f.finding.class == class))
+    oracle::check(scenario, revision, oracle::Checks::SEARCH)
+        .is_ok_and(|report| report.found.iter().any(|f| f.finding.class == class))
 }
 
 /// The smallest scenario found that still shows `class` on `revision`.

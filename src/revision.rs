@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::ffi::CRevision;
 use crate::futex::PORTS;
-use crate::implementation::Implementation;
+use crate::implementation::{Implementation, Target};
 use crate::world::Era;
 
 include!(concat!(env!("OUT_DIR"), "/revisions.rs"));
@@ -55,8 +55,22 @@ impl Revision {
         self.c.era
     }
 
-    pub fn c(&self) -> &'static CRevision {
-        self.c
+    /// The compiled C revision, as execution runs it.
+    pub fn target(&self) -> Target<'static> {
+        Target {
+            name: self.c.name,
+            era: self.c.era,
+            imp: self.c,
+        }
+    }
+
+    /// The Rust port, as execution runs it, for a revision that has one.
+    pub fn port_target(&self) -> Option<Target<'static>> {
+        self.port().map(|imp| Target {
+            name: self.c.name,
+            era: self.c.era,
+            imp,
+        })
     }
 
     /// The Rust port of this revision, for the bundled ones.

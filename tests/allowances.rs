@@ -22,7 +22,7 @@ fn file_with(events: &str) -> String {
 }
 
 fn verdict(text: &str, rev: Revision) -> (Vec<FindingClass>, Vec<Allowance>) {
-    let report = oracle::check(&parse(text).unwrap(), rev).unwrap();
+    let report = oracle::check(&parse(text).unwrap(), rev, oracle::Checks::REPORT).unwrap();
     (
         report.found.iter().map(|f| f.finding.class).collect(),
         report.verdict.allowed.iter().map(|(_, a)| *a).collect(),

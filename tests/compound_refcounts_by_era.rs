@@ -30,7 +30,12 @@ at 11 s
 fn a_split_between_calls_after_a_tail_lookup_is_clean_on_every_revision() {
     let scenario = parse(SPLIT_BETWEEN_CALLS).unwrap();
     for rev in BUNDLED {
-        let report = oracle::check(&scenario, revision::find(rev).unwrap()).unwrap();
+        let report = oracle::check(
+            &scenario,
+            revision::find(rev).unwrap(),
+            oracle::Checks::REPORT,
+        )
+        .unwrap();
         assert!(
             report.found.is_empty(),
             "{rev}: {:?}\n{}",
@@ -74,6 +79,7 @@ fn a_relaxed_split_after_compound_head_leaves_the_pin_on_the_head_that_4_x_drops
         let report = oracle::check(
             &parse(&relaxed_split_at(6)).unwrap(),
             revision::find(rev).unwrap(),
+            oracle::Checks::REPORT,
         )
         .unwrap();
         assert!(report.found.is_empty(), "{rev}: {:?}", report.found);
@@ -87,7 +93,12 @@ fn a_relaxed_split_before_compound_head_sends_the_reference_back_to_the_wrong_pa
     // the GUP pin. Not a kernel bug: 4.5+ refuses to split a pinned THP.
     for rev in ["v4.6", "v4.7"] {
         let scenario = parse(&relaxed_split_at(5)).unwrap();
-        let report = oracle::check(&scenario, revision::find(rev).unwrap()).unwrap();
+        let report = oracle::check(
+            &scenario,
+            revision::find(rev).unwrap(),
+            oracle::Checks::REPORT,
+        )
+        .unwrap();
         let found: Vec<FindingClass> = report.found.iter().map(|f| f.finding.class).collect();
         assert!(
             found.contains(&FindingClass::RefcountLeak),
@@ -99,7 +110,12 @@ fn a_relaxed_split_before_compound_head_sends_the_reference_back_to_the_wrong_pa
         );
         // The same schedule in strict mode: the split is refused.
         let strict = parse(&relaxed_split_at(5).replace("mode relaxed\n", "")).unwrap();
-        let report = oracle::check(&strict, revision::find(rev).unwrap()).unwrap();
+        let report = oracle::check(
+            &strict,
+            revision::find(rev).unwrap(),
+            oracle::Checks::REPORT,
+        )
+        .unwrap();
         assert!(report.found.is_empty(), "{rev} strict: {:?}", report.found);
     }
 }

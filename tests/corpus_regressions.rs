@@ -28,7 +28,12 @@ fn every_corpus_scenario_gives_its_recorded_findings() {
         assert!(text.contains("# expect"), "{name} records no expectation");
         let scenario = parse(text).unwrap();
         for rev in BUNDLED {
-            let report = oracle::check(&scenario, revision::find(rev).unwrap()).unwrap();
+            let report = oracle::check(
+                &scenario,
+                revision::find(rev).unwrap(),
+                oracle::Checks::REPORT,
+            )
+            .unwrap();
             let found: BTreeSet<String> = report
                 .found
                 .iter()

@@ -21,7 +21,7 @@ fn defect(name: &str) -> Revision {
 }
 
 fn classes(scenario: &Scenario, rev: Revision) -> Vec<FindingClass> {
-    let report = oracle::check(scenario, rev).expect("world builds");
+    let report = oracle::check(scenario, rev, oracle::Checks::REPORT).expect("world builds");
     report.found.iter().map(|f| f.finding.class).collect()
 }
 
@@ -147,16 +147,10 @@ fn a_revision_that_returns_inside_rcu_is_imbalanced() {
 fn a_c_revision_that_parts_from_its_port_is_a_lockstep_divergence() {
     let scenario = parse(SHARED_FILE).unwrap();
     let v47 = revision::find("v4.7").unwrap();
-    let port = v47.port().unwrap();
-    let finding = lockstep::compare(
-        &scenario,
-        defect("defect-extra-read").c(),
-        port,
-        "v4.7",
-        v47.era(),
-    )
-    .unwrap()
-    .expect("the extra READ_ONCE is an extra yield point");
+    let port = v47.port_target().unwrap();
+    let finding = lockstep::compare(&scenario, defect("defect-extra-read").target(), port)
+        .unwrap()
+        .expect("the extra READ_ONCE is an extra yield point");
     assert_eq!(finding.class, FindingClass::LockstepDivergence);
     assert!(
         finding
@@ -164,7 +158,9 @@ fn a_c_revision_that_parts_from_its_port_is_a_lockstep_divergence() {
             .contains("at yield point #7: C READ_ONCE(page->mapping"),
         "{finding}"
     );
-    assert!(lockstep::check(&scenario, v47).unwrap().is_none());
+    assert!(lockstep::compare(&scenario, v47.target(), port)
+        .unwrap()
+        .is_none());
 }
 
 #[test]

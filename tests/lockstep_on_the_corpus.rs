@@ -21,7 +21,8 @@ fn c_and_rust_agree_on_every_built_in_scenario_in_both_modes() {
         for mode in [Mode::Strict, Mode::Relaxed] {
             scenario.mode = mode;
             for rev in revision::all().filter(|r| r.port().is_some()) {
-                let finding = lockstep::check(&scenario, rev).unwrap();
+                let port = rev.port_target().unwrap();
+                let finding = lockstep::compare(&scenario, rev.target(), port).unwrap();
                 assert!(finding.is_none(), "{name} ({mode}): {}", finding.unwrap());
                 compared += 1;
             }
@@ -42,8 +43,8 @@ fn different_revisions_part_where_their_code_differs() {
         .1;
     let scenario = futex_diff::scenario::parse(text).unwrap();
     let v46 = revision::find("v4.6").unwrap();
-    let v47_port = revision::find("v4.7").unwrap().port().unwrap();
-    let finding = lockstep::compare(&scenario, v46.c(), v47_port, "v4.6", v46.era())
+    let v47_port = revision::find("v4.7").unwrap().port_target().unwrap();
+    let finding = lockstep::compare(&scenario, v46.target(), v47_port)
         .unwrap()
         .expect("v4.6 and v4.7 differ on sub-pages");
     assert!(
@@ -60,8 +61,8 @@ fn different_revisions_part_where_their_code_differs() {
         .1;
     let scenario = futex_diff::scenario::parse(text).unwrap();
     let v312 = revision::find("v3.12").unwrap();
-    let rfc_port = revision::find("rfc-2013").unwrap().port().unwrap();
-    let finding = lockstep::compare(&scenario, v312.c(), rfc_port, "v3.12", v312.era())
+    let rfc_port = revision::find("rfc-2013").unwrap().port_target().unwrap();
+    let finding = lockstep::compare(&scenario, v312.target(), rfc_port)
         .unwrap()
         .expect("3.12 locks the page, the RFC reads the mapping");
     assert!(

@@ -64,7 +64,8 @@ fn c_and_rust_agree_under_random_schedules() {
         let (name, base) = &bases[rng.below(bases.len() as u64) as usize];
         let scenario = randomised(base, &mut rng);
         let rev = revisions[rng.below(revisions.len() as u64) as usize];
-        let finding = lockstep::check(&scenario, rev).expect("the world builds");
+        let finding = lockstep::compare(&scenario, rev.target(), rev.port_target().unwrap())
+            .expect("the world builds");
         assert!(
             finding.is_none(),
             "run {run} ({name} on {}): {}\n{}",

@@ -215,7 +215,7 @@ call A 0x21020 shared write
     )
     .expect("parses");
     let rev = futex_diff::revision::find("v4.7").unwrap();
-    assert!(futex_diff::exec::run(&scenario, rev).is_err());
+    assert!(futex_diff::exec::build(&scenario, rev.era()).is_err());
 }
 
 #[test]

@@ -16,6 +16,10 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(again, scenario, "the text form round-trips");
     for revision in futex_diff::revision::all() {
         // A world the model cannot hold is bad input, not a harness bug.
-        let _ = futex_diff::exec::run(&scenario, revision);
+        let _ = futex_diff::exec::run(
+            &scenario,
+            revision.target(),
+            futex_diff::trace::Trace::recording(),
+        );
     }
 });

@@ -33,8 +33,8 @@ pub fn main(args: CheckArgs) -> Result<Status, UsageError> {
     let mut any = false;
     let mut written: Vec<PathBuf> = Vec::new();
     for rev in selected(&args.revs)? {
-        let report =
-            oracle::check(&scenario, rev).map_err(|e| UsageError(format!("{path}: {e}")))?;
+        let report = oracle::check(&scenario, rev, oracle::Checks::REPORT)
+            .map_err(|e| UsageError(format!("{path}: {e}")))?;
         if report.found.is_empty() {
             outln!("{}: no findings ({} mode)", rev.name(), scenario.mode);
             for (call, allowance) in &report.verdict.allowed {

@@ -168,7 +168,8 @@ fn write_reproducers(
         let revision = revision::find(&key.revision).map_err(UsageError)?;
         let small = minimize::minimize(scenario, revision, key.class);
         // The minimised scenario's own finding of that class, for its summary.
-        let found = crate::oracle::search(&small, revision)
+        let found = crate::oracle::check(&small, revision, crate::oracle::Checks::SEARCH)
+            .map(|report| report.found)
             .ok()
             .and_then(|found| found.into_iter().find(|f| f.finding.class == key.class))
             .unwrap_or_else(|| found.clone());

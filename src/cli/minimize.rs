@@ -50,7 +50,7 @@ pub fn main(args: MinimizeArgs) -> Result<Status, UsageError> {
     };
     let mut target = None;
     for rev in candidates {
-        let report = oracle::check(&scenario, rev)
+        let report = oracle::check(&scenario, rev, oracle::Checks::REPORT)
             .map_err(|e| UsageError(format!("{}: {e}", args.file.display())))?;
         if let Some(found) = report
             .found
@@ -69,7 +69,7 @@ pub fn main(args: MinimizeArgs) -> Result<Status, UsageError> {
         return Ok(Status::Clean);
     };
     let small = minimize::minimize(&scenario, rev, found.finding.class);
-    let small_found = oracle::check(&small, rev)
+    let small_found = oracle::check(&small, rev, oracle::Checks::REPORT)
         .ok()
         .and_then(|r| {
             r.found

@@ -33,7 +33,7 @@ pub fn main(args: ReplayArgs) -> Result<Status, UsageError> {
     };
     let mut any = false;
     for rev in revisions {
-        let report = oracle::check(&scenario, rev)
+        let report = oracle::check(&scenario, rev, oracle::Checks::REPORT)
             .map_err(|e| UsageError(format!("{}: {e}", args.file.display())))?;
         let file = rev.path().rsplit('/').next().unwrap_or(rev.path());
         super::outln!(

@@ -36,7 +36,7 @@ pub fn main(args: RunArgs) -> Result<Status, UsageError> {
     let scenario = load_scenario(&path)?;
     let mut any = false;
     for rev in revisions {
-        let report = oracle::check(&scenario, rev)
+        let report = oracle::check(&scenario, rev, oracle::Checks::REPORT)
             .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
         out!("{}", render(&scenario, &report, rev));
         any |= !report.found.is_empty();
@@ -134,7 +134,7 @@ fn summary(revisions: &[Revision]) -> Result<Status, UsageError> {
         let scenario = crate::scenario::parse(text)
             .map_err(|e| UsageError(format!("built-in {name}: {e}")))?;
         for rev in revisions {
-            let report = oracle::check(&scenario, *rev)
+            let report = oracle::check(&scenario, *rev, oracle::Checks::REPORT)
                 .map_err(|e| UsageError(format!("built-in {name}: {e}")))?;
             let outcome = &report.outcome;
             let results: Vec<String> = (0..outcome.calls.len())

@@ -17,7 +17,7 @@ const EXTRA_YIELDS: u32 = 12;
 /// The yield points a family's calls pass when nothing interferes, plus
 /// room for retries.
 pub fn horizon(base: &Scenario, revision: Revision) -> u32 {
-    let quiet = exec::run_quietly(base, revision)
+    let quiet = exec::run(base, revision.target(), crate::trace::Trace::yields_only())
         .map(|o| o.yields)
         .unwrap_or(0);
     quiet.min(200) + EXTRA_YIELDS

@@ -107,10 +107,10 @@ impl Hunt {
     /// Runs one scenario on one revision and keeps what is new.
     pub fn run(&mut self, scenario: &Scenario, revision: Revision) {
         self.runs += 1;
-        let Ok(found) = oracle::search(scenario, revision) else {
+        let Ok(report) = oracle::check(scenario, revision, oracle::Checks::SEARCH) else {
             return;
         };
-        for found in found {
+        for found in report.found {
             self.found
                 .entry(FindingKey::of(&found))
                 .or_insert_with(|| (found, scenario.clone()));

@@ -6,35 +6,33 @@
 
 use crate::exec::{self, Outcome};
 use crate::finding::{Finding, FindingClass};
-use crate::implementation::Implementation;
+use crate::implementation::Target;
 use crate::op::Op;
-use crate::revision::Revision;
 use crate::scenario::Scenario;
 use crate::trace::{Arg, Trace};
-use crate::world::{Era, WorldError};
+use crate::world::WorldError;
 
-/// Runs `scenario` on the C revision and its port, when it has one.
-pub fn check(scenario: &Scenario, revision: Revision) -> Result<Option<Finding>, WorldError> {
-    if revision.port().is_none() {
-        return Ok(None);
-    }
-    let c_run = exec::run_quietly(scenario, revision)?;
-    against_port(scenario, revision, &c_run)
-}
-
-/// Compares `c_run`, a run of `scenario` on the C revision, with a run on
-/// its port, when it has one: the C run an oracle already made serves both.
-pub fn against_port(
+/// Runs `scenario` on `port` and compares the run with `c_run`, a run of
+/// the same scenario on the C revision it ports: the C run another oracle
+/// already made serves both.
+pub fn against(
     scenario: &Scenario,
-    revision: Revision,
+    port: Target,
     c_run: &Outcome,
 ) -> Result<Option<Finding>, WorldError> {
-    let Some(port) = revision.port() else {
-        return Ok(None);
-    };
-    let name = revision.name();
-    let rust_run = exec::run_on(scenario, port, name, revision.era(), Trace::yields_only())?;
-    Ok(first_difference(c_run, &rust_run).map(|what| divergence(name, &what)))
+    let rust_run = exec::run(scenario, port, Trace::yields_only())?;
+    Ok(first_difference(c_run, &rust_run).map(|what| divergence(port.name, &what)))
+}
+
+/// Runs `scenario` on two implementations (a C revision and a port that
+/// may not be its own) and names where they part.
+pub fn compare(
+    scenario: &Scenario,
+    c: Target,
+    rust: Target,
+) -> Result<Option<Finding>, WorldError> {
+    let c_run = exec::run(scenario, c, Trace::yields_only())?;
+    against(scenario, rust, &c_run)
 }
 
 fn divergence(name: &str, what: &str) -> Finding {
@@ -42,19 +40,6 @@ fn divergence(name: &str, what: &str) -> Finding {
         FindingClass::LockstepDivergence,
         format!("{name}: C and its Rust port part {what}"),
     )
-}
-
-/// Runs `scenario` on two implementations and names where they part.
-pub fn compare(
-    scenario: &Scenario,
-    c: &dyn Implementation,
-    rust: &dyn Implementation,
-    name: &str,
-    era: Era,
-) -> Result<Option<Finding>, WorldError> {
-    let c_run = exec::run_on(scenario, c, name, era, Trace::yields_only())?;
-    let rust_run = exec::run_on(scenario, rust, name, era, Trace::yields_only())?;
-    Ok(first_difference(&c_run, &rust_run).map(|what| divergence(name, &what)))
 }
 
 /// Where two runs of one scenario first differ, in words.

@@ -5,8 +5,8 @@
 //!   states a call saw, plus references, locks and key identities;
 //! - [`lockstep`]: a C revision against its Rust port, step by step.
 //!
-//! [`check`] runs both on one revision and says which mode each finding
-//! needs: the scenario's own.
+//! [`check`], the one entry point, runs them on one revision as [`Checks`]
+//! say and tells which mode each finding needs: the scenario's own.
 
 pub mod explain;
 pub mod lockstep;
@@ -18,6 +18,7 @@ use crate::exec::{self, Outcome};
 use crate::finding::Finding;
 use crate::revision::Revision;
 use crate::scenario::Scenario;
+use crate::trace::Trace;
 use crate::world::{Mode, WorldError};
 
 /// A finding on a revision, with the mode its scenario ran in.
@@ -42,41 +43,58 @@ pub struct Report {
     pub found: Vec<Found>,
 }
 
-/// Runs the meaning oracle on the C revision and, for a revision with a
-/// Rust port, the lockstep oracle; the report keeps the whole trace.
-pub fn check(scenario: &Scenario, revision: Revision) -> Result<Report, WorldError> {
-    let mut report = check_meaning(scenario, revision)?;
-    let divergence = lockstep::against_port(scenario, revision, &report.outcome)?;
+/// Which oracles judge a run, and how much of it is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Checks {
+    /// The lockstep oracle too, for a revision with a Rust port; the C run
+    /// the meaning oracle judges is the one it compares.
+    pub lockstep: bool,
+    /// Keep the whole trace, for a report. A search keeps the yield points
+    /// alone and formats nothing unless something is found.
+    pub record: bool,
+}
+
+impl Checks {
+    /// Both oracles and the whole trace: what `check`, `run` and `replay`
+    /// show.
+    pub const REPORT: Checks = Checks {
+        lockstep: true,
+        record: true,
+    };
+    /// Both oracles, for a search (exploration, minimising, fuzzing).
+    pub const SEARCH: Checks = Checks {
+        lockstep: true,
+        record: false,
+    };
+    /// The meaning oracle alone, for a search.
+    pub const MEANING: Checks = Checks {
+        lockstep: false,
+        record: false,
+    };
+}
+
+/// Runs `scenario` on the C revision `revision` and judges it: the meaning
+/// oracle always, the lockstep oracle as `checks` asks.
+pub fn check(
+    scenario: &Scenario,
+    revision: Revision,
+    checks: Checks,
+) -> Result<Report, WorldError> {
+    let trace = if checks.record {
+        Trace::recording()
+    } else {
+        Trace::yields_only()
+    };
+    let outcome = exec::run(scenario, revision.target(), trace)?;
+    let divergence = match (checks.lockstep, revision.port_target()) {
+        (true, Some(port)) => lockstep::against(scenario, port, &outcome)?,
+        _ => None,
+    };
+    let mut report = judge(outcome, revision, scenario.mode);
     report
         .found
         .extend(divergence.map(|f| found(revision, scenario.mode, f)));
     Ok(report)
-}
-
-/// The meaning oracle alone, on the C revision, with the whole trace.
-pub fn check_meaning(scenario: &Scenario, revision: Revision) -> Result<Report, WorldError> {
-    Ok(judge(
-        exec::run(scenario, revision)?,
-        revision,
-        scenario.mode,
-    ))
-}
-
-/// What [`check`] finds, for a search: the executions keep no trace
-/// beyond their yield points, so nothing is formatted unless found, and
-/// the C run the meaning oracle judges is the one lockstep compares.
-pub fn search(scenario: &Scenario, revision: Revision) -> Result<Vec<Found>, WorldError> {
-    let outcome = exec::run_quietly(scenario, revision)?;
-    let divergence = lockstep::against_port(scenario, revision, &outcome)?;
-    let mut found = judge(outcome, revision, scenario.mode).found;
-    found.extend(divergence.map(|f| self::found(revision, scenario.mode, f)));
-    Ok(found)
-}
-
-/// What [`check_meaning`] finds, for a search.
-pub fn search_meaning(scenario: &Scenario, revision: Revision) -> Result<Vec<Found>, WorldError> {
-    let outcome = exec::run_quietly(scenario, revision)?;
-    Ok(judge(outcome, revision, scenario.mode).found)
 }
 
 fn judge(outcome: Outcome, revision: Revision, mode: Mode) -> Report {

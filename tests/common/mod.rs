@@ -7,6 +7,7 @@ use futex_diff::finding::FindingClass;
 use futex_diff::implementation::CallResult;
 use futex_diff::key::{Key, KeyObject};
 use futex_diff::revision;
+use futex_diff::trace::Trace;
 use futex_diff::world::{Counter, InodeId, InodeRef, MmId};
 
 pub const BUNDLED: [&str; 4] = ["v3.12", "rfc-2013", "v4.6", "v4.7"];
@@ -16,7 +17,7 @@ pub fn run(text: &str, rev: &str) -> Outcome {
     let scenario = futex_diff::scenario::parse(text)
         .unwrap_or_else(|e| panic!("scenario does not parse: {e}"));
     let rev = revision::find(rev).expect("bundled revision");
-    exec::run(&scenario, rev).expect("world builds")
+    exec::run(&scenario, rev.target(), Trace::recording()).expect("world builds")
 }
 
 /// What call `i` (0-based) returned.
