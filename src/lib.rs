@@ -36,7 +36,6 @@ pub mod fuzz;
 pub mod implementation;
 pub mod kernel;
 pub mod key;
-pub mod minimize;
 pub mod op;
 pub mod oracle;
 pub mod reference;

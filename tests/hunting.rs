@@ -4,10 +4,13 @@
 
 use std::process::Command;
 
-use futex_diff::explore::{exhaustive, pct, shape};
+use futex_diff::explore::minimize::{self, shrink_lines};
+use futex_diff::explore::{self, exhaustive, hunt, pct, shape, Family, FindingKey, Hunt};
 use futex_diff::finding::FindingClass;
+use futex_diff::oracle::{self, Checks};
+use futex_diff::revision;
 use futex_diff::scenario::parse;
-use futex_diff::{minimize, revision};
+use futex_diff::world::Mode;
 
 fn futex_diff(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_futex-diff"))
@@ -78,18 +81,126 @@ fn minimize_drops_what_the_finding_does_not_need() {
     )
     .unwrap();
     let v46 = revision::find("v4.6").unwrap();
-    let small = minimize::minimize(&bloated, v46, FindingClass::KeyCollision);
-    assert!(minimize::reproduces(
-        &small,
-        v46,
-        FindingClass::KeyCollision
-    ));
+    let small = minimize::minimize(&bloated, v46, FindingClass::KeyCollision)
+        .expect("the bloated scenario shows the collision")
+        .scenario;
+    assert!(minimize::reproduce(&small, v46, FindingClass::KeyCollision).is_some());
     assert_eq!(small.calls.len(), 2, "{}", small.to_text());
     assert!(
         small.events.is_empty() && small.mm_names.len() == 1,
         "{}",
         small.to_text()
     );
+}
+
+#[test]
+fn shrinking_never_reads_past_the_lines_it_shrinks_whatever_the_oracle_says() {
+    // An oracle that changes its mind (a flaky reproduction) may accept any
+    // candidate in any pass; the shrinker must not index past its list.
+    let lines: Vec<String> = [
+        "mode relaxed",
+        "mm A",
+        "inode F file size=4 refs=2",
+        "vma A 0x10000 0x14000 file F pgoff=1 rw shared",
+        "call A 0x11008 shared write",
+        "event t truncate F to=0",
+        "event h hold F 1",
+        "at 2 t 3",
+        "at call 1 before lock_page h 2",
+    ]
+    .iter()
+    .map(|l| l.to_string())
+    .collect();
+    for seed in 1..300u64 {
+        let mut state = seed;
+        let mut accepted = lines.clone();
+        let result = shrink_lines(lines.clone(), |candidate| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let keep = state % 3 != 0;
+            if keep {
+                accepted = candidate.to_vec();
+            }
+            keep
+        });
+        assert_eq!(result, accepted, "seed {seed}: the last accepted candidate");
+        assert!(result.len() <= lines.len());
+    }
+}
+
+/// The relaxed-mode copy of a finding that strict mode shows as well, as a
+/// relaxed family would find it.
+fn relaxed_copy_of_v4_6s_collision() -> Hunt {
+    let text = "mode relaxed\nmm A\ninode H hugetlbfs size=4\n\
+                vma A 0x400000 0x404000 hugetlbfs H rw shared\n\
+                call A 0x400000 shared write\ncall A 0x401000 shared write\n";
+    let scenario = parse(text).unwrap();
+    let v46 = revision::find("v4.6").unwrap();
+    let found = oracle::check(&scenario, v46, Checks::SEARCH)
+        .unwrap()
+        .found
+        .into_iter()
+        .find(|f| f.finding.class == FindingClass::KeyCollision)
+        .unwrap();
+    assert_eq!(found.mode, Mode::Relaxed);
+    let mut hunt = Hunt::default();
+    hunt.found.insert(FindingKey::of(&found), (found, scenario));
+    hunt
+}
+
+#[test]
+fn a_finding_is_labelled_with_the_mode_of_its_minimised_reproducer() {
+    let reported = hunt::report(&relaxed_copy_of_v4_6s_collision());
+    assert_eq!(reported.len(), 1);
+    let r = &reported[0];
+    assert!(r.minimised);
+    assert_eq!(
+        r.key.mode,
+        Mode::Strict,
+        "minimising dropped `mode relaxed`"
+    );
+    assert_eq!(r.found.mode, Mode::Strict);
+    assert_eq!(r.scenario.mode, Mode::Strict);
+    assert_eq!(r.file_name, "v4.6-strict-key-collision-1.scn");
+}
+
+#[test]
+fn a_finding_that_does_not_show_again_is_reported_so_not_passed_off_as_minimised() {
+    // As if the harness had not been deterministic: the scenario kept for
+    // the finding shows nothing when run again.
+    let mut hunt = relaxed_copy_of_v4_6s_collision();
+    let (_, scenario) = hunt.found.values_mut().next().unwrap();
+    scenario.calls.truncate(1);
+    let reported = hunt::report(&hunt);
+    assert_eq!(reported.len(), 1);
+    assert!(!reported[0].minimised);
+    assert_eq!(reported[0].scenario.calls.len(), 1, "kept as found");
+}
+
+#[test]
+fn a_family_that_does_not_build_is_an_error_not_a_clean_run() {
+    let base = parse(
+        "mm A\nvma A 0x10000 0x12000 anon rw private\nvma A 0x11000 0x13000 anon rw private\n\
+         call A 0x10000 shared write\nevent f fail\n",
+    )
+    .unwrap();
+    let family = Family {
+        name: "overlapping-vmas".into(),
+        aliases: vec!["overlapping-vmas".into()],
+        base: base.clone(),
+    };
+    let v47 = revision::find("v4.7").unwrap();
+    let err = explore::tasks_of(&[family], &[v47]).err().expect("refused");
+    assert!(
+        err.contains("overlapping-vmas") && err.contains("overlaps"),
+        "{err}"
+    );
+    assert!(exhaustive::horizon(&base, v47).is_err());
+    let mut hunt = Hunt::default();
+    hunt.run(&base, v47);
+    assert_eq!((hunt.runs, hunt.unbuilt), (1, 1));
+    assert!(hunt.unbuilt_error.unwrap().contains("overlaps"));
 }
 
 #[test]

@@ -38,7 +38,7 @@ pub fn main(args: ExploreArgs) -> Result<Status, UsageError> {
     } else {
         vec![Mode::Strict]
     };
-    let mut tasks = explore::tasks(&revisions, &modes);
+    let mut tasks = explore::tasks(&revisions, &modes).map_err(UsageError)?;
     if let Some(name) = &args.family {
         tasks.retain(|t| t.family.aliases.contains(name));
         if tasks.is_empty() {
@@ -50,6 +50,12 @@ pub fn main(args: ExploreArgs) -> Result<Status, UsageError> {
     let forever = start + Duration::from_secs(u64::MAX / 4);
     let (hunt, _) = explore::run_exhaustive(&tasks, args.bound, threads, forever, &|_, _| {});
     let seconds = start.elapsed().as_secs_f64();
+    if let Some(error) = &hunt.unbuilt_error {
+        return Err(UsageError(format!(
+            "{} schedule(s) did not build, the first: {error}",
+            hunt.unbuilt
+        )));
+    }
     outln!(
         "{} schedules ({} interleavings, each through both oracles) in {seconds:.2}s on {threads} thread(s): {:.0} schedules/s",
         hunt.runs,

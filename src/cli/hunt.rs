@@ -4,18 +4,15 @@
 //! minimised reproducer per distinct finding, and a table of revision by
 //! finding class.
 
-use std::collections::BTreeMap;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use clap::Args;
 
 use super::{selected, Status, UsageError};
-use crate::explore::{self, FindingKey, Hunt};
+use crate::explore::{self, hunt::Reported};
 use crate::finding::FindingClass;
-use crate::minimize;
-use crate::revision;
 use crate::world::Mode;
 
 /// Hunt for findings in every revision (or those named) and write one
@@ -85,7 +82,7 @@ pub fn main(args: HuntArgs) -> Result<Status, UsageError> {
     let start = Instant::now();
     let deadline = start + Duration::from_secs(args.seconds);
 
-    let tasks = explore::tasks(&revisions, &modes);
+    let tasks = explore::tasks(&revisions, &modes).map_err(UsageError)?;
     progress.phase(&format!(
         "hunt: {} families x {} revision(s) x {} mode(s), preemption bound {}, {threads} thread(s)",
         tasks.len() / revisions.len().max(1) / modes.len(),
@@ -121,16 +118,35 @@ pub fn main(args: HuntArgs) -> Result<Status, UsageError> {
     ));
     progress.done();
 
-    let written = write_reproducers(&hunt, &args.out, &progress)?;
+    if let Some(error) = &hunt.unbuilt_error {
+        return Err(UsageError(format!(
+            "{} schedule(s) did not build, the first: {error}",
+            hunt.unbuilt
+        )));
+    }
+    if !hunt.found.is_empty() {
+        progress.phase(&format!("minimising {} findings", hunt.found.len()));
+        progress.done();
+    }
+    let reported = explore::hunt::report(&hunt);
+    explore::hunt::write(&reported, &args.out)
+        .map_err(|e| UsageError(format!("{}: {e}", args.out.display())))?;
+    for r in reported.iter().filter(|r| !r.minimised) {
+        eprintln!(
+            "futex-diff: warning: {} did not show again when re-run (a harness bug: \
+             please report it); its reproducer is kept as found",
+            r.file_name
+        );
+    }
     if args.json {
-        for (key, path, summary) in &written {
+        for r in &reported {
             super::outln!(
                 "{{\"revision\":{},\"class\":{},\"mode\":{},\"summary\":{},\"reproducer\":{}}}",
-                json(&key.revision),
-                json(key.class.name()),
-                json(&key.mode.to_string()),
-                json(summary),
-                json(&path.display().to_string())
+                json(&r.key.revision),
+                json(r.key.class.name()),
+                json(&r.key.mode.to_string()),
+                json(&r.found.finding.summary),
+                json(&args.out.join(&r.file_name).display().to_string())
             );
         }
     } else {
@@ -139,67 +155,23 @@ pub fn main(args: HuntArgs) -> Result<Status, UsageError> {
                 .iter()
                 .map(|r| r.name().to_string())
                 .collect::<Vec<_>>(),
-            &written,
+            &reported,
+            &args.out,
         );
     }
-    Ok(if written.is_empty() {
+    Ok(if reported.is_empty() {
         Status::Clean
     } else {
         Status::Findings
     })
 }
 
-/// Minimises each distinct finding and writes its reproducer.
-fn write_reproducers(
-    hunt: &Hunt,
-    dir: &std::path::Path,
-    progress: &Progress,
-) -> Result<Vec<(FindingKey, PathBuf, String)>, UsageError> {
-    if hunt.found.is_empty() {
-        return Ok(Vec::new());
-    }
-    std::fs::create_dir_all(dir).map_err(|e| UsageError(format!("{}: {e}", dir.display())))?;
-    let mut written: Vec<(FindingKey, PathBuf, String)> = Vec::new();
-    let mut numbers: BTreeMap<(String, Mode, FindingClass), usize> = BTreeMap::new();
-    let mut seen: Vec<FindingKey> = Vec::new();
-    progress.phase(&format!("minimising {} findings", hunt.found.len()));
-    progress.done();
-    for (key, (found, scenario)) in &hunt.found {
-        let revision = revision::find(&key.revision).map_err(UsageError)?;
-        let small = minimize::minimize(scenario, revision, key.class);
-        // The minimised scenario's own finding of that class, for its summary.
-        let found = crate::oracle::check(&small, revision, crate::oracle::Checks::SEARCH)
-            .map(|report| report.found)
-            .ok()
-            .and_then(|found| found.into_iter().find(|f| f.finding.class == key.class))
-            .unwrap_or_else(|| found.clone());
-        // Findings that minimise to the same one are one finding.
-        let small_key = FindingKey::of(&found);
-        if seen.contains(&small_key) {
-            continue;
-        }
-        seen.push(small_key);
-        let n = numbers
-            .entry((key.revision.clone(), key.mode, key.class))
-            .or_default();
-        *n += 1;
-        let path = dir.join(format!(
-            "{}-{}-{}-{}.scn",
-            key.revision, key.mode, key.class, n
-        ));
-        std::fs::write(&path, found.reproducer(&small))
-            .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
-        written.push((key.clone(), path, found.finding.summary.clone()));
-    }
-    Ok(written)
-}
-
-fn print_table(revisions: &[String], written: &[(FindingKey, PathBuf, String)]) {
+fn print_table(revisions: &[String], written: &[Reported], dir: &Path) {
     if written.is_empty() {
         super::outln!("no findings");
         return;
     }
-    let mut classes: Vec<FindingClass> = written.iter().map(|(k, _, _)| k.class).collect();
+    let mut classes: Vec<FindingClass> = written.iter().map(|r| r.key.class).collect();
     classes.sort();
     classes.dedup();
     let mut line = format!("{:<10}", "revision");
@@ -216,14 +188,14 @@ fn print_table(revisions: &[String], written: &[(FindingKey, PathBuf, String)]) 
         for class in &classes {
             let strict = written
                 .iter()
-                .filter(|(k, _, _)| {
-                    &k.revision == rev && k.class == *class && k.mode == Mode::Strict
+                .filter(|r| {
+                    &r.key.revision == rev && r.key.class == *class && r.key.mode == Mode::Strict
                 })
                 .count();
             let relaxed = written
                 .iter()
-                .filter(|(k, _, _)| {
-                    &k.revision == rev && k.class == *class && k.mode == Mode::Relaxed
+                .filter(|r| {
+                    &r.key.revision == rev && r.key.class == *class && r.key.mode == Mode::Relaxed
                 })
                 .count();
             let cell = match (strict, relaxed) {
@@ -241,14 +213,14 @@ fn print_table(revisions: &[String], written: &[(FindingKey, PathBuf, String)]) 
         super::outln!("{line}");
     }
     super::outln!("\n(cells: distinct findings; `r`: needs relaxed mode)\n");
-    for (key, path, summary) in written {
+    for r in written {
         super::outln!(
             "{} [{}] {}: {}\n    {}",
-            key.revision,
-            key.mode,
-            key.class,
-            summary,
-            path.display()
+            r.key.revision,
+            r.key.mode,
+            r.key.class,
+            r.found.finding.summary,
+            dir.join(&r.file_name).display()
         );
     }
 }

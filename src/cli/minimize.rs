@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{load_scenario, Status, UsageError};
+use crate::explore::minimize::{self, Minimized};
 use crate::finding::FindingClass;
-use crate::minimize;
 use crate::oracle;
 use crate::revision;
 use crate::scenario::binary;
@@ -68,15 +68,17 @@ pub fn main(args: MinimizeArgs) -> Result<Status, UsageError> {
         );
         return Ok(Status::Clean);
     };
-    let small = minimize::minimize(&scenario, rev, found.finding.class);
-    let small_found = oracle::check(&small, rev, oracle::Checks::REPORT)
-        .ok()
-        .and_then(|r| {
-            r.found
-                .into_iter()
-                .find(|f| f.finding.class == found.finding.class)
-        })
-        .unwrap_or(found);
+    let Some(Minimized {
+        scenario: small,
+        found: small_found,
+    }) = minimize::minimize(&scenario, rev, found.finding.class)
+    else {
+        return Err(UsageError(format!(
+            "{}: {} showed once and not when run again (a harness bug: please report it)",
+            args.file.display(),
+            found.finding
+        )));
+    };
     let output = args
         .output
         .unwrap_or_else(|| args.file.with_extension("min.scn"));

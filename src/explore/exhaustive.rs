@@ -9,18 +9,18 @@ use crate::exec;
 use crate::revision::Revision;
 use crate::scenario::Scenario;
 use crate::schedule::{Scheduled, Steps};
+use crate::trace::Trace;
+use crate::world::WorldError;
 
 /// How many yield points past the event-free run a schedule may name:
 /// events make the thread retry, which adds yield points.
 const EXTRA_YIELDS: u32 = 12;
 
 /// The yield points a family's calls pass when nothing interferes, plus
-/// room for retries.
-pub fn horizon(base: &Scenario, revision: Revision) -> u32 {
-    let quiet = exec::run(base, revision.target(), crate::trace::Trace::yields_only())
-        .map(|o| o.yields)
-        .unwrap_or(0);
-    quiet.min(200) + EXTRA_YIELDS
+/// room for retries; `Err` when its world does not build.
+pub fn horizon(base: &Scenario, revision: Revision) -> Result<u32, WorldError> {
+    let quiet = exec::run(base, revision.target(), Trace::yields_only())?.yields;
+    Ok(quiet.min(200) + EXTRA_YIELDS)
 }
 
 /// Every single placement: (yield point, event, one step or all).

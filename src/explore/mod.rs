@@ -10,6 +10,8 @@
 //! revision, mode, class and summary shape ([`Hunt`]).
 
 pub mod exhaustive;
+pub mod hunt;
+pub mod minimize;
 pub mod pct;
 
 use std::collections::BTreeMap;
@@ -101,14 +103,26 @@ pub struct Hunt {
     pub found: BTreeMap<FindingKey, (Found, Scenario)>,
     /// Schedules run (each through both oracles).
     pub runs: u64,
+    /// Schedules whose world did not build, which judge nothing: a family
+    /// that cannot be built is an error of the family, not a clean run.
+    pub unbuilt: u64,
+    /// The first of them, in words.
+    pub unbuilt_error: Option<String>,
 }
 
 impl Hunt {
     /// Runs one scenario on one revision and keeps what is new.
     pub fn run(&mut self, scenario: &Scenario, revision: Revision) {
         self.runs += 1;
-        let Ok(report) = oracle::check(scenario, revision, oracle::Checks::SEARCH) else {
-            return;
+        let report = match oracle::check(scenario, revision, oracle::Checks::SEARCH) {
+            Ok(report) => report,
+            Err(e) => {
+                self.unbuilt += 1;
+                self.unbuilt_error.get_or_insert_with(|| {
+                    format!("{} on {}: {e}", scenario.to_text(), revision.name())
+                });
+                return;
+            }
         };
         for found in report.found {
             self.found
@@ -120,6 +134,10 @@ impl Hunt {
     /// Takes in another hunt's findings (from another thread).
     pub fn merge(&mut self, other: Hunt) {
         self.runs += other.runs;
+        self.unbuilt += other.unbuilt;
+        if self.unbuilt_error.is_none() {
+            self.unbuilt_error = other.unbuilt_error;
+        }
         for (key, value) in other.found {
             self.found.entry(key).or_insert(value);
         }
@@ -134,22 +152,36 @@ pub struct Task {
     pub horizon: u32,
 }
 
-/// Every family on every revision, in every mode asked for.
-pub fn tasks(revisions: &[Revision], modes: &[Mode]) -> Vec<Task> {
-    let mut out = Vec::new();
+/// Every built-in family on every revision, in every mode asked for.
+pub fn tasks(revisions: &[Revision], modes: &[Mode]) -> Result<Vec<Task>, String> {
+    let mut all = Vec::new();
     for &mode in modes {
-        for family in families(mode) {
-            for &revision in revisions {
-                let horizon = exhaustive::horizon(&family.base, revision);
-                out.push(Task {
-                    family: family.clone(),
-                    revision,
-                    horizon,
-                });
-            }
+        all.extend(families(mode));
+    }
+    tasks_of(&all, revisions)
+}
+
+/// Every one of `families` on every revision; a family whose world does
+/// not build on a revision is an error, named.
+pub fn tasks_of(families: &[Family], revisions: &[Revision]) -> Result<Vec<Task>, String> {
+    let mut out = Vec::new();
+    for family in families {
+        for &revision in revisions {
+            let horizon = exhaustive::horizon(&family.base, revision).map_err(|e| {
+                format!(
+                    "family {} does not build on {}: {e}",
+                    family.name,
+                    revision.name()
+                )
+            })?;
+            out.push(Task {
+                family: family.clone(),
+                revision,
+                horizon,
+            });
         }
     }
-    out
+    Ok(out)
 }
 
 /// How many threads to use: one per core.

@@ -24,6 +24,7 @@ use crate::key::{Key, KeyObject, FUT_OFF_INODE, FUT_OFF_MMSHARED};
 use crate::reference::Expected;
 
 use crate::abi::EFAULT;
+use crate::era::Era;
 
 /// A divergence the kernel accepts, so not a finding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,11 +157,14 @@ fn truncated_during(call: &CallOutcome) -> bool {
     obs.truncated.iter().any(|page| obs.found.contains(page))
 }
 
-/// The reference a returned key stands for.
-fn key_reference(key: &Key) -> Option<Held> {
+/// The reference a returned key stands for, as the era's keys hold them.
+fn key_reference(key: &Key, era: Era) -> Option<Held> {
+    let holds = era.rules().key;
     match (key.offset & (FUT_OFF_INODE | FUT_OFF_MMSHARED), key.object) {
-        (FUT_OFF_INODE, KeyObject::Inode(inode)) => Some(Held::Inode(inode)),
-        (FUT_OFF_MMSHARED, KeyObject::Mm(mm)) => Some(Held::Mm(mm)),
+        (FUT_OFF_INODE, KeyObject::Inode(inode)) if holds.inode_key_holds_inode => {
+            Some(Held::Inode(inode))
+        }
+        (FUT_OFF_MMSHARED, KeyObject::Mm(mm)) if holds.mm_key_holds_mm => Some(Held::Mm(mm)),
         _ => None,
     }
 }
@@ -207,7 +211,7 @@ fn check_references(outcome: &Outcome, findings: &mut Vec<Finding>) {
     let mut expected: BTreeMap<Held, i32> = BTreeMap::new();
     for (i, call) in outcome.calls.iter().enumerate() {
         if call.result == CallResult::Returned(0) {
-            if let Some(held) = key_reference(&call.key) {
+            if let Some(held) = key_reference(&call.key, outcome.era) {
                 *expected.entry(held).or_default() += 1;
             }
         }
