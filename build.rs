@@ -290,7 +290,7 @@ mod bindings {
             .clang_arg(format!("-I{}", root.join("csrc/include").display()))
             .allowlist_type("page|address_space|inode|mm_struct|task_struct|anon_vma")
             .allowlist_type("futex_key|fd_host_ops|fault_attr|atomic_t")
-            .allowlist_function("fd_install_host|fd_current_line|fd_request_abort|fd_clear_abort")
+            .allowlist_function("fd_install_host|fd_take_line|fd_request_abort|fd_clear_abort")
             .allowlist_var("FD_ABORTED|FUT_OFF_INODE|FUT_OFF_MMSHARED|PAGE_MAPPING_ANON")
             .allowlist_var("VERIFY_READ|VERIFY_WRITE|EFAULT|EINVAL|PAGE_SHIFT")
             .derive_default(true)

@@ -18,9 +18,16 @@ void fd_install_host(const struct fd_host_ops *ops)
 	fd_host = *ops;
 }
 
-int fd_current_line(void)
+/*
+ * The line of the call the host is serving, which it takes: a later call
+ * that sets none (through a function pointer) then reads as line 0.
+ */
+int fd_take_line(void)
 {
-	return fd_call_line;
+	int line = fd_call_line;
+
+	fd_call_line = 0;
+	return line;
 }
 
 /*

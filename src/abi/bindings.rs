@@ -242,7 +242,7 @@ unsafe extern "C" {
     pub fn fd_install_host(ops: *const fd_host_ops);
 }
 unsafe extern "C" {
-    pub fn fd_current_line() -> ::std::os::raw::c_int;
+    pub fn fd_take_line() -> ::std::os::raw::c_int;
 }
 unsafe extern "C" {
     pub fn fd_request_abort();

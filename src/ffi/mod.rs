@@ -171,8 +171,9 @@ fn host<R>(fallback: R, body: impl FnOnce(&mut Kernel) -> Result<R, Abort>) -> R
     // is suspended in the C call that made this callback; no other reference
     // to the kernel is live until the callback returns.
     let kernel = unsafe { &mut *current };
-    // SAFETY: reading this thread's call-site line has no preconditions.
-    kernel.site = Some(unsafe { raw::fd_current_line() } as u32);
+    // SAFETY: taking this thread's call-site line has no preconditions.
+    let line = unsafe { raw::fd_take_line() };
+    kernel.site = u32::try_from(line).ok().filter(|&l| l > 0);
     match catch_unwind(AssertUnwindSafe(|| body(kernel))) {
         Ok(Ok(value)) => value,
         Ok(Err(Abort)) => {

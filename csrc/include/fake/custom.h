@@ -66,9 +66,12 @@ void fd_install_host(const struct fd_host_ops *ops);
  * Per-thread harness state: test runners call revisions from several
  * threads at once, each with a world of its own.
  */
-/* The source line of the kernel-API call being made, for traces. */
+/*
+ * The source line of the kernel-API call being made, for traces: set by the
+ * call macros of stubs.h; 0 for a call through a function pointer.
+ */
 extern _Thread_local int fd_call_line;
-int fd_current_line(void);
+int fd_take_line(void);
 
 /* Abort plumbing, owned by futex_shim.c. */
 extern _Thread_local int fd_abort_requested;
@@ -81,26 +84,14 @@ static inline void fd_check_abort(void)
 		longjmp(fd_abort_jmp, 1);
 }
 
-/*
- * FD_HOST(op, args...) calls a host operation from a kernel call site:
- * it records the site's line, makes the call, and leaves through the abort
- * path if the host asked for it.  FD_HOST_VOID is the same for void ops.
- */
-#define FD_HOST(op, ...)						\
-	({								\
-		__typeof__(fd_host.op(__VA_ARGS__)) __fd_ret;		\
-		fd_call_line = __LINE__;				\
-		__fd_ret = fd_host.op(__VA_ARGS__);			\
-		fd_check_abort();					\
-		__fd_ret;						\
-	})
-
-#define FD_HOST_VOID(op, ...)						\
-	do {								\
-		fd_call_line = __LINE__;				\
-		fd_host.op(__VA_ARGS__);				\
-		fd_check_abort();					\
-	} while (0)
+/* A marked read of the word at addr, spelt expr at line: a yield point. */
+static inline void fd_read_once(const volatile void *addr, const char *expr,
+				int line)
+{
+	fd_call_line = line;
+	fd_host.read_once(addr, expr);
+	fd_check_abort();
+}
 
 /*
  * The entry points of one revision.  The build wraps each revision file in

@@ -31,6 +31,7 @@ typedef uint64_t u64;
 typedef int32_t s32;
 typedef int64_t s64;
 typedef int64_t loff_t;
+typedef long ssize_t;
 typedef unsigned long pgoff_t;
 
 typedef struct {

@@ -3,37 +3,79 @@
  * stubs.h - the kernel API that get_futex_key() calls, stubbed onto the
  * harness.
  *
- * Every function-like name here is a yield point: it forwards to a host
- * operation (see custom.h), where the scheduler may run concurrent mm
- * events first.  Plain member reads such as page->mapping or mapping->host
- * are not yield points; they read the world's memory directly, and the
- * world keeps freed objects poisoned so such a read never faults.
+ * Every kernel function here is a static inline function of the kernel's
+ * name and signature, as in the kernel: it can be called in any expression,
+ * its address taken, its arguments are evaluated once.  Each one is a yield
+ * point: it forwards to a host operation (see custom.h), where the scheduler
+ * may run concurrent mm events first.
  *
- * The names are macros rather than inline functions so that traces can show
- * the line of the revision that made the call.
+ * A macro of the same name wraps each call so that traces can show the line
+ * that made it: it evaluates the arguments, records __LINE__, then calls the
+ * function (the macro does not expand inside itself, and a name not followed
+ * by '(' is the function).  A call through a function pointer has no line.
+ *
+ * Plain member reads such as page->mapping or mapping->host are not yield
+ * points; they read the world's memory directly, and the world keeps freed
+ * objects poisoned so such a read never faults.
  */
 #ifndef _FAKE_STUBS_H
 #define _FAKE_STUBS_H
 
 #include "custom.h"
 
-/* ---- include/linux/sched.h ---- */
-#define current			(fd_host.current_task())
+/*
+ * FD_LINE_CALLn(fn, args) - call fn with the call site's line recorded for
+ * the trace.  The arguments are evaluated first, once each, so that a yield
+ * point inside an argument records its own line and not ours.
+ */
+#define FD_LINE_CALL0(fn)						\
+	({ fd_call_line = __LINE__; fn(); })
+#define FD_LINE_CALL1(fn, a)						\
+	({ __auto_type __fd_a = (a);					\
+	   fd_call_line = __LINE__; fn(__fd_a); })
+#define FD_LINE_CALL2(fn, a, b)						\
+	({ __auto_type __fd_a = (a); __auto_type __fd_b = (b);		\
+	   fd_call_line = __LINE__; fn(__fd_a, __fd_b); })
+#define FD_LINE_CALL3(fn, a, b, c)					\
+	({ __auto_type __fd_a = (a); __auto_type __fd_b = (b);		\
+	   __auto_type __fd_c = (c);					\
+	   fd_call_line = __LINE__; fn(__fd_a, __fd_b, __fd_c); })
+#define FD_LINE_CALL4(fn, a, b, c, d)					\
+	({ __auto_type __fd_a = (a); __auto_type __fd_b = (b);		\
+	   __auto_type __fd_c = (c); __auto_type __fd_d = (d);		\
+	   fd_call_line = __LINE__; fn(__fd_a, __fd_b, __fd_c, __fd_d); })
+
+/* ---- include/linux/sched.h, arch/x86/include/asm/current.h ---- */
+/*
+ * Not a yield point.  A host that cannot name the task aborts the call
+ * here, before anyone dereferences what it returned.
+ */
+static inline struct task_struct *get_current(void)
+{
+	struct task_struct *task = fd_host.current_task();
+
+	fd_check_abort();
+	return task;
+}
+#define current			get_current()
 
 /* ---- include/linux/compiler.h: marked accesses yield ---- */
+/*
+ * Both evaluate x once: its address is taken, the host yields, and the
+ * value is read through a volatile pointer, as the kernel's own macros do.
+ * ACCESS_ONCE() stays an lvalue.
+ */
 #define READ_ONCE(x)							\
 	({								\
-		fd_call_line = __LINE__;				\
-		fd_host.read_once(&(x), #x);				\
-		fd_check_abort();					\
-		*(const volatile __typeof__(x) *)&(x);			\
+		__auto_type __fd_p = &(x);				\
+		fd_read_once(__fd_p, #x, __LINE__);			\
+		*(const volatile __typeof__(*__fd_p) *)__fd_p;		\
 	})
 #define ACCESS_ONCE(x)							\
 	(*({								\
-		fd_call_line = __LINE__;				\
-		fd_host.read_once(&(x), #x);				\
-		fd_check_abort();					\
-		(volatile __typeof__(x) *)&(x);				\
+		__auto_type __fd_p = &(x);				\
+		fd_read_once(__fd_p, #x, __LINE__);			\
+		(volatile __typeof__(*__fd_p) *)__fd_p;			\
 	}))
 
 /* ---- include/asm-generic/bug.h ---- */
@@ -57,12 +99,30 @@
 		unlikely(__fd_warn);					\
 	})
 
-/* ---- arch/x86/include/asm/uaccess.h ---- */
+/* ---- arch/x86/include/asm/uaccess.h (before 5.0: with a type) ---- */
+static inline bool __fd_access_ok(int type, unsigned long addr,
+				  unsigned long size)
+{
+	bool ok = fd_host.access_ok(type, addr, size);
+
+	fd_check_abort();
+	return ok;
+}
+/* A macro in the kernel too: addr may be any pointer or integer. */
 #define access_ok(type, addr, size)					\
-	FD_HOST(access_ok, (type), (unsigned long)(addr), (unsigned long)(size))
+	FD_LINE_CALL3(__fd_access_ok, (type), (unsigned long)(addr),	\
+		      (unsigned long)(size))
 
 /* ---- include/linux/fault-inject.h ---- */
-#define should_fail(attr, size)	FD_HOST(should_fail, (attr), (size))
+static inline bool should_fail(struct fault_attr *attr, ssize_t size)
+{
+	bool fail = fd_host.should_fail(attr, size);
+
+	fd_check_abort();
+	return fail;
+}
+#define should_fail(attr, size)	FD_LINE_CALL2(should_fail, attr, size)
+
 /* Boot-time parsing of fail_futex= is not modelled. */
 static inline int setup_fault_attr(struct fault_attr *attr, char *str)
 {
@@ -74,44 +134,173 @@ static inline int setup_fault_attr(struct fault_attr *attr, char *str)
 	static int (*__fd_setup_##fn)(char *) __attribute__((unused)) = fn
 
 /* ---- include/linux/mm.h: get_user_pages and friends ---- */
+static inline int get_user_pages_fast(unsigned long start, int nr_pages,
+				      int write, struct page **pages)
+{
+	int ret = fd_host.get_user_pages_fast(start, nr_pages, write, pages);
+
+	fd_check_abort();
+	return ret;
+}
 #define get_user_pages_fast(start, nr_pages, write, pages)		\
-	FD_HOST(get_user_pages_fast, (start), (nr_pages), (write), (pages))
+	FD_LINE_CALL4(get_user_pages_fast, start, nr_pages, write, pages)
+
+static inline int __get_user_pages_fast(unsigned long start, int nr_pages,
+					int write, struct page **pages)
+{
+	int ret = fd_host.__get_user_pages_fast(start, nr_pages, write, pages);
+
+	fd_check_abort();
+	return ret;
+}
 #define __get_user_pages_fast(start, nr_pages, write, pages)		\
-	FD_HOST(__get_user_pages_fast, (start), (nr_pages), (write), (pages))
+	FD_LINE_CALL4(__get_user_pages_fast, start, nr_pages, write, pages)
 
 /* ---- include/linux/page-flags.h ---- */
-#define PageTail(page)		FD_HOST(page_tail, (page))
-#define PageAnon(page)		FD_HOST(page_anon, (page))
-#define PageSwapCache(page)	FD_HOST(page_swap_cache, (page))
-#define compound_head(page)	FD_HOST(compound_head, (page))
+static inline int PageTail(struct page *page)
+{
+	bool tail = fd_host.page_tail(page);
+
+	fd_check_abort();
+	return tail;
+}
+#define PageTail(page)		FD_LINE_CALL1(PageTail, page)
+
+static inline int PageAnon(struct page *page)
+{
+	bool anon = fd_host.page_anon(page);
+
+	fd_check_abort();
+	return anon;
+}
+#define PageAnon(page)		FD_LINE_CALL1(PageAnon, page)
+
+static inline int PageSwapCache(struct page *page)
+{
+	bool swapcache = fd_host.page_swap_cache(page);
+
+	fd_check_abort();
+	return swapcache;
+}
+#define PageSwapCache(page)	FD_LINE_CALL1(PageSwapCache, page)
+
+static inline struct page *compound_head(struct page *page)
+{
+	struct page *head = fd_host.compound_head(page);
+
+	fd_check_abort();
+	return head;
+}
+#define compound_head(page)	FD_LINE_CALL1(compound_head, page)
 
 /* ---- include/linux/pagemap.h ---- */
-#define basepage_index(page)	FD_HOST(basepage_index, (page))
-#define lock_page(page)		FD_HOST_VOID(lock_page, (page))
-#define unlock_page(page)	FD_HOST_VOID(unlock_page, (page))
+static inline pgoff_t basepage_index(struct page *page)
+{
+	pgoff_t index = fd_host.basepage_index(page);
+
+	fd_check_abort();
+	return index;
+}
+#define basepage_index(page)	FD_LINE_CALL1(basepage_index, page)
+
+static inline void lock_page(struct page *page)
+{
+	fd_host.lock_page(page);
+	fd_check_abort();
+}
+#define lock_page(page)		FD_LINE_CALL1(lock_page, page)
+
+static inline void unlock_page(struct page *page)
+{
+	fd_host.unlock_page(page);
+	fd_check_abort();
+}
+#define unlock_page(page)	FD_LINE_CALL1(unlock_page, page)
 
 /* ---- include/linux/mm.h: page references ---- */
-#define get_page(page)		FD_HOST_VOID(get_page, (page))
-#define put_page(page)		FD_HOST_VOID(put_page, (page))
+static inline void get_page(struct page *page)
+{
+	fd_host.get_page(page);
+	fd_check_abort();
+}
+#define get_page(page)		FD_LINE_CALL1(get_page, page)
+
+static inline void put_page(struct page *page)
+{
+	fd_host.put_page(page);
+	fd_check_abort();
+}
+#define put_page(page)		FD_LINE_CALL1(put_page, page)
 
 /* ---- include/linux/fs.h ---- */
-#define ihold(inode)		FD_HOST_VOID(ihold, (inode))
-#define iput(inode)		FD_HOST_VOID(iput, (inode))
+static inline void ihold(struct inode *inode)
+{
+	fd_host.ihold(inode);
+	fd_check_abort();
+}
+#define ihold(inode)		FD_LINE_CALL1(ihold, inode)
+
+static inline void iput(struct inode *inode)
+{
+	fd_host.iput(inode);
+	fd_check_abort();
+}
+#define iput(inode)		FD_LINE_CALL1(iput, inode)
 
 /* ---- include/linux/sched.h (3.x), include/linux/sched/mm.h (4.11+) ---- */
-#define mmdrop(mm)		FD_HOST_VOID(mmdrop, (mm))
+static inline void mmdrop(struct mm_struct *mm)
+{
+	fd_host.mmdrop(mm);
+	fd_check_abort();
+}
+#define mmdrop(mm)		FD_LINE_CALL1(mmdrop, mm)
 
 /* ---- arch/x86/include/asm/atomic.h ---- */
-#define atomic_inc(v)		FD_HOST_VOID(atomic_inc, (v))
-#define atomic_inc_not_zero(v)	FD_HOST(atomic_inc_not_zero, (v))
+static inline void atomic_inc(atomic_t *v)
+{
+	fd_host.atomic_inc(v);
+	fd_check_abort();
+}
+#define atomic_inc(v)		FD_LINE_CALL1(atomic_inc, v)
+
+static inline int atomic_inc_not_zero(atomic_t *v)
+{
+	bool done = fd_host.atomic_inc_not_zero(v);
+
+	fd_check_abort();
+	return done;
+}
+#define atomic_inc_not_zero(v)	FD_LINE_CALL1(atomic_inc_not_zero, v)
 
 /* ---- include/linux/rcupdate.h ---- */
-#define rcu_read_lock()		FD_HOST_VOID(rcu_read_lock)
-#define rcu_read_unlock()	FD_HOST_VOID(rcu_read_unlock)
+static inline void rcu_read_lock(void)
+{
+	fd_host.rcu_read_lock();
+	fd_check_abort();
+}
+#define rcu_read_lock()		FD_LINE_CALL0(rcu_read_lock)
+
+static inline void rcu_read_unlock(void)
+{
+	fd_host.rcu_read_unlock();
+	fd_check_abort();
+}
+#define rcu_read_unlock()	FD_LINE_CALL0(rcu_read_unlock)
 
 /* ---- include/linux/irqflags.h ---- */
-#define local_irq_disable()	FD_HOST_VOID(local_irq_disable)
-#define local_irq_enable()	FD_HOST_VOID(local_irq_enable)
+static inline void local_irq_disable(void)
+{
+	fd_host.local_irq_disable();
+	fd_check_abort();
+}
+#define local_irq_disable()	FD_LINE_CALL0(local_irq_disable)
+
+static inline void local_irq_enable(void)
+{
+	fd_host.local_irq_enable();
+	fd_check_abort();
+}
+#define local_irq_enable()	FD_LINE_CALL0(local_irq_enable)
 
 /*
  * ---- arch/x86/include/asm/barrier.h, atomic.h ----
