@@ -24,6 +24,7 @@
 
 pub mod abi;
 pub mod cli;
+pub mod compile;
 pub mod corpus;
 pub mod era;
 pub mod events;

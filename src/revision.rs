@@ -1,12 +1,28 @@
-//! The registry of revisions: every C revision build.rs compiled, bundled
-//! or named in `FUTEX_DIFF_REVISIONS` at build time, looked up by name.
+//! The registry of revisions: one row per revision of `get_futex_key()`,
+//! {name, file, origin, era, C entry points, Rust port}. The rows are the
+//! revisions build.rs linked into the binary (bundled, or named in
+//! `FUTEX_DIFF_REVISIONS` at build time), then those loaded at run time
+//! from a C file ([`load`]).
 
 use std::fmt;
+use std::path::Path;
+use std::sync::{Mutex, OnceLock};
 
-use crate::ffi::CRevision;
+use crate::compile::{self, CompileError};
+use crate::era::Era;
+use crate::ffi::{self, CRevision};
 use crate::futex::PORTS;
 use crate::implementation::{Implementation, Target};
-use crate::world::Era;
+
+/// A revision build.rs linked in.
+struct Linked {
+    name: &'static str,
+    path: &'static str,
+    bundled: bool,
+    /// The file's text, for the era it declares.
+    source: &'static str,
+    c: CRevision,
+}
 
 include!(concat!(env!("OUT_DIR"), "/revisions.rs"));
 
@@ -26,79 +42,115 @@ impl fmt::Display for Origin {
     }
 }
 
+/// One revision, everything the rest of futex-diff needs of it.
+struct Row {
+    name: &'static str,
+    path: &'static str,
+    origin: Origin,
+    era: Era,
+    c: &'static CRevision,
+    port: Option<&'static dyn Implementation>,
+}
+
 /// A revision of `get_futex_key()` that can be run.
 #[derive(Clone, Copy)]
 pub struct Revision {
-    c: &'static CRevision,
+    row: &'static Row,
 }
 
 impl Revision {
     pub fn name(&self) -> &'static str {
-        self.c.name
+        self.row.name
     }
 
     pub fn path(&self) -> &'static str {
-        self.c.path
+        self.row.path
     }
 
     pub fn origin(&self) -> Origin {
-        if self.c.bundled {
-            Origin::Bundled
-        } else {
-            Origin::User
-        }
+        self.row.origin
     }
 
-    /// The mm rules the revision's kernel had: a file may say
-    /// `futex-diff: era=3`; 4.x rules otherwise.
+    /// The era whose rules the revision's kernel had: a file may declare
+    /// it (`futex-diff: era=3`); 4 otherwise.
     pub fn era(&self) -> Era {
-        self.c.era
+        self.row.era
     }
 
     /// The compiled C revision, as execution runs it.
     pub fn target(&self) -> Target<'static> {
         Target {
-            name: self.c.name,
-            era: self.c.era,
-            imp: self.c,
+            name: self.row.name,
+            era: self.row.era,
+            imp: self.row.c,
         }
     }
 
     /// The Rust port, as execution runs it, for a revision that has one.
     pub fn port_target(&self) -> Option<Target<'static>> {
-        self.port().map(|imp| Target {
-            name: self.c.name,
-            era: self.c.era,
+        self.row.port.map(|imp| Target {
+            name: self.row.name,
+            era: self.row.era,
             imp,
         })
     }
 
     /// The Rust port of this revision, for the bundled ones.
     pub fn port(&self) -> Option<&'static dyn Implementation> {
-        if !self.c.bundled {
-            return None;
-        }
-        PORTS
-            .iter()
-            .find(|(name, _)| *name == self.c.name)
-            .map(|(_, port)| *port)
+        self.row.port
     }
 }
 
-/// Every revision, bundled first, then the user's.
-pub fn all() -> impl Iterator<Item = Revision> {
-    C_REVISIONS
-        .iter()
-        .filter(|c| !c.test_only)
-        .map(|c| Revision { c })
+/// The era a revision's source declares (`futex-diff: era=3`); 4 when it
+/// declares none.
+fn declared_era(source: &str) -> Era {
+    source
+        .split("futex-diff: era=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(Era::from_keyword)
+        .unwrap_or_default()
 }
 
-/// A test-only revision from `tests/revisions/defects/`, by name.
-pub fn test_defect(name: &str) -> Option<Revision> {
-    C_REVISIONS
+fn linked_rows() -> &'static [Row] {
+    static ROWS: OnceLock<Vec<Row>> = OnceLock::new();
+    ROWS.get_or_init(|| {
+        LINKED_REVISIONS
+            .iter()
+            .map(|linked| Row {
+                name: linked.name,
+                path: linked.path,
+                origin: if linked.bundled {
+                    Origin::Bundled
+                } else {
+                    Origin::User
+                },
+                era: declared_era(linked.source),
+                c: &linked.c,
+                port: PORTS
+                    .iter()
+                    .filter(|_| linked.bundled)
+                    .find(|(name, _)| *name == linked.name)
+                    .map(|(_, port)| *port),
+            })
+            .collect()
+    })
+}
+
+/// Revisions loaded at run time, in the order they were loaded.
+static LOADED: Mutex<Vec<&'static Row>> = Mutex::new(Vec::new());
+
+fn loaded_rows() -> Vec<&'static Row> {
+    LOADED.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// Every revision: the linked ones (bundled first, then the user's), then
+/// those loaded so far.
+pub fn all() -> impl Iterator<Item = Revision> {
+    linked_rows()
         .iter()
-        .find(|c| c.test_only && c.name == name)
-        .map(|c| Revision { c })
+        .chain(loaded_rows())
+        .map(|row| Revision { row })
 }
 
 /// The revision named `name`, or an error that lists the known names.
@@ -107,4 +159,61 @@ pub fn find(name: &str) -> Result<Revision, String> {
         let known: Vec<&str> = all().map(|r| r.name()).collect();
         format!("no revision named `{name}` (known: {})", known.join(", "))
     })
+}
+
+/// Why a revision could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Compile(#[from] CompileError),
+    #[error("{0}")]
+    Library(String),
+    #[error("revision name `{name}` of {path} is already taken by {taken}")]
+    NameTaken {
+        name: String,
+        path: String,
+        taken: String,
+    },
+}
+
+/// Compiles the revision in the C file `path` against the fake kernel
+/// layer, loads it, and registers it as `name` (default: the file's stem).
+/// Loading the same file under the same name again gives the revision
+/// already loaded.
+pub fn load(path: &Path, name: Option<&str>) -> Result<Revision, LoadError> {
+    let name = name.map(str::to_string).unwrap_or_else(|| {
+        path.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "revision".into())
+    });
+    let path_text = path.display().to_string();
+    let mut loaded = LOADED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(row) = linked_rows()
+        .iter()
+        .chain(loaded.iter().copied())
+        .find(|row| row.name == name)
+    {
+        if row.path == path_text {
+            return Ok(Revision { row });
+        }
+        return Err(LoadError::NameTaken {
+            name,
+            path: path_text,
+            taken: row.path.to_string(),
+        });
+    }
+    let source =
+        std::fs::read_to_string(path).map_err(|e| CompileError::Io(path.to_path_buf(), e))?;
+    let object = compile::shared_object(path)?;
+    let c = ffi::load_library(&object).map_err(LoadError::Library)?;
+    let row: &'static Row = Box::leak(Box::new(Row {
+        name: Box::leak(name.into_boxed_str()),
+        path: Box::leak(path_text.into_boxed_str()),
+        origin: Origin::User,
+        era: declared_era(&source),
+        c: Box::leak(Box::new(c)),
+        port: None,
+    }));
+    loaded.push(row);
+    Ok(Revision { row })
 }

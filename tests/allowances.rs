@@ -9,8 +9,11 @@ use futex_diff::oracle::{self, meaning::Allowance};
 use futex_diff::revision::{self, Revision};
 use futex_diff::scenario::parse;
 
+/// The test-only defect that fails every file futex, compiled now.
 fn spurious_efault() -> Revision {
-    revision::test_defect("defect-spurious-efault").expect("test revision is built")
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/revisions/defects/defect-spurious-efault.c");
+    revision::load(&path, None).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A shared file of four cached pages; the call is on page 1.

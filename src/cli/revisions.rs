@@ -12,14 +12,12 @@ pub struct RevisionsArgs {}
 
 pub fn main(_args: RevisionsArgs) -> Result<Status, UsageError> {
     for rev in revision::all() {
-        let era = match rev.era() {
-            crate::world::Era::V3 => "3.x",
-            crate::world::Era::V4 => "4.x",
-        };
         outln!(
-            "{:<12} {:<8} mm-rules={era}  {}",
+            "{:<12} {:<8} era={} ({})  {}",
             rev.name(),
             rev.origin(),
+            rev.era().keyword(),
+            rev.era().rules().kernels,
             rev.path()
         );
     }

@@ -1,24 +1,27 @@
-//! The only unsafe boundary: calls into the C revisions, and the host
-//! operations the fake kernel calls back.
+//! The only unsafe boundary: calls into the C revisions ([`CRevision`]),
+//! linked into the binary or loaded from a shared object compiled at run
+//! time, and the host operations the fake kernel calls back ([`host`]).
 //!
-//! While a C revision runs, a thread-local pointer names the [`Kernel`] it
-//! runs on. Each callback turns the raw pointers it is handed into world
-//! identities and calls the kernel method of the same name, so C and Rust
-//! share one implementation of every operation. No panic unwinds through C:
-//! a callback catches it, asks C to abort the call, and the panic resumes
-//! once C has returned.
+//! Every revision comes with the shim it was compiled with (the abort flag
+//! and the call-site line live there, per thread): the linked revisions
+//! share the binary's, a loaded one has its own. While a revision runs, a
+//! thread-local names the [`Kernel`] it runs on and that shim. No panic
+//! unwinds through C: a callback catches it, asks C to abort the call, and
+//! the panic resumes once C has returned.
+
+mod host;
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
-use std::ffi::CStr;
-use std::os::raw::{c_char, c_int, c_ulong, c_void};
-use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::os::raw::{c_int, c_ulong};
+use std::panic::resume_unwind;
+use std::path::Path;
 use std::ptr;
 use std::sync::Once;
 
 use crate::abi::raw;
 use crate::implementation::{CallResult, Implementation};
-use crate::kernel::{Abort, AtomicPtr, InodePtr, Kernel, MmPtr, PagePtr};
+use crate::kernel::Kernel;
 use crate::key::RawKey;
 
 /// Signature of a revision's exported `get_futex_key()` entry point.
@@ -26,68 +29,101 @@ pub type GetFn = unsafe extern "C" fn(*mut u32, c_int, *mut raw::futex_key, c_in
 /// Signature of a revision's exported `put_futex_key()` entry point.
 pub type PutFn = unsafe extern "C" fn(*mut raw::futex_key) -> c_int;
 
-/// A compiled C revision, as build.rs registers it.
+/// The per-thread harness state of one copy of the shim (`futex_shim.c`).
+pub struct Shim {
+    take_line: unsafe extern "C" fn() -> c_int,
+    request_abort: unsafe extern "C" fn(),
+    clear_abort: unsafe extern "C" fn(),
+}
+
+/// The shim linked into this binary, which the linked revisions use.
+static LINKED_SHIM: Shim = Shim {
+    take_line: raw::fd_take_line,
+    request_abort: raw::fd_request_abort,
+    clear_abort: raw::fd_clear_abort,
+};
+
+/// A compiled C revision: its entry points and the shim they run with.
 pub struct CRevision {
-    pub name: &'static str,
-    pub path: &'static str,
-    pub bundled: bool,
-    /// Built from `tests/revisions/defects/` for the tests; not listed.
-    pub test_only: bool,
-    pub era: crate::world::Era,
-    pub get: GetFn,
-    pub put: PutFn,
+    get: GetFn,
+    put: PutFn,
+    shim: &'static Shim,
+}
+
+impl CRevision {
+    /// A revision linked into this binary (build.rs compiled it).
+    pub const fn linked(get: GetFn, put: PutFn) -> CRevision {
+        CRevision {
+            get,
+            put,
+            shim: &LINKED_SHIM,
+        }
+    }
+}
+
+/// The entry points every shared object the compiler makes for a revision
+/// exports (`FD_REVISION_ENTRY(loaded)`).
+pub const LOADED_GET: &str = "fd_rev_loaded_get";
+pub const LOADED_PUT: &str = "fd_rev_loaded_put";
+
+/// Loads the shared object at `path` (a revision unit and its own shim,
+/// compiled by `crate::compile`) for the rest of the process, and installs
+/// the host operations in its shim.
+pub fn load_library(path: &Path) -> Result<CRevision, String> {
+    let fail = |e: libloading::Error| format!("cannot load {}: {e}", path.display());
+    // SAFETY: the object is one `crate::compile` built from the fake kernel
+    // layer: its initialisers only set up static data.
+    let library = unsafe { libloading::Library::new(path) }.map_err(fail)?;
+    // The revision stays callable for the rest of the process.
+    let library: &'static libloading::Library = Box::leak(Box::new(library));
+    // SAFETY: each symbol is a function of the declared signature, as the
+    // shim's header and `FD_REVISION_ENTRY` define it; the library is never
+    // unloaded, so the pointers stay valid.
+    unsafe {
+        let get = *library.get::<GetFn>(LOADED_GET.as_bytes()).map_err(fail)?;
+        let put = *library.get::<PutFn>(LOADED_PUT.as_bytes()).map_err(fail)?;
+        let install = *library
+            .get::<unsafe extern "C" fn(*const raw::fd_host_ops)>(b"fd_install_host")
+            .map_err(fail)?;
+        let shim = Shim {
+            take_line: *library.get(b"fd_take_line").map_err(fail)?,
+            request_abort: *library.get(b"fd_request_abort").map_err(fail)?,
+            clear_abort: *library.get(b"fd_clear_abort").map_err(fail)?,
+        };
+        install(&host::ops());
+        Ok(CRevision {
+            get,
+            put,
+            shim: Box::leak(Box::new(shim)),
+        })
+    }
 }
 
 thread_local! {
-    static CURRENT: Cell<*mut Kernel> = const { Cell::new(ptr::null_mut()) };
+    /// The kernel and shim of the revision this thread is running.
+    static CURRENT: Cell<(*mut Kernel, Option<&'static Shim>)> =
+        const { Cell::new((ptr::null_mut(), None)) };
     static PANIC: RefCell<Option<Box<dyn Any + Send>>> = const { RefCell::new(None) };
 }
 
-static INSTALL: Once = Once::new();
-
-fn install_host() {
+/// Installs the host operations in the linked shim, once.
+fn install_linked_host() {
+    static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
-        let ops = raw::fd_host_ops {
-            current_task: Some(host_current_task),
-            warn: Some(host_warn),
-            read_once: Some(host_read_once),
-            access_ok: Some(host_access_ok),
-            should_fail: Some(host_should_fail),
-            get_user_pages_fast: Some(host_get_user_pages_fast),
-            __get_user_pages_fast: Some(host_get_user_pages_fast_irq),
-            page_tail: Some(host_page_tail),
-            page_anon: Some(host_page_anon),
-            page_swap_cache: Some(host_page_swap_cache),
-            compound_head: Some(host_compound_head),
-            basepage_index: Some(host_basepage_index),
-            get_page: Some(host_get_page),
-            put_page: Some(host_put_page),
-            lock_page: Some(host_lock_page),
-            unlock_page: Some(host_unlock_page),
-            ihold: Some(host_ihold),
-            iput: Some(host_iput),
-            mmdrop: Some(host_mmdrop),
-            atomic_inc: Some(host_atomic_inc),
-            atomic_inc_not_zero: Some(host_atomic_inc_not_zero),
-            rcu_read_lock: Some(host_rcu_read_lock),
-            rcu_read_unlock: Some(host_rcu_read_unlock),
-            local_irq_disable: Some(host_local_irq_disable),
-            local_irq_enable: Some(host_local_irq_enable),
-        };
         // SAFETY: the shim copies the table; every entry is a valid
         // extern "C" function of the declared signature.
-        unsafe { raw::fd_install_host(&ops) };
+        unsafe { raw::fd_install_host(&host::ops()) };
     });
 }
 
 /// Runs `call` with `kernel` as the host of every callback it makes.
-fn with_host<R>(kernel: &mut Kernel, call: impl FnOnce() -> R) -> R {
-    install_host();
-    let previous = CURRENT.with(|c| c.replace(kernel));
+fn with_host<R>(kernel: &mut Kernel, shim: &'static Shim, call: impl FnOnce() -> R) -> R {
+    install_linked_host();
+    let previous = CURRENT.replace((kernel, Some(shim)));
     // SAFETY: clearing this thread's abort flag has no preconditions.
-    unsafe { raw::fd_clear_abort() };
+    unsafe { (shim.clear_abort)() };
     let result = call();
-    CURRENT.with(|c| c.set(previous));
+    CURRENT.set(previous);
     if let Some(panic) = PANIC.with(|p| p.borrow_mut().take()) {
         resume_unwind(panic);
     }
@@ -112,10 +148,10 @@ impl Implementation for CRevision {
         rw: i32,
     ) -> (CallResult, RawKey) {
         let mut key = raw::futex_key::default();
-        let code = with_host(kernel, || {
-            // SAFETY: `get` is a revision entry point compiled by build.rs;
-            // `key` outlives the call; `uaddr` is only ever an integer to the
-            // fake kernel (user memory is never dereferenced).
+        let code = with_host(kernel, self.shim, || {
+            // SAFETY: `get` is a revision entry point compiled over the fake
+            // kernel layer; `key` outlives the call; `uaddr` is only ever an
+            // integer to the fake kernel (user memory is never dereferenced).
             unsafe {
                 (self.get)(
                     uaddr as usize as *mut u32,
@@ -131,7 +167,7 @@ impl Implementation for CRevision {
     /// Calls the revision's `put_futex_key(key)` on a key it returned.
     fn put_futex_key(&self, kernel: &mut Kernel, key: RawKey) -> CallResult {
         let mut raw_key = write_key(key);
-        let code = with_host(kernel, || {
+        let code = with_host(kernel, self.shim, || {
             // SAFETY: as for `get_futex_key`; the key is a copy owned here.
             unsafe { (self.put)(&mut raw_key) }
         });
@@ -158,232 +194,4 @@ fn write_key(key: RawKey) -> raw::futex_key {
             offset: key.offset,
         },
     }
-}
-
-/// Runs a callback body on the current kernel: catches panics and turns
-/// `Abort` into the C abort path. `fallback` is what C gets back then.
-fn host<R>(fallback: R, body: impl FnOnce(&mut Kernel) -> Result<R, Abort>) -> R {
-    let current = CURRENT.with(Cell::get);
-    if current.is_null() {
-        return fallback;
-    }
-    // SAFETY: `with_host` set the pointer from a `&mut Kernel` whose owner
-    // is suspended in the C call that made this callback; no other reference
-    // to the kernel is live until the callback returns.
-    let kernel = unsafe { &mut *current };
-    // SAFETY: taking this thread's call-site line has no preconditions.
-    let line = unsafe { raw::fd_take_line() };
-    kernel.site = u32::try_from(line).ok().filter(|&l| l > 0);
-    match catch_unwind(AssertUnwindSafe(|| body(kernel))) {
-        Ok(Ok(value)) => value,
-        Ok(Err(Abort)) => {
-            request_abort();
-            fallback
-        }
-        Err(panic) => {
-            PANIC.with(|p| *p.borrow_mut() = Some(panic));
-            request_abort();
-            fallback
-        }
-    }
-}
-
-fn request_abort() {
-    // SAFETY: setting this thread's abort flag has no preconditions.
-    unsafe { raw::fd_request_abort() };
-}
-
-fn c_text(text: *const c_char) -> String {
-    if text.is_null() {
-        return String::new();
-    }
-    // SAFETY: the fake kernel passes string literals (`#x`, `__FILE__`).
-    unsafe { CStr::from_ptr(text) }
-        .to_string_lossy()
-        .into_owned()
-}
-
-extern "C" fn host_current_task() -> *mut raw::task_struct {
-    host(ptr::null_mut(), |k| Ok(k.current_task()))
-}
-
-extern "C" fn host_warn(file: *const c_char, line: c_int, cond: *const c_char, once: bool) {
-    let file = c_text(file);
-    let base = file.rsplit('/').next().unwrap_or(&file).to_string();
-    let cond = c_text(cond);
-    let macro_name = if once { "WARN_ON_ONCE" } else { "WARN_ON" };
-    host((), |k| {
-        k.warn(macro_name, &cond, Some(format!("{base}:{line}")));
-        Ok(())
-    })
-}
-
-extern "C" fn host_read_once(addr: *const c_void, expr: *const c_char) {
-    let expr = expression_text(expr);
-    host((), |k| k.read_once(addr as usize, expr))
-}
-
-/// The text of a `READ_ONCE()` expression, as a trace keeps it: the same
-/// `&'static str` every time for the same text, so a yield point is
-/// recorded without copying it. The texts are the `#x` stringifications
-/// of the revisions' source, a finite set, each stored once for the
-/// process in `KEPT_TEXTS` (a static, so leak checkers see them held) and
-/// looked up in a per-thread copy without a lock.
-fn expression_text(expr: *const c_char) -> &'static str {
-    static KEPT_TEXTS: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
-    thread_local! {
-        static TEXTS: std::cell::RefCell<Vec<&'static str>> =
-            const { std::cell::RefCell::new(Vec::new()) };
-    }
-    if expr.is_null() {
-        return "";
-    }
-    // SAFETY: the fake kernel passes a string literal (`#x`), which is
-    // NUL-terminated and lives as long as the program.
-    let Ok(text) = unsafe { CStr::from_ptr(expr) }.to_str() else {
-        return "(not UTF-8)";
-    };
-    TEXTS.with(|texts| {
-        let mut texts = texts.borrow_mut();
-        if let Some(known) = texts.iter().find(|t| **t == text) {
-            return *known;
-        }
-        let mut kept_texts = KEPT_TEXTS.lock().unwrap_or_else(|e| e.into_inner());
-        let kept = match kept_texts.iter().find(|t| **t == text) {
-            Some(kept) => *kept,
-            None => {
-                let kept: &'static str = Box::leak(text.to_owned().into_boxed_str());
-                kept_texts.push(kept);
-                kept
-            }
-        };
-        texts.push(kept);
-        kept
-    })
-}
-
-extern "C" fn host_access_ok(_type: c_int, addr: c_ulong, size: c_ulong) -> bool {
-    host(false, |k| k.access_ok(addr as u64, size as u64))
-}
-
-extern "C" fn host_should_fail(_attr: *mut raw::fault_attr, _size: c_ulong) -> bool {
-    host(false, |k| k.should_fail())
-}
-
-/// Stores the page GUP returned into the caller's `pages[0]`.
-fn store_page(pages: *mut *mut raw::page, page: PagePtr) {
-    // SAFETY: C passes `&page`, a valid pointer to one `struct page *`;
-    // the value is the address of a page in the world's arena.
-    unsafe { *pages = ptr::with_exposed_provenance_mut(page.0) };
-}
-
-extern "C" fn host_get_user_pages_fast(
-    start: c_ulong,
-    _nr: c_int,
-    write: c_int,
-    pages: *mut *mut raw::page,
-) -> c_int {
-    host(-crate::abi::EFAULT, |k| {
-        Ok(match k.get_user_pages_fast(start as u64, write != 0)? {
-            Ok(page) => {
-                store_page(pages, page);
-                1
-            }
-            Err(errno) => errno,
-        })
-    })
-}
-
-extern "C" fn host_get_user_pages_fast_irq(
-    start: c_ulong,
-    _nr: c_int,
-    write: c_int,
-    pages: *mut *mut raw::page,
-) -> c_int {
-    host(0, |k| {
-        Ok(match k.get_user_pages_fast_irq(start as u64, write != 0)? {
-            Some(page) => {
-                store_page(pages, page);
-                1
-            }
-            None => 0,
-        })
-    })
-}
-
-extern "C" fn host_page_tail(page: *mut raw::page) -> bool {
-    host(false, |k| k.page_tail(PagePtr(page as usize)))
-}
-
-extern "C" fn host_page_anon(page: *mut raw::page) -> bool {
-    host(false, |k| k.page_anon(PagePtr(page as usize)))
-}
-
-extern "C" fn host_page_swap_cache(page: *mut raw::page) -> bool {
-    host(false, |k| k.page_swap_cache(PagePtr(page as usize)))
-}
-
-extern "C" fn host_compound_head(page: *mut raw::page) -> *mut raw::page {
-    host(page, |k| {
-        let head = k.compound_head(PagePtr(page as usize))?;
-        Ok(ptr::with_exposed_provenance_mut(head.0))
-    })
-}
-
-extern "C" fn host_basepage_index(page: *mut raw::page) -> c_ulong {
-    host(0, |k| {
-        Ok(k.basepage_index(PagePtr(page as usize))? as c_ulong)
-    })
-}
-
-extern "C" fn host_get_page(page: *mut raw::page) {
-    host((), |k| k.get_page(PagePtr(page as usize)))
-}
-
-extern "C" fn host_put_page(page: *mut raw::page) {
-    host((), |k| k.put_page(PagePtr(page as usize)))
-}
-
-extern "C" fn host_lock_page(page: *mut raw::page) {
-    host((), |k| k.lock_page(PagePtr(page as usize)))
-}
-
-extern "C" fn host_unlock_page(page: *mut raw::page) {
-    host((), |k| k.unlock_page(PagePtr(page as usize)))
-}
-
-extern "C" fn host_ihold(inode: *mut raw::inode) {
-    host((), |k| k.ihold(InodePtr(inode as usize)))
-}
-
-extern "C" fn host_iput(inode: *mut raw::inode) {
-    host((), |k| k.iput(InodePtr(inode as usize)))
-}
-
-extern "C" fn host_mmdrop(mm: *mut raw::mm_struct) {
-    host((), |k| k.mmdrop(MmPtr(mm as usize)))
-}
-
-extern "C" fn host_atomic_inc(v: *mut raw::atomic_t) {
-    host((), |k| k.atomic_inc(AtomicPtr(v as usize)))
-}
-
-extern "C" fn host_atomic_inc_not_zero(v: *mut raw::atomic_t) -> bool {
-    host(false, |k| k.atomic_inc_not_zero(AtomicPtr(v as usize)))
-}
-
-extern "C" fn host_rcu_read_lock() {
-    host((), Kernel::rcu_read_lock)
-}
-
-extern "C" fn host_rcu_read_unlock() {
-    host((), Kernel::rcu_read_unlock)
-}
-
-extern "C" fn host_local_irq_disable() {
-    host((), Kernel::local_irq_disable)
-}
-
-extern "C" fn host_local_irq_enable() {
-    host((), Kernel::local_irq_enable)
 }

@@ -99,12 +99,18 @@ pub fn first_difference(c: &Outcome, rust: &Outcome) -> Option<String> {
         ));
     }
     if c.findings != rust.findings {
-        let a: Vec<String> = c.findings.iter().map(|f| f.to_string()).collect();
-        let b: Vec<String> = rust.findings.iter().map(|f| f.to_string()).collect();
+        let show = |f: Option<&crate::finding::Finding>| match f {
+            Some(f) => f.to_string(),
+            None => "nothing more".to_string(),
+        };
+        let n = (0..)
+            .find(|&i| c.findings.get(i) != rust.findings.get(i))
+            .expect("the lists differ somewhere");
         return Some(format!(
-            "on what the kernel noticed: C [{}], Rust [{}]",
-            a.join("; "),
-            b.join("; ")
+            "on what the kernel noticed, at its #{}: C {}, Rust {}",
+            n + 1,
+            show(c.findings.get(n)),
+            show(rust.findings.get(n))
         ));
     }
     if c.after != rust.after {

@@ -1,0 +1,73 @@
+//! The fake kernel's functions are functions, as the kernel's are: a
+//! revision may call them inside any expression, through a pointer or by
+//! address, and every argument is evaluated once. Test-only revisions that
+//! do all of that (tests/revisions/expressions/) compile as they stand and
+//! run in lockstep with the port of the revision they restate.
+
+use std::path::Path;
+
+use futex_diff::corpus::BUILT_IN;
+use futex_diff::exec;
+use futex_diff::op::Op;
+use futex_diff::oracle::lockstep;
+use futex_diff::revision::{self, Revision};
+use futex_diff::scenario::parse;
+use futex_diff::trace::Trace;
+use futex_diff::world::Mode;
+
+fn load(name: &str) -> Revision {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/revisions/expressions")
+        .join(format!("{name}.c"));
+    revision::load(&path, None).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `restated` runs every built-in scenario, in both modes, exactly as the
+/// port of `bundled` does.
+fn in_lockstep_on_the_corpus(restated: &str, bundled: &str) {
+    let restated = load(restated);
+    let port = revision::find(bundled).unwrap().port_target().unwrap();
+    for (name, text) in BUILT_IN {
+        let mut scenario = parse(text).unwrap();
+        for mode in [Mode::Strict, Mode::Relaxed] {
+            scenario.mode = mode;
+            let finding = lockstep::compare(&scenario, restated.target(), port).unwrap();
+            assert!(finding.is_none(), "{name} ({mode}): {}", finding.unwrap());
+        }
+    }
+}
+
+#[test]
+fn v4_7_written_with_apis_in_expressions_and_pointers_runs_as_v4_7() {
+    in_lockstep_on_the_corpus("v4.7-in-expressions", "v4.7");
+}
+
+#[test]
+fn v3_12_written_with_apis_in_expressions_and_pointers_runs_as_v3_12() {
+    in_lockstep_on_the_corpus("v3.12-in-expressions", "v3.12");
+}
+
+#[test]
+fn a_marked_read_evaluates_its_argument_once() {
+    let rev = load("read-once-of-a-call");
+    let scenario = parse(
+        "mm A\ninode F file size=1\npage F 0\nvma A 0x10000 0x11000 file F rw shared\n\
+         call A 0x10000 shared write\n",
+    )
+    .unwrap();
+    let outcome = exec::run(&scenario, rev.target(), Trace::recording()).unwrap();
+    let ops: Vec<Op> = outcome.trace.yields().map(|(op, _)| op).collect();
+    assert_eq!(
+        ops,
+        [
+            Op::GetUserPagesFast,
+            Op::CompoundHead,
+            Op::ReadOnce,
+            Op::CompoundHead,
+            Op::ReadOnce,
+            Op::PutPage
+        ],
+        "{}",
+        outcome.trace.render("read-once-of-a-call.c")
+    );
+}
