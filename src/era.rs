@@ -5,7 +5,8 @@
 //!
 //! An era is a span of releases whose mm rules and futex key rules are the
 //! same for everything the model covers; revisions of `get_futex_key()`
-//! within an era may still differ (3.12 and 3.13 share era 3).
+//! within an era may still differ (3.12 and 3.13 share era 3). See
+//! docs/model.md §5.
 
 use std::fmt;
 
@@ -49,6 +50,14 @@ pub struct KeyRules {
     pub mm_key_holds_mm: bool,
 }
 
+/// How the era's `get_futex_key()` is called: the values and names of its
+/// access argument (`rw`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallAbi {
+    pub read: (i32, &'static str),
+    pub write: (i32, &'static str),
+}
+
 /// Everything the model needs to know about one era.
 #[derive(Debug)]
 pub struct Description {
@@ -62,7 +71,14 @@ pub struct Description {
     /// Whether a THP with references beyond its mappings can be split.
     pub split_pinned_thp: bool,
     pub hugetlb_index: HugetlbIndex,
+    pub call: CallAbi,
 }
+
+/// `int rw` of 3.x-4.x: `VERIFY_READ` or `VERIFY_WRITE`.
+const VERIFY: CallAbi = CallAbi {
+    read: (crate::abi::VERIFY_READ, "VERIFY_READ"),
+    write: (crate::abi::VERIFY_WRITE, "VERIFY_WRITE"),
+};
 
 const ERA_3: Description = Description {
     era: Era::V3,
@@ -75,6 +91,7 @@ const ERA_3: Description = Description {
     compound_refs: CompoundRefs::TailPins,
     split_pinned_thp: true,
     hugetlb_index: HugetlbIndex::HugePages,
+    call: VERIFY,
 };
 
 const ERA_4: Description = Description {
@@ -88,6 +105,7 @@ const ERA_4: Description = Description {
     compound_refs: CompoundRefs::HeadOnly,
     split_pinned_thp: false,
     hugetlb_index: HugetlbIndex::HugePages,
+    call: VERIFY,
 };
 
 impl Era {

@@ -8,7 +8,7 @@ use crate::implementation::{CallResult, Target};
 use crate::kernel::{Held, Kernel, Observation};
 use crate::key::{Key, RawKey};
 use crate::reference::CallSpec;
-use crate::scenario::Scenario;
+use crate::scenario::{Access, Scenario};
 use crate::sched::Scheduler;
 use crate::schedule::CallRef;
 use crate::trace::Trace;
@@ -131,24 +131,21 @@ pub fn run(scenario: &Scenario, target: Target, trace: Trace) -> Result<Outcome,
                 i + 1,
                 call.addr,
                 if call.shared { "shared" } else { "private" },
-                match call.access {
-                    crate::scenario::Access::Read => "VERIFY_READ",
-                    crate::scenario::Access::Write => "VERIFY_WRITE",
-                }
+                access_of(era, call.access).1
             )
         });
         let spec = CallSpec {
             mm,
             uaddr: call.addr,
             shared: call.shared,
-            write: call.access == crate::scenario::Access::Write,
+            write: call.access == Access::Write,
         };
         let (result, raw_key) = match kernel.begin_get(i, spec) {
             Ok(()) => imp.get_futex_key(
                 &mut kernel,
                 call.addr,
                 call.shared,
-                call.access.verify_code(),
+                access_of(era, call.access).0,
             ),
             Err(_) => (CallResult::Aborted, RawKey::default()),
         };
@@ -221,6 +218,16 @@ pub fn run(scenario: &Scenario, target: Target, trace: Trace) -> Result<Outcome,
         objects,
         trace: std::mem::take(&mut kernel.trace),
     })
+}
+
+/// The `rw` argument of a call, as the era's `get_futex_key()` takes it:
+/// its value and its name.
+pub fn access_of(era: Era, access: Access) -> (i32, &'static str) {
+    let abi = era.rules().call;
+    match access {
+        Access::Read => abi.read,
+        Access::Write => abi.write,
+    }
 }
 
 /// Checks the thread's context after a call, unless the harness cut the

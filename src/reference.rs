@@ -1,6 +1,6 @@
 //! The reference semantics of `get_futex_key()` in 3.x-4.x: what the key,
 //! or the error, must be for one world state when nothing interferes
-//! (DESIGN.md §6). A specification written from the kernel's documented
+//! (docs/model.md §2). A specification written from the kernel's documented
 //! behaviour, not a revision run again: a revision that is wrong even
 //! without a race disagrees with it too.
 //!

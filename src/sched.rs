@@ -7,7 +7,7 @@
 //! yield point. When the thread itself must wait for a page lock an event
 //! holds, the scheduler runs that event until it lets go; when the event
 //! cannot move either, the two are deadlocked. Nothing here is random: one
-//! schedule gives one interleaving, on every machine.
+//! schedule gives one interleaving, on every machine (docs/model.md §6).
 
 use crate::events::{EventKind, EventRun, StepOutcome};
 use crate::op::Op;

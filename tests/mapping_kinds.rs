@@ -1,7 +1,7 @@
 //! What key each kind of mapping gives, with no concurrent events, on every
 //! bundled revision: the exact return value, the exact key (word, object,
 //! offset with its FUT_OFF_* bits) and that `put_futex_key()` gives back
-//! every reference `get_futex_key()` took (DESIGN.md §1 and §6, "the
+//! every reference `get_futex_key()` took (docs/model.md §1 and §2, "the
 //! reference semantics").
 //!
 //! Where a revision is known to get a case wrong (v4.6's hugetlbfs index,

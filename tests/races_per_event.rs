@@ -1,4 +1,4 @@
-//! One or more races per concurrent event kind (DESIGN.md §4), each placed
+//! One or more races per concurrent event kind (docs/model.md §4), each placed
 //! at a named yield point of each revision, with the outcome the kernel's
 //! semantics and the revision's code give: the exact result and key, the
 //! refcounts, and what the fake kernel noticed.

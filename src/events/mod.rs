@@ -2,7 +2,8 @@
 //! mprotect, eviction, inode reuse, fork, COW, a page lock held elsewhere,
 //! fault injection): what each kind is called and takes ([`kinds`], the one
 //! table the input forms read), and what it does, step by step, to the
-//! world ([`steps`]). The mm semantics of each step live in `world`.
+//! world ([`steps`]). The mm semantics of each step live in `world`; what
+//! each event waits for is docs/model.md §4.
 
 pub mod args;
 pub mod kinds;

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use super::Report;
 use crate::finding::FindingClass;
 use crate::implementation::CallResult;
-use crate::scenario::{Access, Scenario};
+use crate::scenario::Scenario;
 use crate::trace::Entry;
 
 /// The event steps the trace shows just before yield point `n`.
@@ -70,11 +70,7 @@ pub fn explain(report: &Report, scenario: &Scenario) -> String {
             i + 1,
             spec.addr,
             if spec.shared { "shared" } else { "private" },
-            if spec.access == Access::Write {
-                "VERIFY_WRITE"
-            } else {
-                "VERIFY_READ"
-            },
+            crate::exec::access_of(outcome.era, spec.access).1,
             scenario.mm_names[spec.mm]
         );
         let obs = &call.observation;

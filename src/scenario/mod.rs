@@ -56,22 +56,13 @@ impl Scenario {
     }
 }
 
-/// `rw` of a call.
+/// `rw` of a call, which each era encodes as its `get_futex_key()` takes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Access {
-    /// `VERIFY_READ`: FUTEX_WAIT, which may use a read-only mapping.
+    /// Read access is enough (FUTEX_WAIT): a read-only mapping will do.
     Read,
-    /// `VERIFY_WRITE`.
+    /// The caller writes the word.
     Write,
-}
-
-impl Access {
-    pub fn verify_code(self) -> i32 {
-        match self {
-            Access::Read => crate::abi::VERIFY_READ,
-            Access::Write => crate::abi::VERIFY_WRITE,
-        }
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
