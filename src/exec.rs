@@ -49,9 +49,9 @@ pub struct Outcome {
     pub stuck: Vec<(String, String)>,
     pub harness_error: Option<String>,
     pub yields: u32,
-    /// The world's objects for the scenario's mms, then for its inodes, in
-    /// the scenario's order (see [`Outcome::legend`]).
-    pub objects: Vec<ObjectName>,
+    /// The world's objects for the scenario's mms and inodes (see
+    /// [`Outcome::legend`]).
+    pub objects: Objects,
     /// References the thread still held after every key was put.
     pub held_at_end: Vec<(Held, i32)>,
 }
@@ -63,16 +63,18 @@ impl Outcome {
         &'a self,
         scenario: &'a Scenario,
     ) -> impl Iterator<Item = (ObjectName, &'a str)> + 'a {
+        let mms = self.objects.mms.iter().map(|&mm| ObjectName::Mm(mm));
+        let inodes = self.objects.inodes.iter().map(|&i| ObjectName::Inode(i));
         let names = scenario.mm_names.iter().chain(&scenario.inode_names);
-        self.objects.iter().copied().zip(names.map(String::as_str))
+        mms.chain(inodes).zip(names.map(String::as_str))
     }
 }
 
-/// The world a scenario describes, with the replayer of its schedule.
+/// The world a scenario describes, with the replayer of its schedule (which
+/// holds the world's objects for the scenario's indices).
 pub struct Built {
     pub world: World,
     pub sched: Scheduler,
-    pub objects: Objects,
 }
 
 /// Builds the world of `scenario` under the mm rules of its era, or of
@@ -88,12 +90,8 @@ pub fn build(scenario: &Scenario, era: Era) -> Result<Built, WorldError> {
         .iter()
         .map(|e| (e.name.clone(), e.kind.clone()))
         .collect();
-    let sched = Scheduler::new(events, &scenario.schedule, objects.clone());
-    Ok(Built {
-        world,
-        sched,
-        objects,
-    })
+    let sched = Scheduler::new(events, &scenario.schedule, objects);
+    Ok(Built { world, sched })
 }
 
 /// Runs `scenario` on `target`, keeping `trace` ([`Trace::recording`] for
@@ -102,19 +100,6 @@ pub fn run(scenario: &Scenario, target: Target, trace: Trace) -> Result<Outcome,
     let Target { name, era, imp } = target;
     let era = scenario.era.unwrap_or(era);
     let built = build(scenario, era)?;
-    let objects = built
-        .objects
-        .mms
-        .iter()
-        .map(|&mm| ObjectName::Mm(mm))
-        .chain(
-            built
-                .objects
-                .inodes
-                .iter()
-                .map(|&inode| ObjectName::Inode(inode)),
-        )
-        .collect();
     let mut kernel = Kernel::new(built.world, built.sched, trace);
     let before = if kernel.trace.is_recording() {
         kernel.world.refcounts()
@@ -124,7 +109,7 @@ pub fn run(scenario: &Scenario, target: Target, trace: Trace) -> Result<Outcome,
     let mut calls = Vec::with_capacity(scenario.calls.len());
 
     for (i, call) in scenario.calls.iter().enumerate() {
-        let mm = built.objects.mms[call.mm];
+        let mm = kernel.sched.objects().mms[call.mm];
         kernel.trace.note(|| {
             format!(
                 "call {}: get_futex_key({:#x}, {}, {})",
@@ -179,7 +164,7 @@ pub fn run(scenario: &Scenario, target: Target, trace: Trace) -> Result<Outcome,
         kernel
             .trace
             .note(|| format!("call {}: put_futex_key()", i + 1));
-        let put = match kernel.begin_call(built.objects.mms[call.mm], CallRef::Put(i)) {
+        let put = match kernel.begin_call(kernel.sched.objects().mms[call.mm], CallRef::Put(i)) {
             Ok(()) => imp.put_futex_key(&mut kernel, calls[i].raw_key),
             Err(_) => CallResult::Aborted,
         };
@@ -215,7 +200,7 @@ pub fn run(scenario: &Scenario, target: Target, trace: Trace) -> Result<Outcome,
         stuck,
         harness_error: kernel.harness_error.take(),
         yields: kernel.yields(),
-        objects,
+        objects: kernel.sched.take_objects(),
         trace: std::mem::take(&mut kernel.trace),
     })
 }

@@ -108,6 +108,16 @@ impl Scheduler {
         &self.names[event]
     }
 
+    /// The world's objects for the scenario's indices.
+    pub fn objects(&self) -> &Objects {
+        &self.objects
+    }
+
+    /// Hands the objects over once the run is done.
+    pub fn take_objects(&mut self) -> Objects {
+        std::mem::take(&mut self.objects)
+    }
+
     /// Asks `steps` more of `event`.
     fn want(&mut self, event: usize, steps: Steps) {
         let wanted = &mut self.wanted[event];
@@ -119,6 +129,9 @@ impl Scheduler {
 
     /// Entries that became due with the last labelled yield point.
     fn want_due_after(&mut self) {
+        if self.due_after.is_empty() {
+            return;
+        }
         for (event, steps) in std::mem::take(&mut self.due_after) {
             self.want(event, steps);
         }
@@ -126,6 +139,7 @@ impl Scheduler {
 
     /// The thread begins `call`: what is placed at its start runs, and what
     /// waited for the yield point after the previous call's last one.
+    #[inline]
     pub fn begin_call(
         &mut self,
         call: CallRef,
@@ -133,6 +147,11 @@ impl Scheduler {
         trace: &mut Trace,
     ) -> Result<(), WorldError> {
         self.call = Some(call);
+        if self.due_after.is_empty() && self.starts.is_empty() {
+            // Nothing is placed here, and nothing wanted waits: events that
+            // wait for the thread get their next try at its next yield.
+            return Ok(());
+        }
         self.want_due_after();
         let mut i = 0;
         while i < self.starts.len() {
@@ -149,7 +168,32 @@ impl Scheduler {
     /// Runs what the schedule places at yield point `n`, a call of `op`
     /// (reading `expr`, for a marked read), and anything still waiting from
     /// earlier.
+    #[inline]
     pub fn at_yield(
+        &mut self,
+        n: u32,
+        op: Op,
+        expr: Option<&str>,
+        world: &mut World,
+        trace: &mut Trace,
+    ) -> Result<(), WorldError> {
+        // Most yield points of most schedules have nothing to run.
+        let placed_here = self
+            .absolute
+            .get(self.next)
+            .is_some_and(|&(at, _, _)| at <= n);
+        let idle = !placed_here
+            && self.due_after.is_empty()
+            && self.relative.is_empty()
+            && self.wanted.iter().all(|&w| w == 0);
+        if idle {
+            return Ok(());
+        }
+        self.run_at_yield(n, op, expr, world, trace)
+    }
+
+    #[inline(never)]
+    fn run_at_yield(
         &mut self,
         n: u32,
         op: Op,

@@ -64,8 +64,8 @@ impl Kernel {
     /// each tail's references are its own. Without it (4.5+) every
     /// reference is booked on the compound head of the moment.
     fn hold_page(&mut self, page: PageId, delta: i32) {
-        let head = self.world.head_of(page);
         if self.world.era.rules().compound_refs == CompoundRefs::HeadOnly {
+            let head = self.world.head_of(page);
             self.ledger.add(Held::Page(head), delta);
             return;
         }
@@ -73,6 +73,7 @@ impl Kernel {
             self.ledger.add(Held::Page(page), delta);
             return;
         }
+        let head = self.world.head_of(page);
         let world = &self.world;
         let settles = self
             .ledger

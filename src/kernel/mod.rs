@@ -85,11 +85,9 @@ pub struct Observation {
     pub expected: Vec<Expected>,
     /// The yield point from which each state held (0: the call's entry).
     pub since: Vec<u32>,
-    /// The page-cache pages GUP found for the call (compound heads).
-    pub found: Vec<PageRef>,
-    /// Pages removed from a page cache (truncation, hole punch,
-    /// invalidation, eviction) while the call ran.
-    pub truncated: Vec<PageRef>,
+    /// A page GUP found for the call (a compound head) left its page cache
+    /// (truncation, hole punch, invalidation, eviction) while the call ran.
+    pub found_page_truncated: bool,
     /// `should_fail()` failed the call on purpose (fail_futex).
     pub fault_injected: bool,
 }
@@ -114,6 +112,8 @@ pub struct Kernel {
     observing: Option<CallSpec>,
     observation: Observation,
     truncations_at_entry: usize,
+    /// The pages GUP found for the observed call (compound heads).
+    found: Vec<PageRef>,
 }
 
 impl Kernel {
@@ -134,6 +134,7 @@ impl Kernel {
             observing: None,
             observation: Observation::default(),
             truncations_at_entry: 0,
+            found: Vec::new(),
         }
     }
 
@@ -165,6 +166,7 @@ impl Kernel {
         self.observing = Some(call);
         self.observation = Observation::default();
         self.truncations_at_entry = self.world.truncations().len();
+        self.found.clear();
         self.observe();
         Ok(())
     }
@@ -173,7 +175,8 @@ impl Kernel {
     pub fn end_get(&mut self) -> Observation {
         self.observe();
         let mut observation = std::mem::take(&mut self.observation);
-        observation.truncated = self.world.truncations()[self.truncations_at_entry..].to_vec();
+        let truncated = &self.world.truncations()[self.truncations_at_entry..];
+        observation.found_page_truncated = truncated.iter().any(|p| self.found.contains(p));
         self.observing = None;
         observation
     }
@@ -182,10 +185,7 @@ impl Kernel {
     fn observe_found(&mut self, page: PageId) {
         if self.observing.is_some() {
             let head = self.world.head_of(page);
-            let found = self.world.page_ref(head);
-            if !self.observation.found.contains(&found) {
-                self.observation.found.push(found);
-            }
+            self.found.push(self.world.page_ref(head));
         }
     }
 

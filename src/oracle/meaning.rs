@@ -112,7 +112,9 @@ fn check_result(i: usize, call: &CallOutcome, code: i32, verdict: &mut Verdict) 
             verdict.allowed.push((i, Allowance::InjectedFault));
             return;
         }
-        if code == -EFAULT && truncated_during(call) {
+        // Only the page the call found excuses it: a truncation elsewhere in
+        // the file, or of an earlier inode in the same slot, does not.
+        if code == -EFAULT && call.observation.found_page_truncated {
             verdict.allowed.push((i, Allowance::TruncatedPageMayFail));
             return;
         }
@@ -146,15 +148,6 @@ fn check_result(i: usize, call: &CallOutcome, code: i32, verdict: &mut Verdict) 
             ),
         ));
     }
-}
-
-/// Whether a page GUP found for the call left the page cache while the
-/// call ran: the case the kernel's comment is happy to fail. A truncation
-/// elsewhere in the file, or of an earlier inode in the same slot, excuses
-/// nothing.
-fn truncated_during(call: &CallOutcome) -> bool {
-    let obs = &call.observation;
-    obs.truncated.iter().any(|page| obs.found.contains(page))
 }
 
 /// The reference a returned key stands for, as the era's keys hold them.
