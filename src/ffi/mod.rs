@@ -1,6 +1,6 @@
 //! The only unsafe boundary: calls into the C revisions ([`CRevision`]),
 //! linked into the binary or loaded from a shared object compiled at run
-//! time, and the host operations the fake kernel calls back ([`host`]).
+//! time, and the host operations the fake kernel calls back (`host`).
 //!
 //! Every revision comes with the shim it was compiled with (the abort flag
 //! and the call-site line live there, per thread): the linked revisions

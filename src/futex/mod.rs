@@ -3,7 +3,7 @@
 //! it). Each is an [`Implementation`] like a compiled C revision.
 //!
 //! The ports are written over the [`Kernel`] API with pointers as values
-//! ([`PagePtr`], [`MappingPtr`], ...), the way the C code holds them: plain
+//! (`PagePtr`, `MappingPtr`, ...), the way the C code holds them: plain
 //! member reads are [`Kernel::page_mapping`] and friends, marked reads are
 //! [`Kernel::read_once`] followed by the plain read.
 

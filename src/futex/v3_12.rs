@@ -1,7 +1,7 @@
 //! Rust port of `v3.12`: the page lock held around every look at the
 //! mapping, and the THP tail dance with irqs off. The skeleton the RFC
 //! keeps (alignment, the private key, GUP and the tail dance on every pass
-//! through `again:`) is [`get_with`].
+//! through `again:`) is `get_with`.
 
 use super::{get_futex_key_refs, pin_user_page, set_inode_key, set_mm_key, Port};
 use crate::abi::{EFAULT, EINVAL, PAGE_SIZE};

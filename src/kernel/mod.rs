@@ -1,5 +1,5 @@
 //! The fake kernel as the futex thread sees it: one method per kernel API
-//! that `get_futex_key()` calls ([`api`]), on pointers as the futex code
+//! that `get_futex_key()` calls (`api`), on pointers as the futex code
 //! holds them ([`ptr`]). Each method is a yield point (the scheduler runs
 //! concurrent event steps first), then performs its operation on the world.
 //! The C revisions reach these methods through `ffi`; Rust ports call them

@@ -1,6 +1,6 @@
 //! Scenarios as data: a world, the `get_futex_key()` calls made in it, the
 //! concurrent events and the schedule that places their steps in the
-//! thread's execution. [`parse`] reads the text form, [`text`] writes it,
+//! thread's execution. [`parse`](mod@parse) reads the text form, [`text`] writes it,
 //! [`binary`] is the form fuzzers mutate. Running one is execution's job:
 //! a scenario names no runtime type.
 //!
