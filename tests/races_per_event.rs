@@ -1045,5 +1045,9 @@ fn every_race_scenario_in_the_corpus_runs_without_a_harness_error() {
         }
     }
     // One scenario at least per event kind.
-    assert_eq!(kinds.len(), 15, "event kinds in race-*.scn: {kinds:?}");
+    assert_eq!(
+        kinds.len(),
+        futex_diff::events::EventKind::KINDS.len(),
+        "event kinds in race-*.scn: {kinds:?}"
+    );
 }
