@@ -11,7 +11,7 @@
 
 use crate::events::{EventKind, EventRun, StepOutcome};
 use crate::op::Op;
-use crate::schedule::{CallRef, Placement, Scheduled, Side, Steps};
+use crate::schedule::{CallRef, Label, Placement, Scheduled, Side, Steps};
 use crate::trace::Trace;
 use crate::world::build::Objects;
 use crate::world::page::Blocker;
@@ -21,7 +21,7 @@ use crate::world::{World, WorldError};
 struct Relative {
     call: CallRef,
     side: Side,
-    label: crate::schedule::Label,
+    label: Label,
     nth: u32,
     event: usize,
     steps: Steps,
