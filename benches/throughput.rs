@@ -86,7 +86,7 @@ fn main() {
     }
 
     let revisions: Vec<_> = revision::all().filter(|r| r.port().is_some()).collect();
-    let tasks = explore::tasks(&revisions, &[Mode::Strict]).expect("built-in families build");
+    let tasks = explore::tasks(&revisions, &[Mode::Strict], None).expect("built-in families build");
     let forever = Instant::now() + Duration::from_secs(3600);
     let mut threads = vec![1];
     if explore::default_threads() > 1 {

@@ -59,4 +59,22 @@ if [ "$covered" -lt 4 ]; then
 	status=1
 fi
 [ $status -eq 0 ] && echo "=== C edges are counted: $covered revision entry points covered"
+
+# A kernel tree as the meaning target's revision (FUTEX_DIFF_KERNEL): it is
+# compiled at start, instrumented, and its edges counted as a module of its
+# own. The tree is the test fixture: our v4.6 among unrelated code.
+tree=$(mktemp -d)
+mkdir -p "$tree/kernel"
+cp tests/trees/Makefile.4.6 "$tree/Makefile"
+cat tests/trees/futex-head.c csrc/revisions/v4.6.c tests/trees/futex-tail.c >"$tree/kernel/futex.c"
+FUTEX_DIFF_KERNEL=$tree FUTEX_DIFF_KNOWN=/dev/null "$out/meaning" -runs=200 -seed=1 \
+	"$out/corpus/meaning" >"$out/kernel.log" 2>&1 || true
+rm -rf "$tree"
+if grep -q "Loaded 2 modules" "$out/kernel.log" && grep -qE "(NEW|INITED)" "$out/kernel.log"; then
+	echo "=== a --kernel tree's C is counted: $(grep -m1 'Loaded 2 modules' "$out/kernel.log")"
+else
+	echo "the kernel tree's C is not instrumented, or did not run:"
+	tail -n 5 "$out/kernel.log"
+	status=1
+fi
 exit $status

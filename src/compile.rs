@@ -5,7 +5,9 @@
 //! a file includes counts), the compiler and its flags.
 //!
 //! Environment read here:
-//! - `CC`: the C compiler (default `cc`);
+//! - `CC`: the C compiler (default `cc`; `clang` in a fuzzing build, which
+//!   instruments revisions for libFuzzer's coverage as build.rs does the
+//!   linked ones: `-fsanitize=fuzzer-no-link`);
 //! - `FUTEX_DIFF_CACHE`: the cache directory (default
 //!   `$XDG_CACHE_HOME/futex-diff`, else `~/.cache/futex-diff`, else the
 //!   system's temporary directory).
@@ -31,6 +33,15 @@ const FLAGS: &[&str] = &[
     "-Werror=implicit-function-declaration",
     "-Werror=implicit-int",
 ];
+
+/// In a fuzzing build, what gives libFuzzer the revision's edges. The
+/// object then refers to the sanitizer runtime of the fuzz target, which
+/// exports it (fuzz/build.rs).
+const COVERAGE: &[&str] = if cfg!(fuzzing) {
+    &["-fsanitize=fuzzer-no-link"]
+} else {
+    &[]
+};
 
 /// Why a revision could not be compiled.
 #[derive(Debug)]
@@ -72,11 +83,13 @@ pub fn shared_object(source: &Path) -> Result<PathBuf, CompileError> {
     let cache = cache_dir();
     let csrc = fake_layer(&cache)?;
     let unit = write_unit(&cache, &source)?;
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
+    let default_cc = if cfg!(fuzzing) { "clang" } else { "cc" };
+    let cc = std::env::var("CC").unwrap_or_else(|_| default_cc.to_string());
     let include = csrc.join("include");
     let compiler = |args: &[&str]| -> Result<std::process::Output, CompileError> {
         Command::new(&cc)
             .args(FLAGS)
+            .args(COVERAGE)
             .arg("-I")
             .arg(&include)
             .arg("-I")
@@ -92,7 +105,7 @@ pub fn shared_object(source: &Path) -> Result<PathBuf, CompileError> {
     }
     let mut hash = Fnv::new();
     hash.write(cc.as_bytes());
-    for flag in FLAGS {
+    for flag in FLAGS.iter().chain(COVERAGE) {
         hash.write(flag.as_bytes());
     }
     hash.write(&preprocessed.stdout);
@@ -131,6 +144,25 @@ fn rejected(source: &Path, stderr: &[u8]) -> CompileError {
         file: source.to_path_buf(),
         message: String::from_utf8_lossy(stderr).into_owned(),
     }
+}
+
+/// Writes a generated source (an extracted revision, a patched kernel
+/// file) at `rel` under the cache, and says where it is.
+pub fn write_cached(rel: &Path, contents: &[u8]) -> Result<PathBuf, CompileError> {
+    let file = cache_dir().join(rel);
+    let parent = file.parent().expect("a file has a directory");
+    std::fs::create_dir_all(parent).map_err(|e| CompileError::Io(parent.into(), e))?;
+    write_if_changed(&file, contents)?;
+    Ok(file)
+}
+
+/// A stable name for `contents`: its FNV-1a hash in hex.
+pub fn content_name(contents: &[&[u8]]) -> String {
+    let mut hash = Fnv::new();
+    for part in contents {
+        hash.write(part);
+    }
+    format!("{:016x}", hash.finish())
 }
 
 /// Where compiled revisions are kept.

@@ -93,3 +93,27 @@ impl fmt::Display for Finding {
         write!(f, "{}: {}", self.class, self.summary)
     }
 }
+
+/// A summary with every run of digits (and hex digits after `0x`) as `N`.
+pub fn shape(summary: &str) -> String {
+    let mut out = String::with_capacity(summary.len());
+    let mut chars = summary.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            if c == '0' && chars.peek() == Some(&'x') {
+                chars.next();
+                while chars.peek().is_some_and(|c| c.is_ascii_hexdigit()) {
+                    chars.next();
+                }
+            } else {
+                while chars.peek().is_some_and(|c| c.is_ascii_digit()) {
+                    chars.next();
+                }
+            }
+            out.push('N');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

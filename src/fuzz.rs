@@ -5,7 +5,12 @@
 //! Configuration comes from the environment, read once in
 //! [`FuzzConfig::from_env`]:
 //! - `FUTEX_DIFF_REV`: the revision the `meaning` target judges (default
-//!   `v4.7`);
+//!   `v4.7`, or the kernel below);
+//! - `FUTEX_DIFF_KERNEL`: `[NAME=]PATH`, a kernel tree or futex file the
+//!   targets compile (instrumented for coverage) and load once, at start;
+//!   the `meaning` target judges it unless `FUTEX_DIFF_REV` names another;
+//! - `FUTEX_DIFF_PATCH`: colon-separated patches for that kernel; the
+//!   last patched kernel is the one judged;
 //! - `FUTEX_DIFF_KNOWN`: a file of known findings the targets pass over
 //!   (default: none), one per line: `REVISION[:MODE] CLASS SUMMARY-SUBSTRING`,
 //!   `#` starting a comment; without a mode the line applies to both.
@@ -14,6 +19,7 @@ use std::sync::OnceLock;
 
 use crate::finding::{Finding, FindingClass};
 use crate::oracle::{self, Checks};
+use crate::revision::kernel::{load_kernel, KernelSpec};
 use crate::revision::{self, Revision};
 use crate::scenario::binary;
 use crate::world::Mode;
@@ -40,8 +46,28 @@ pub struct FuzzConfig {
 impl FuzzConfig {
     /// Reads the environment; a bad value names its variable.
     pub fn from_env() -> Result<FuzzConfig, String> {
-        let name = std::env::var("FUTEX_DIFF_REV").unwrap_or_else(|_| "v4.7".to_string());
-        let revision = revision::find(&name).map_err(|e| format!("FUTEX_DIFF_REV: {e}"))?;
+        let kernel = match std::env::var("FUTEX_DIFF_KERNEL") {
+            Ok(spec) => {
+                let spec: KernelSpec = spec
+                    .parse()
+                    .map_err(|e| format!("FUTEX_DIFF_KERNEL: {e}"))?;
+                let patches: Vec<std::path::PathBuf> = std::env::var("FUTEX_DIFF_PATCH")
+                    .unwrap_or_default()
+                    .split(':')
+                    .filter(|p| !p.is_empty())
+                    .map(Into::into)
+                    .collect();
+                let loaded =
+                    load_kernel(&spec, &patches).map_err(|e| format!("FUTEX_DIFF_KERNEL: {e}"))?;
+                Some(loaded.patched.last().copied().unwrap_or(loaded.base))
+            }
+            Err(_) => None,
+        };
+        let revision = match (std::env::var("FUTEX_DIFF_REV"), kernel) {
+            (Ok(name), _) => revision::find(&name).map_err(|e| format!("FUTEX_DIFF_REV: {e}"))?,
+            (Err(_), Some(kernel)) => kernel,
+            (Err(_), None) => revision::find("v4.7").map_err(|e| format!("FUTEX_DIFF_REV: {e}"))?,
+        };
         let known = match std::env::var("FUTEX_DIFF_KNOWN") {
             Ok(path) => {
                 let text = std::fs::read_to_string(&path)
@@ -60,6 +86,13 @@ impl FuzzConfig {
         CONFIG.get_or_init(|| {
             FuzzConfig::from_env().unwrap_or_else(|e| panic!("futex-diff fuzz configuration: {e}"))
         })
+    }
+
+    /// Reads the configuration before the first input: a kernel it names
+    /// is compiled and loaded then, so that libFuzzer counts its edges
+    /// from the start.
+    pub fn init() {
+        FuzzConfig::get();
     }
 
     fn is_known(&self, revision: &str, mode: Mode, finding: &Finding) -> bool {

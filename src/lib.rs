@@ -40,8 +40,9 @@
 //!    API C and the ports call); it names no oracle;
 //! 5. the implementations: [`implementation`] (the one trait), [`ffi`] (the
 //!    only unsafe module: C revisions, linked or loaded), [`futex`] (the
-//!    ports), [`compile`] (revisions compiled at run time), [`revision`]
-//!    (the registry);
+//!    ports), [`tree`] (a kernel tree or file, patched and cut down to its
+//!    `get_futex_key()`), [`compile`] (revisions compiled at run time),
+//!    [`revision`] (the registry);
 //! 6. [`scenario`]: data, its text and binary forms;
 //! 7. [`exec`]: a scenario on an implementation, an outcome;
 //! 8. [`oracle`]: one property per file, one entry point;
@@ -71,4 +72,5 @@ pub mod scenario;
 pub mod sched;
 pub mod schedule;
 pub mod trace;
+pub mod tree;
 pub mod world;

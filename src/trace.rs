@@ -155,32 +155,56 @@ impl Trace {
     /// trace longer than `MAX_LINES` (a livelock) keeps its head and tail.
     pub fn render(&self, file: &str) -> String {
         const LEFT: usize = 66;
-        const MAX_LINES: usize = 240;
-        const TAIL: usize = 40;
         let mut out = String::new();
         let _ = writeln!(out, "{:<LEFT$} | concurrent events", "futex thread");
         let _ = writeln!(out, "{:-<LEFT$}-+-{:-<30}", "", "");
+        for (thread, event) in self.lines(file) {
+            match event {
+                None => {
+                    let _ = writeln!(out, "{thread:<LEFT$} |");
+                }
+                Some(event) => {
+                    let _ = writeln!(out, "{thread:<LEFT$} | {event}");
+                }
+            }
+        }
+        out
+    }
+
+    /// One column: the thread's lines, and each event step beneath the
+    /// yield point it ran at, indented. Long traces are cut as in
+    /// [`Trace::render`].
+    pub fn column(&self, file: &str) -> Vec<String> {
+        self.lines(file)
+            .into_iter()
+            .map(|(thread, event)| match event {
+                None => thread,
+                Some(event) => format!("       > {event}"),
+            })
+            .collect()
+    }
+
+    /// Each entry as (thread text, event text): one of them is empty.
+    fn lines(&self, file: &str) -> Vec<(String, Option<String>)> {
+        const MAX_LINES: usize = 240;
+        const TAIL: usize = 40;
         let n = self.entries.len();
+        let mut out = Vec::new();
         for (i, entry) in self.entries.iter().enumerate() {
             if n > MAX_LINES && i >= MAX_LINES - TAIL && i < n - TAIL {
                 if i == MAX_LINES - TAIL {
-                    let _ = writeln!(out, "     ... {} lines elided ...", n - MAX_LINES);
+                    out.push((format!("     ... {} lines elided ...", n - MAX_LINES), None));
                 }
                 continue;
             }
-            match entry {
+            out.push(match entry {
                 Entry::Yield { n, op, arg, line } => {
                     let site = line.map(|l| format!("  [{file}:{l}]")).unwrap_or_default();
-                    let left = format!("#{n:<3} {}({arg}){site}", op.name());
-                    let _ = writeln!(out, "{left:<LEFT$} |");
+                    (format!("#{n:<3} {}({arg}){site}", op.name()), None)
                 }
-                Entry::Thread(text) => {
-                    let _ = writeln!(out, "{:<LEFT$} |", format!("     {text}"));
-                }
-                Entry::Event { name, text } => {
-                    let _ = writeln!(out, "{:<LEFT$} | {name}: {text}", "");
-                }
-            }
+                Entry::Thread(text) => (format!("     {text}"), None),
+                Entry::Event { name, text } => (String::new(), Some(format!("{name}: {text}"))),
+            });
         }
         out
     }

@@ -5,7 +5,8 @@
 use std::process::Command;
 
 use futex_diff::explore::minimize::{self, shrink_lines};
-use futex_diff::explore::{self, exhaustive, hunt, pct, shape, Family, FindingKey, Hunt};
+use futex_diff::explore::{self, exhaustive, hunt, pct, Family, FindingKey, Hunt};
+use futex_diff::finding::shape;
 use futex_diff::finding::FindingClass;
 use futex_diff::oracle::{self, Checks};
 use futex_diff::revision;
@@ -191,7 +192,9 @@ fn a_family_that_does_not_build_is_an_error_not_a_clean_run() {
         base: base.clone(),
     };
     let v47 = revision::find("v4.7").unwrap();
-    let err = explore::tasks_of(&[family], &[v47]).err().expect("refused");
+    let err = explore::tasks_of(&[family], &[v47], None)
+        .err()
+        .expect("refused");
     assert!(
         err.contains("overlapping-vmas") && err.contains("overlaps"),
         "{err}"

@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: futex_diff::fuzz::FuzzConfig::init(), |data: &[u8]| {
     if let Some(divergence) = futex_diff::fuzz::lockstep(data) {
         panic!("{divergence}");
     }

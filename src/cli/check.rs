@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{load_scenario, selected, Status, UsageError};
+use super::selection::RevisionArgs;
+use super::{against, load_scenario, Status, UsageError};
 use crate::oracle;
 
 /// Run the meaning and lockstep oracles on a scenario and print what they
@@ -14,9 +15,13 @@ use crate::oracle;
 pub struct CheckArgs {
     /// Scenario file (text form).
     scenario: PathBuf,
-    /// Revision to check (repeatable); all of them when not given.
-    #[arg(long = "rev", value_name = "NAME")]
-    revs: Vec<String>,
+    #[command(flatten)]
+    revisions: RevisionArgs,
+    /// Also run the scenario on BASE, show both runs side by side, and
+    /// tell which findings are new, fixed or shared (the default with
+    /// --patch: the unpatched kernel). Exit code 1 then means new findings.
+    #[arg(long, value_name = "BASE")]
+    against: Option<String>,
     /// Print the interleaving of every revision, not only of those with
     /// findings.
     #[arg(long)]
@@ -32,7 +37,20 @@ pub fn main(args: CheckArgs) -> Result<Status, UsageError> {
     let path = args.scenario.display();
     let mut any = false;
     let mut written: Vec<PathBuf> = Vec::new();
-    for rev in selected(&args.revs)? {
+    let selection = args.revisions.select()?;
+    if let Some(base) = against::base(args.against.as_deref(), None, &selection)? {
+        for rev in selection
+            .revisions
+            .iter()
+            .filter(|r| r.name() != base.name())
+        {
+            let (text, new, _, _) = against::compare(&scenario, *rev, base)?;
+            out!("{text}");
+            any |= new;
+        }
+        return Ok(if any { Status::Findings } else { Status::Clean });
+    }
+    for rev in selection.revisions {
         let report = oracle::check(&scenario, rev, oracle::Checks::REPORT)
             .map_err(|e| UsageError(format!("{path}: {e}")))?;
         if report.found.is_empty() {
@@ -67,8 +85,7 @@ pub fn main(args: CheckArgs) -> Result<Status, UsageError> {
             }
         }
         if args.verbose || !report.found.is_empty() {
-            let file = rev.path().rsplit('/').next().unwrap_or(rev.path());
-            outln!("{}", report.outcome.trace.render(file));
+            outln!("{}", report.outcome.trace.render(against::file_of(rev)));
         }
     }
     Ok(if any { Status::Findings } else { Status::Clean })

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
-use super::{selected, Status, UsageError};
+use super::selection::RevisionArgs;
+use super::{Status, UsageError};
 use crate::explore;
 use crate::world::Mode;
 
@@ -14,9 +15,8 @@ use crate::world::Mode;
 /// preemption bound, on every revision (or those named).
 #[derive(Args, Debug)]
 pub struct ExploreArgs {
-    /// Revision to explore (repeatable); all of them when not given.
-    #[arg(long = "rev", value_name = "NAME")]
-    revs: Vec<String>,
+    #[command(flatten)]
+    revisions: RevisionArgs,
     /// How many event runs one schedule may place (preemption bound).
     #[arg(long, default_value_t = 2)]
     bound: usize,
@@ -32,13 +32,13 @@ pub struct ExploreArgs {
 }
 
 pub fn main(args: ExploreArgs) -> Result<Status, UsageError> {
-    let revisions = selected(&args.revs)?;
+    let revisions = args.revisions.select()?.revisions;
     let modes: Vec<Mode> = if args.relaxed {
         vec![Mode::Strict, Mode::Relaxed]
     } else {
         vec![Mode::Strict]
     };
-    let mut tasks = explore::tasks(&revisions, &modes).map_err(UsageError)?;
+    let mut tasks = explore::tasks(&revisions, &modes, None).map_err(UsageError)?;
     if let Some(name) = &args.family {
         tasks.retain(|t| t.family.aliases.contains(name));
         if tasks.is_empty() {

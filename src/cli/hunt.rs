@@ -2,7 +2,10 @@
 //! Every interleaving of the built-in families up to a preemption bound,
 //! then PCT-style random schedules for the rest of the time budget; one
 //! minimised reproducer per distinct finding, and a table of revision by
-//! finding class.
+//! finding class. Against a base (`--against`, or the unpatched kernel
+//! when `--patch` is given) it reports what tells each revision from the
+//! base: findings new on the revision, findings it fixed, and how many
+//! both share.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -10,9 +13,11 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
-use super::{selected, Status, UsageError};
-use crate::explore::{self, hunt::Reported};
+use super::selection::RevisionArgs;
+use super::{json, Status, UsageError};
+use crate::explore::{self, hunt::Reported, Change, Hunt};
 use crate::finding::FindingClass;
+use crate::revision::{self, Revision};
 use crate::world::Mode;
 
 /// Hunt for findings in every revision (or those named) and write one
@@ -20,9 +25,13 @@ use crate::world::Mode;
 /// 1: findings; 2: bad input.
 #[derive(Args, Debug)]
 pub struct HuntArgs {
-    /// Revision to hunt in (repeatable); all of them when not given.
-    #[arg(long = "rev", value_name = "NAME")]
-    revs: Vec<String>,
+    #[command(flatten)]
+    revisions: RevisionArgs,
+    /// Report, for each revision, only what tells it from BASE: findings
+    /// it shows on a scenario where BASE does not (new), and the reverse
+    /// (fixed). The default with --patch: the unpatched kernel.
+    #[arg(long, value_name = "BASE")]
+    against: Option<String>,
     /// Time budget in seconds: exhaustive exploration first, random
     /// schedules for what is left.
     #[arg(long, default_value_t = 60)]
@@ -69,7 +78,19 @@ impl Progress {
 }
 
 pub fn main(args: HuntArgs) -> Result<Status, UsageError> {
-    let revisions = selected(&args.revs)?;
+    let selection = args.revisions.select()?;
+    let base = match (&args.against, selection.patch_base) {
+        (Some(name), _) => Some(revision::find(name).map_err(UsageError)?),
+        (None, base) => base,
+    };
+    let revisions: Vec<Revision> = selection
+        .revisions
+        .into_iter()
+        .filter(|r| base.is_none_or(|b| b.name() != r.name()))
+        .collect();
+    if revisions.is_empty() {
+        return Err(UsageError("nothing to hunt in but the base itself".into()));
+    }
     let modes: Vec<Mode> = if args.relaxed {
         vec![Mode::Strict, Mode::Relaxed]
     } else {
@@ -82,9 +103,12 @@ pub fn main(args: HuntArgs) -> Result<Status, UsageError> {
     let start = Instant::now();
     let deadline = start + Duration::from_secs(args.seconds);
 
-    let tasks = explore::tasks(&revisions, &modes).map_err(UsageError)?;
+    let tasks = explore::tasks(&revisions, &modes, base).map_err(UsageError)?;
+    let against = base
+        .map(|b| format!(", each against {}", b.name()))
+        .unwrap_or_default();
     progress.phase(&format!(
-        "hunt: {} families x {} revision(s) x {} mode(s), preemption bound {}, {threads} thread(s)",
+        "hunt: {} families x {} revision(s) x {} mode(s){against}, preemption bound {}, {threads} thread(s)",
         tasks.len() / revisions.len().max(1) / modes.len(),
         revisions.len(),
         modes.len(),
@@ -117,18 +141,22 @@ pub fn main(args: HuntArgs) -> Result<Status, UsageError> {
         runs as f64 / seconds.max(1e-9)
     ));
     progress.done();
-
     if let Some(error) = &hunt.unbuilt_error {
         return Err(UsageError(format!(
             "{} schedule(s) did not build, the first: {error}",
             hunt.unbuilt
         )));
     }
-    if !hunt.found.is_empty() {
-        progress.phase(&format!("minimising {} findings", hunt.found.len()));
+
+    let distinct = hunt.found.len() + hunt.changes.len();
+    if distinct > 0 {
+        progress.phase(&format!("minimising {distinct} findings"));
         progress.done();
     }
-    let reported = explore::hunt::report(&hunt);
+    let reported = match base {
+        None => explore::hunt::report(&hunt),
+        Some(_) => explore::hunt::report_changes(&hunt),
+    };
     explore::hunt::write(&reported, &args.out)
         .map_err(|e| UsageError(format!("{}: {e}", args.out.display())))?;
     for r in reported.iter().filter(|r| !r.minimised) {
@@ -138,26 +166,12 @@ pub fn main(args: HuntArgs) -> Result<Status, UsageError> {
             r.file_name
         );
     }
-    if args.json {
-        for r in &reported {
-            super::outln!(
-                "{{\"revision\":{},\"class\":{},\"mode\":{},\"summary\":{},\"reproducer\":{}}}",
-                json(&r.key.revision),
-                json(r.key.class.name()),
-                json(&r.key.mode.to_string()),
-                json(&r.found.finding.summary),
-                json(&args.out.join(&r.file_name).display().to_string())
-            );
-        }
-    } else {
-        print_table(
-            &revisions
-                .iter()
-                .map(|r| r.name().to_string())
-                .collect::<Vec<_>>(),
-            &reported,
-            &args.out,
-        );
+    let names: Vec<String> = revisions.iter().map(|r| r.name().to_string()).collect();
+    match (base, args.json) {
+        (None, true) => print_json(&reported, &args.out),
+        (None, false) => print_table(&names, &reported, &args.out),
+        (Some(base), true) => print_changes_json(&names, base, &hunt, &reported, &args.out),
+        (Some(base), false) => print_changes(&names, base, &hunt, &reported, &args.out),
     }
     Ok(if reported.is_empty() {
         Status::Clean
@@ -166,52 +180,90 @@ pub fn main(args: HuntArgs) -> Result<Status, UsageError> {
     })
 }
 
+fn print_json(reported: &[Reported], dir: &Path) {
+    for r in reported {
+        super::outln!(
+            "{{\"revision\":{},\"class\":{},\"mode\":{},\"summary\":{},\"reproducer\":{}}}",
+            json(&r.key.revision),
+            json(r.key.class.name()),
+            json(&r.key.mode.to_string()),
+            json(&r.found.finding.summary),
+            json(&dir.join(&r.file_name).display().to_string())
+        );
+    }
+}
+
+/// How many findings of `class` in `mode` a revision has, as a cell.
+fn cell(strict: usize, relaxed: usize) -> String {
+    match (strict, relaxed) {
+        (0, 0) => "-".to_string(),
+        (s, 0) => s.to_string(),
+        (0, r) => format!("{r}r"),
+        (s, r) => format!("{s}+{r}r"),
+    }
+}
+
+/// A table of rows (a label, and what each row counts) by finding class.
+fn print_class_table(
+    head: &str,
+    rows: &[(String, Vec<&Reported>)],
+    extra: Option<(&str, Vec<String>)>,
+) {
+    let mut classes: Vec<FindingClass> = rows
+        .iter()
+        .flat_map(|(_, rs)| rs.iter().map(|r| r.key.class))
+        .collect();
+    classes.sort();
+    classes.dedup();
+    let label_width = rows
+        .iter()
+        .map(|(l, _)| l.len())
+        .chain([head.len(), 10])
+        .max()
+        .unwrap_or(10);
+    let mut line = format!("{head:<label_width$}");
+    for class in &classes {
+        line.push_str(&format!(
+            " {:>w$}",
+            class.name(),
+            w = class.name().len().max(3)
+        ));
+    }
+    if let Some((title, _)) = &extra {
+        line.push_str(&format!(" {title:>6}"));
+    }
+    super::outln!("{line}");
+    for (i, (label, rs)) in rows.iter().enumerate() {
+        let mut line = format!("{label:<label_width$}");
+        for class in &classes {
+            let count = |mode| {
+                rs.iter()
+                    .filter(|r| r.key.class == *class && r.key.mode == mode)
+                    .count()
+            };
+            let c = cell(count(Mode::Strict), count(Mode::Relaxed));
+            line.push_str(&format!(" {c:>w$}", w = class.name().len().max(3)));
+        }
+        if let Some((_, values)) = &extra {
+            line.push_str(&format!(" {:>6}", values[i]));
+        }
+        super::outln!("{line}");
+    }
+}
+
 fn print_table(revisions: &[String], written: &[Reported], dir: &Path) {
     if written.is_empty() {
         super::outln!("no findings");
         return;
     }
-    let mut classes: Vec<FindingClass> = written.iter().map(|r| r.key.class).collect();
-    classes.sort();
-    classes.dedup();
-    let mut line = format!("{:<10}", "revision");
-    for class in &classes {
-        line.push_str(&format!(
-            " {:>width$}",
-            class.name(),
-            width = class.name().len().max(3)
-        ));
-    }
-    super::outln!("{line}");
-    for rev in revisions {
-        let mut line = format!("{rev:<10}");
-        for class in &classes {
-            let strict = written
-                .iter()
-                .filter(|r| {
-                    &r.key.revision == rev && r.key.class == *class && r.key.mode == Mode::Strict
-                })
-                .count();
-            let relaxed = written
-                .iter()
-                .filter(|r| {
-                    &r.key.revision == rev && r.key.class == *class && r.key.mode == Mode::Relaxed
-                })
-                .count();
-            let cell = match (strict, relaxed) {
-                (0, 0) => "-".to_string(),
-                (s, 0) => s.to_string(),
-                (0, r) => format!("{r}r"),
-                (s, r) => format!("{s}+{r}r"),
-            };
-            line.push_str(&format!(
-                " {:>width$}",
-                cell,
-                width = class.name().len().max(3)
-            ));
-        }
-        super::outln!("{line}");
-    }
+    let rows: Vec<(String, Vec<&Reported>)> = revisions
+        .iter()
+        .map(|rev| {
+            let rs = written.iter().filter(|r| &r.key.revision == rev).collect();
+            (rev.clone(), rs)
+        })
+        .collect();
+    print_class_table("revision", &rows, None);
     super::outln!("\n(cells: distinct findings; `r`: needs relaxed mode)\n");
     for r in written {
         super::outln!(
@@ -225,18 +277,96 @@ fn print_table(revisions: &[String], written: &[Reported], dir: &Path) {
     }
 }
 
-/// A JSON string literal.
-fn json(text: &str) -> String {
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
+/// How many findings `revision` and `base` showed alike on some scenario
+/// (a new path to one of them is listed as new all the same).
+fn shared_count(hunt: &Hunt, revision: &str, base: &str) -> usize {
+    hunt.shared
+        .iter()
+        .filter(|(r, b, _)| r == revision && b == base)
+        .count()
+}
+
+/// The change of a reported finding, and the revision under test.
+fn change_of(r: &Reported) -> (Change, String) {
+    let (change, other) = r.change.clone().expect("a change");
+    let under_test = match change {
+        Change::New => r.key.revision.clone(),
+        Change::Fixed => other,
+    };
+    (change, under_test)
+}
+
+fn print_changes(
+    revisions: &[String],
+    base: Revision,
+    hunt: &Hunt,
+    reported: &[Reported],
+    dir: &Path,
+) {
+    super::outln!(
+        "against {}: new = shown on the revision where {} does not show it; fixed = the reverse\n",
+        base.name(),
+        base.name()
+    );
+    let mut rows = Vec::new();
+    let mut shared = Vec::new();
+    for rev in revisions {
+        for change in [Change::New, Change::Fixed] {
+            let rs: Vec<&Reported> = reported
+                .iter()
+                .filter(|r| change_of(r) == (change, rev.clone()))
+                .collect();
+            rows.push((format!("{rev} {}", change.name()), rs));
+            shared.push(match change {
+                Change::New => shared_count(hunt, rev, base.name()).to_string(),
+                Change::Fixed => String::new(),
+            });
         }
     }
-    out.push('"');
-    out
+    print_class_table("revision change", &rows, Some(("shared", shared)));
+    super::outln!("\n(cells: distinct findings; `r`: needs relaxed mode; shared: findings both show alike, not listed)\n");
+    if reported.is_empty() {
+        super::outln!("nothing tells them apart");
+    }
+    for r in reported {
+        let (change, under_test) = change_of(r);
+        super::outln!(
+            "{under_test} {} [{}] {}: {}\n    {}",
+            change.name(),
+            r.key.mode,
+            r.key.class,
+            r.found.finding.summary,
+            dir.join(&r.file_name).display()
+        );
+    }
+}
+
+fn print_changes_json(
+    revisions: &[String],
+    base: Revision,
+    hunt: &Hunt,
+    reported: &[Reported],
+    dir: &Path,
+) {
+    for r in reported {
+        let (change, under_test) = change_of(r);
+        super::outln!(
+            "{{\"revision\":{},\"against\":{},\"change\":{},\"class\":{},\"mode\":{},\"summary\":{},\"reproducer\":{}}}",
+            json(&under_test),
+            json(base.name()),
+            json(change.name()),
+            json(r.key.class.name()),
+            json(&r.key.mode.to_string()),
+            json(&r.found.finding.summary),
+            json(&dir.join(&r.file_name).display().to_string())
+        );
+    }
+    for rev in revisions {
+        super::outln!(
+            "{{\"revision\":{},\"against\":{},\"change\":\"shared\",\"count\":{}}}",
+            json(rev),
+            json(base.name()),
+            shared_count(hunt, rev, base.name())
+        );
+    }
 }

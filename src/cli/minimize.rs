@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::selection::RevisionArgs;
 use super::{load_scenario, Status, UsageError};
 use crate::explore::minimize::{self, Minimized};
 use crate::finding::FindingClass;
@@ -20,8 +21,8 @@ pub struct MinimizeArgs {
     file: PathBuf,
     /// Revision it reproduces on (default: its `# revision:` header, else
     /// the first revision with a finding).
-    #[arg(long = "rev", value_name = "NAME")]
-    rev: Option<String>,
+    #[command(flatten)]
+    revisions: RevisionArgs,
     /// Finding class to keep (default: the first the oracles report).
     #[arg(long, value_name = "CLASS")]
     class: Option<String>,
@@ -37,9 +38,10 @@ pub fn main(args: MinimizeArgs) -> Result<Status, UsageError> {
         .lines()
         .find_map(|l| l.strip_prefix("# revision: "))
         .map(str::trim);
-    let candidates: Vec<_> = match args.rev.as_deref().or(header_rev) {
-        Some(name) => vec![revision::find(name).map_err(UsageError)?],
-        None => revision::all().collect(),
+    let named = !args.revisions.revs.is_empty() || !args.revisions.kernels.is_empty();
+    let candidates: Vec<_> = match (named, header_rev) {
+        (false, Some(name)) => vec![revision::find(name).map_err(UsageError)?],
+        _ => args.revisions.select()?.revisions,
     };
     let wanted = match &args.class {
         Some(name) => Some(

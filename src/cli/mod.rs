@@ -13,6 +13,7 @@ macro_rules! outln {
 }
 pub(crate) use {out, outln};
 
+mod against;
 mod check;
 mod codec;
 mod explore;
@@ -21,6 +22,7 @@ mod minimize;
 mod replay;
 mod revisions;
 mod run;
+mod selection;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -101,15 +103,20 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// The revisions named on the command line, or all of them.
-pub fn selected(names: &[String]) -> Result<Vec<crate::revision::Revision>, UsageError> {
-    if names.is_empty() {
-        return Ok(crate::revision::all().collect());
+/// A JSON string literal.
+pub fn json(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
     }
-    names
-        .iter()
-        .map(|n| crate::revision::find(n).map_err(UsageError))
-        .collect()
+    out.push('"');
+    out
 }
 
 /// Reads and parses a scenario file; errors name the file and line.

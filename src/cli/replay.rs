@@ -1,11 +1,13 @@
 //! `futex-diff replay`: a reproducer's interleaving in two columns, where
-//! the result departs from the meaning, and why, in words.
+//! the result departs from the meaning, and why, in words; against a base,
+//! both runs side by side.
 
 use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{load_scenario, Status, UsageError};
+use super::selection::RevisionArgs;
+use super::{against, load_scenario, Status, UsageError};
 use crate::oracle::{self, explain};
 use crate::revision;
 
@@ -15,34 +17,56 @@ use crate::revision;
 pub struct ReplayArgs {
     /// Reproducer (scenario file).
     file: PathBuf,
-    /// Revision to replay on (default: the `# revision:` header, else all).
-    #[arg(long = "rev", value_name = "NAME")]
-    rev: Option<String>,
+    /// Revisions to replay on (default: the `# revision:` header, else all).
+    #[command(flatten)]
+    revisions: RevisionArgs,
+    /// Also replay on BASE and show both runs side by side (default: the
+    /// `# against:` header, or the unpatched kernel of --patch).
+    #[arg(long, value_name = "BASE")]
+    against: Option<String>,
 }
 
 pub fn main(args: ReplayArgs) -> Result<Status, UsageError> {
     let scenario = load_scenario(&args.file)?;
     let text = std::fs::read_to_string(&args.file).unwrap_or_default();
-    let header = text
-        .lines()
-        .find_map(|l| l.strip_prefix("# revision: "))
-        .map(str::trim);
-    let revisions = match args.rev.as_deref().or(header) {
-        Some(name) => vec![revision::find(name).map_err(UsageError)?],
-        None => revision::all().collect(),
+    let header = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .map(str::trim)
+            .map(str::to_string)
     };
+    let named = !args.revisions.revs.is_empty() || !args.revisions.kernels.is_empty();
+    let selection = args.revisions.select()?;
+    let revisions = match (named, header("# revision: ")) {
+        (false, Some(name)) => vec![revision::find(&name).map_err(UsageError)?],
+        _ => selection.revisions.clone(),
+    };
+    let base = against::base(
+        args.against.as_deref(),
+        header("# against: ").as_deref(),
+        &selection,
+    )?;
     let mut any = false;
     for rev in revisions {
-        let report = oracle::check(&scenario, rev, oracle::Checks::REPORT)
-            .map_err(|e| UsageError(format!("{}: {e}", args.file.display())))?;
-        let file = rev.path().rsplit('/').next().unwrap_or(rev.path());
         super::outln!(
             "=== {} on {} ({} mode) ===",
             args.file.display(),
             rev.name(),
             scenario.mode
         );
-        super::out!("{}", report.outcome.trace.render(file));
+        let report = match base.filter(|b| b.name() != rev.name()) {
+            Some(base) => {
+                let (text, _, report, _) = against::compare(&scenario, rev, base)?;
+                super::out!("{text}");
+                report
+            }
+            None => {
+                let report = oracle::check(&scenario, rev, oracle::Checks::REPORT)
+                    .map_err(|e| UsageError(format!("{}: {e}", args.file.display())))?;
+                super::out!("{}", report.outcome.trace.render(against::file_of(rev)));
+                report
+            }
+        };
         super::outln!("\n{}", explain::explain(&report, &scenario));
         any |= !report.found.is_empty();
     }

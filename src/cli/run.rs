@@ -9,7 +9,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{load_scenario, selected, Status, UsageError};
+use super::selection::RevisionArgs;
+use super::{load_scenario, Status, UsageError};
 use crate::exec::Outcome;
 use crate::implementation::CallResult;
 use crate::oracle::{self, Report};
@@ -23,13 +24,12 @@ pub struct RunArgs {
     /// Scenario file (text form). Without one, every built-in scenario runs
     /// and a summary line per scenario and revision is printed.
     scenario: Option<PathBuf>,
-    /// Revision to run (repeatable); all of them when not given.
-    #[arg(long = "rev", value_name = "NAME")]
-    revs: Vec<String>,
+    #[command(flatten)]
+    revisions: RevisionArgs,
 }
 
 pub fn main(args: RunArgs) -> Result<Status, UsageError> {
-    let revisions = selected(&args.revs)?;
+    let revisions = args.revisions.select()?.revisions;
     let Some(path) = args.scenario else {
         return summary(&revisions);
     };

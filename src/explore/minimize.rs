@@ -25,10 +25,34 @@ pub fn reproduce(scenario: &Scenario, revision: Revision, class: FindingClass) -
     report.found.into_iter().find(|f| f.finding.class == class)
 }
 
+/// The first finding of `class` whose summary has `shape` (numbers
+/// blanked) that `scenario` shows on `revision`.
+pub fn reproduce_shape(
+    scenario: &Scenario,
+    revision: Revision,
+    class: FindingClass,
+    shape: &str,
+) -> Option<Found> {
+    let report = oracle::check(scenario, revision, oracle::Checks::SEARCH).ok()?;
+    report
+        .found
+        .into_iter()
+        .find(|f| f.finding.class == class && crate::finding::shape(&f.finding.summary) == shape)
+}
+
 /// The smallest scenario found that still shows `class` on `revision`,
 /// with the finding it shows; `None` when `scenario` itself does not.
 pub fn minimize(scenario: &Scenario, revision: Revision, class: FindingClass) -> Option<Minimized> {
-    let found = reproduce(scenario, revision, class)?;
+    minimize_with(scenario, |s| reproduce(s, revision, class))
+}
+
+/// The smallest scenario found on which `shows` still finds something,
+/// with what it finds there; `None` when it finds nothing on `scenario`.
+pub fn minimize_with(
+    scenario: &Scenario,
+    mut shows: impl FnMut(&Scenario) -> Option<Found>,
+) -> Option<Minimized> {
+    let found = shows(scenario)?;
     let mut best = Minimized {
         scenario: scenario.clone(),
         found,
@@ -38,7 +62,7 @@ pub fn minimize(scenario: &Scenario, revision: Revision, class: FindingClass) ->
         let Ok(scenario) = parse(&candidate.join("\n")) else {
             return false;
         };
-        match reproduce(&scenario, revision, class) {
+        match shows(&scenario) {
             Some(found) => {
                 best = Minimized { scenario, found };
                 true

@@ -14,11 +14,11 @@ pub mod hunt;
 pub mod minimize;
 pub mod pct;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::corpus::BUILT_IN;
-use crate::finding::FindingClass;
-use crate::oracle::{self, Found};
+use crate::finding::{shape, FindingClass};
+use crate::oracle::{self, against, Found};
 use crate::revision::Revision;
 use crate::scenario::{parse, Scenario};
 use crate::world::Mode;
@@ -71,30 +71,39 @@ impl FindingKey {
             shape: shape(&found.finding.summary),
         }
     }
+
+    /// The finding whatever revision shows it: its mode, class and shape.
+    pub fn symptom(&self) -> (Mode, FindingClass, &str) {
+        (self.mode, self.class, &self.shape)
+    }
 }
 
-/// A summary with every run of digits (and hex digits after `0x`) as `N`.
-pub fn shape(summary: &str) -> String {
-    let mut out = String::with_capacity(summary.len());
-    let mut chars = summary.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c.is_ascii_digit() {
-            if c == '0' && chars.peek() == Some(&'x') {
-                chars.next();
-                while chars.peek().is_some_and(|c| c.is_ascii_hexdigit()) {
-                    chars.next();
-                }
-            } else {
-                while chars.peek().is_some_and(|c| c.is_ascii_digit()) {
-                    chars.next();
-                }
-            }
-            out.push('N');
-        } else {
-            out.push(c);
+/// How a finding tells a revision from the base it is judged against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Change {
+    /// The revision shows it on a scenario where its base does not.
+    New,
+    /// The base shows it on a scenario where the revision does not.
+    Fixed,
+}
+
+impl Change {
+    pub fn name(self) -> &'static str {
+        match self {
+            Change::New => "new",
+            Change::Fixed => "fixed",
         }
     }
-    out
+}
+
+/// A finding on a revision or its base that the other does not show on
+/// the same scenario. `key` names the revision that shows it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ChangeKey {
+    pub revision: String,
+    pub base: String,
+    pub change: Change,
+    pub key: FindingKey,
 }
 
 /// Distinct findings and the first scenario that showed each.
@@ -108,6 +117,12 @@ pub struct Hunt {
     pub unbuilt: u64,
     /// The first of them, in words.
     pub unbuilt_error: Option<String>,
+    /// Against a base: what tells the revision from it, with the first
+    /// scenario that showed each.
+    pub changes: BTreeMap<ChangeKey, (Found, Scenario)>,
+    /// Against a base: the findings both showed on some scenario, as
+    /// (revision, base, symptom).
+    pub shared: BTreeSet<(String, String, against::Symptom)>,
 }
 
 impl Hunt {
@@ -131,6 +146,54 @@ impl Hunt {
         }
     }
 
+    /// Runs a task's scenario: on its revision alone, or on the revision
+    /// and its base, keeping what tells them apart.
+    pub fn run_task(&mut self, scenario: &Scenario, task: &Task) {
+        match task.base {
+            None => self.run(scenario, task.revision),
+            Some(base) => self.run_against(scenario, task.revision, base),
+        }
+    }
+
+    /// Runs one scenario on `revision` and on `base`: a finding one shows
+    /// and the other does not is a change, whatever other scenario showed
+    /// the same symptom on both (a new path to an old symptom is new).
+    pub fn run_against(&mut self, scenario: &Scenario, revision: Revision, base: Revision) {
+        self.runs += 1;
+        let check = |rev: Revision| oracle::check(scenario, rev, oracle::Checks::SEARCH);
+        let (ours, theirs) = match (check(revision), check(base)) {
+            (Ok(a), Ok(b)) => (a.found, b.found),
+            (Err(e), _) | (_, Err(e)) => {
+                self.unbuilt += 1;
+                self.unbuilt_error.get_or_insert_with(|| {
+                    format!("{} on {}: {e}", scenario.to_text(), revision.name())
+                });
+                return;
+            }
+        };
+        let changes = against::compare(ours, theirs);
+        let (revision, base) = (revision.name(), base.name());
+        for symptom in changes.shared {
+            self.shared.insert((revision.into(), base.into(), symptom));
+        }
+        for (change, found) in changes
+            .new
+            .into_iter()
+            .map(|f| (Change::New, f))
+            .chain(changes.fixed.into_iter().map(|f| (Change::Fixed, f)))
+        {
+            let change = ChangeKey {
+                revision: revision.into(),
+                base: base.into(),
+                change,
+                key: FindingKey::of(&found),
+            };
+            self.changes
+                .entry(change)
+                .or_insert_with(|| (found, scenario.clone()));
+        }
+    }
+
     /// Takes in another hunt's findings (from another thread).
     pub fn merge(&mut self, other: Hunt) {
         self.runs += other.runs;
@@ -141,43 +204,66 @@ impl Hunt {
         for (key, value) in other.found {
             self.found.entry(key).or_insert(value);
         }
+        for (key, value) in other.changes {
+            self.changes.entry(key).or_insert(value);
+        }
+        self.shared.extend(other.shared);
     }
 }
 
-/// One family on one revision, with its yield horizon.
+/// One family on one revision (and the base it is judged against, if
+/// any), with its yield horizon.
 #[derive(Clone)]
 pub struct Task {
     pub family: Family,
     pub revision: Revision,
+    pub base: Option<Revision>,
     pub horizon: u32,
 }
 
-/// Every built-in family on every revision, in every mode asked for.
-pub fn tasks(revisions: &[Revision], modes: &[Mode]) -> Result<Vec<Task>, String> {
+/// Every built-in family on every revision, in every mode asked for,
+/// each revision judged against `base` when one is given.
+pub fn tasks(
+    revisions: &[Revision],
+    modes: &[Mode],
+    base: Option<Revision>,
+) -> Result<Vec<Task>, String> {
     let mut all = Vec::new();
     for &mode in modes {
         all.extend(families(mode));
     }
-    tasks_of(&all, revisions)
+    tasks_of(&all, revisions, base)
 }
 
-/// Every one of `families` on every revision; a family whose world does
-/// not build on a revision is an error, named.
-pub fn tasks_of(families: &[Family], revisions: &[Revision]) -> Result<Vec<Task>, String> {
+/// Every one of `families` on every revision (against `base`, if any); a
+/// family whose world does not build on a revision is an error, named.
+pub fn tasks_of(
+    families: &[Family],
+    revisions: &[Revision],
+    base: Option<Revision>,
+) -> Result<Vec<Task>, String> {
+    let horizon = |family: &Family, revision: Revision| {
+        exhaustive::horizon(&family.base, revision).map_err(|e| {
+            format!(
+                "family {} does not build on {}: {e}",
+                family.name,
+                revision.name()
+            )
+        })
+    };
     let mut out = Vec::new();
     for family in families {
         for &revision in revisions {
-            let horizon = exhaustive::horizon(&family.base, revision).map_err(|e| {
-                format!(
-                    "family {} does not build on {}: {e}",
-                    family.name,
-                    revision.name()
-                )
-            })?;
+            // Against a base, a schedule reaches as far as either goes.
+            let mut reach = horizon(family, revision)?;
+            if let Some(base) = base {
+                reach = reach.max(horizon(family, base)?);
+            }
             out.push(Task {
                 family: family.clone(),
                 revision,
-                horizon,
+                base,
+                horizon: reach,
             });
         }
     }
@@ -221,7 +307,7 @@ pub fn run_exhaustive(
                     return;
                 }
                 scenario.schedule = schedule.to_vec();
-                hunt.run(&scenario, task.revision);
+                hunt.run_task(&scenario, task);
                 if hunt.runs % 256 == 0 && std::time::Instant::now() > deadline {
                     cut.store(true, Ordering::Relaxed);
                 }
@@ -253,7 +339,7 @@ pub fn run_random(tasks: &[Task], threads: usize, deadline: std::time::Instant, 
                 let depth = 2 + rng.below(3) as u32;
                 let mut scenario = task.family.base.clone();
                 scenario.schedule = pct::schedule(&scenario, &mut rng, depth, task.horizon);
-                hunt.run(&scenario, task.revision);
+                hunt.run_task(&scenario, task);
             }
         }
         hunt

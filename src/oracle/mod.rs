@@ -3,11 +3,14 @@
 //! - [`meaning`]: any revision against the function's meaning (the
 //!   reference semantics of `crate::reference`), linearised over the
 //!   states a call saw, plus references, locks and key identities;
-//! - [`lockstep`]: a C revision against its Rust port, step by step.
+//! - [`lockstep`]: a C revision against its Rust port, step by step;
+//! - [`against`]: a revision's findings against its base's, on one
+//!   scenario.
 //!
 //! [`check`], the one entry point, runs them on one revision as [`Checks`]
 //! say and tells which mode each finding needs: the scenario's own.
 
+pub mod against;
 pub mod explain;
 pub mod lockstep;
 pub mod meaning;

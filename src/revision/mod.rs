@@ -1,8 +1,11 @@
 //! The registry of revisions: one row per revision of `get_futex_key()`,
 //! {name, file, origin, era, C entry points, Rust port}. The rows are the
 //! revisions build.rs linked into the binary (bundled, or named in
-//! `FUTEX_DIFF_REVISIONS` at build time), then those loaded at run time
-//! from a C file ([`load`]).
+//! `FUTEX_DIFF_REVISIONS` at build time), then those loaded at run time:
+//! from a C file ([`load`]), or from a kernel tree and its patches
+//! ([`kernel::load_kernel`]).
+
+pub mod kernel;
 
 use std::fmt;
 use std::path::Path;
@@ -30,7 +33,11 @@ include!(concat!(env!("OUT_DIR"), "/revisions.rs"));
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Origin {
     Bundled,
+    /// A C file of the user's.
     User,
+    /// A kernel tree or file, patched or not, cut down to its
+    /// `get_futex_key()`.
+    Kernel,
 }
 
 impl fmt::Display for Origin {
@@ -38,6 +45,7 @@ impl fmt::Display for Origin {
         f.write_str(match self {
             Origin::Bundled => "bundled",
             Origin::User => "user",
+            Origin::Kernel => "kernel",
         })
     }
 }
@@ -166,6 +174,12 @@ pub fn find(name: &str) -> Result<Revision, String> {
 pub enum LoadError {
     #[error(transparent)]
     Compile(#[from] CompileError),
+    #[error(transparent)]
+    Tree(#[from] crate::tree::TreeError),
+    #[error(transparent)]
+    Extract(#[from] crate::tree::extract::ExtractError),
+    #[error(transparent)]
+    Patch(#[from] crate::tree::patch::PatchError),
     #[error("{0}")]
     Library(String),
     #[error("revision name `{name}` of {path} is already taken by {taken}")]
@@ -186,31 +200,48 @@ pub fn load(path: &Path, name: Option<&str>) -> Result<Revision, LoadError> {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "revision".into())
     });
-    let path_text = path.display().to_string();
+    let source =
+        std::fs::read_to_string(path).map_err(|e| CompileError::Io(path.to_path_buf(), e))?;
+    register(
+        &name,
+        &path.display().to_string(),
+        path,
+        Origin::User,
+        declared_era(&source),
+    )
+}
+
+/// Compiles `c_file` and registers it as `name`, shown as `shown`; the
+/// same name for the same file gives the revision already registered.
+fn register(
+    name: &str,
+    shown: &str,
+    c_file: &Path,
+    origin: Origin,
+    era: Era,
+) -> Result<Revision, LoadError> {
     let mut loaded = LOADED.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(row) = linked_rows()
         .iter()
         .chain(loaded.iter().copied())
         .find(|row| row.name == name)
     {
-        if row.path == path_text {
+        if row.path == shown {
             return Ok(Revision { row });
         }
         return Err(LoadError::NameTaken {
-            name,
-            path: path_text,
+            name: name.to_string(),
+            path: shown.to_string(),
             taken: row.path.to_string(),
         });
     }
-    let source =
-        std::fs::read_to_string(path).map_err(|e| CompileError::Io(path.to_path_buf(), e))?;
-    let object = compile::shared_object(path)?;
+    let object = compile::shared_object(c_file)?;
     let c = ffi::load_library(&object).map_err(LoadError::Library)?;
     let row: &'static Row = Box::leak(Box::new(Row {
-        name: Box::leak(name.into_boxed_str()),
-        path: Box::leak(path_text.into_boxed_str()),
-        origin: Origin::User,
-        era: declared_era(&source),
+        name: Box::leak(name.to_string().into_boxed_str()),
+        path: Box::leak(shown.to_string().into_boxed_str()),
+        origin,
+        era,
         c: Box::leak(Box::new(c)),
         port: None,
     }));

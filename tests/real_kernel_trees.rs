@@ -1,0 +1,73 @@
+//! The real kernels' `get_futex_key()`, read from their trees as they
+//! stand (and the seed patch applied to 3.12 as the list archive stores
+//! it), run in lockstep with the Rust ports of their bundled twins on every
+//! built-in scenario. Kernel text is never in this repository: set
+//! FUTEX_DIFF_KERNEL_TREES to a directory holding linux-3.12.0,
+//! linux-4.6.2 and linux-4.7.4 (see ../shared/KERNEL-TREES.md) and run
+//! `cargo test --test real_kernel_trees -- --ignored`.
+
+use std::path::PathBuf;
+
+use futex_diff::corpus::BUILT_IN;
+use futex_diff::oracle::lockstep;
+use futex_diff::revision::kernel::{load_kernel, KernelSpec};
+use futex_diff::revision::{self, Revision};
+use futex_diff::scenario::parse;
+use futex_diff::world::Mode;
+
+fn trees() -> PathBuf {
+    PathBuf::from(
+        std::env::var("FUTEX_DIFF_KERNEL_TREES")
+            .expect("FUTEX_DIFF_KERNEL_TREES names the directory of real kernel trees"),
+    )
+}
+
+fn in_lockstep_with(kernel: Revision, twin: &str) {
+    let port = revision::find(twin).unwrap().port_target().unwrap();
+    assert_eq!(kernel.era(), revision::find(twin).unwrap().era(), "{twin}");
+    for (name, text) in BUILT_IN {
+        let mut scenario = parse(text).unwrap();
+        for mode in [Mode::Strict, Mode::Relaxed] {
+            scenario.mode = mode;
+            let finding = lockstep::compare(&scenario, kernel.target(), port).unwrap();
+            assert!(
+                finding.is_none(),
+                "{name} ({mode}) on {}: {}",
+                kernel.name(),
+                finding.unwrap()
+            );
+        }
+    }
+}
+
+fn tree(name: &str, patches: &[PathBuf]) -> futex_diff::revision::kernel::Loaded {
+    let spec = KernelSpec {
+        name: None,
+        path: trees().join(name),
+    };
+    load_kernel(&spec, patches).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[test]
+#[ignore = "needs FUTEX_DIFF_KERNEL_TREES: real kernel trees, kept outside the repository"]
+fn real_3_12_4_6_and_4_7_run_as_their_bundled_twins() {
+    for (name, twin) in [
+        ("linux-3.12.0", "v3.12"),
+        ("linux-4.6.2", "v4.6"),
+        ("linux-4.7.4", "v4.7"),
+    ] {
+        in_lockstep_with(tree(name, &[]).base, twin);
+    }
+}
+
+#[test]
+#[ignore = "needs FUTEX_DIFF_KERNEL_TREES: real kernel trees, kept outside the repository"]
+fn the_seed_mail_applied_to_3_12_runs_as_the_bundled_rfc() {
+    let seed = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/seeds"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .next()
+        .unwrap();
+    let loaded = tree("linux-3.12.0", &[seed]);
+    in_lockstep_with(loaded.patched[0], "rfc-2013");
+}
