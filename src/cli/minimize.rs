@@ -38,10 +38,12 @@ pub fn main(args: MinimizeArgs) -> Result<Status, UsageError> {
         .lines()
         .find_map(|l| l.strip_prefix("# revision: "))
         .map(str::trim);
-    let named = !args.revisions.revs.is_empty() || !args.revisions.kernels.is_empty();
-    let candidates: Vec<_> = match (named, header_rev) {
+    // A kernel's reproducer names the kernel and patches to load.
+    let revision_args = args.revisions.or_from_reproducer(&text)?;
+    let selection = revision_args.select()?;
+    let candidates: Vec<_> = match (args.revisions.names_any(), header_rev) {
         (false, Some(name)) => vec![revision::find(name).map_err(UsageError)?],
-        _ => args.revisions.select()?.revisions,
+        _ => selection.revisions,
     };
     let wanted = match &args.class {
         Some(name) => Some(

@@ -35,8 +35,9 @@ pub fn main(args: ReplayArgs) -> Result<Status, UsageError> {
             .map(str::trim)
             .map(str::to_string)
     };
-    let named = !args.revisions.revs.is_empty() || !args.revisions.kernels.is_empty();
-    let selection = args.revisions.select()?;
+    let revision_args = args.revisions.or_from_reproducer(&text)?;
+    let named = args.revisions.names_any();
+    let selection = revision_args.select()?;
     let revisions = match (named, header("# revision: ")) {
         (false, Some(name)) => vec![revision::find(&name).map_err(UsageError)?],
         _ => selection.revisions.clone(),

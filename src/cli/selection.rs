@@ -39,6 +39,34 @@ pub struct Selection {
 }
 
 impl RevisionArgs {
+    /// Whether the arguments name any revision.
+    pub fn names_any(&self) -> bool {
+        !self.revs.is_empty() || !self.kernels.is_empty()
+    }
+
+    /// These arguments, or, when they name nothing, the kernel and patches
+    /// a reproducer's header names (`# kernel:`, `# patch:`).
+    pub fn or_from_reproducer(&self, text: &str) -> Result<RevisionArgs, UsageError> {
+        if self.names_any() {
+            return Ok(self.clone());
+        }
+        let header = |key: &str| -> Vec<String> {
+            text.lines()
+                .filter_map(|l| l.strip_prefix(key))
+                .map(|v| v.trim().to_string())
+                .collect()
+        };
+        let kernels = header("# kernel: ")
+            .iter()
+            .map(|spec| spec.parse().map_err(UsageError))
+            .collect::<Result<Vec<KernelSpec>, _>>()?;
+        Ok(RevisionArgs {
+            revs: Vec::new(),
+            kernels,
+            patches: header("# patch: ").iter().map(PathBuf::from).collect(),
+        })
+    }
+
     /// Loads what the arguments name; every revision when they name none.
     pub fn select(&self) -> Result<Selection, UsageError> {
         if !self.patches.is_empty() && self.kernels.len() != 1 {

@@ -40,16 +40,39 @@ impl Reported {
     /// a change, the revision that does not show it).
     pub fn reproducer(&self) -> String {
         let text = self.found.reproducer(&self.scenario);
-        match &self.change {
-            None => text,
-            Some((change, other)) => {
-                let (first, rest) = text.split_once('\n').unwrap_or((&text, ""));
-                format!(
-                    "{first}\n# change: {} (not on {other})\n# against: {other}\n{rest}",
-                    change.name()
-                )
-            }
+        let (first, rest) = text.split_once('\n').unwrap_or((&text, ""));
+        let mut head = String::new();
+        if let Some((change, other)) = &self.change {
+            head.push_str(&format!(
+                "# change: {} (not on {other})\n# against: {other}\n",
+                change.name()
+            ));
         }
+        // A kernel's revision is loaded again from its tree and patches.
+        let input = [
+            Some(self.key.revision.as_str()),
+            self.change.as_ref().map(|c| c.1.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(|name| revision::find(name).ok()?.kernel_input())
+        .max_by_key(|input| input.patches.len());
+        let mut rest = rest.to_string();
+        if let Some(input) = input {
+            head.push_str(&format!("# kernel: {}\n", input.spec));
+            for patch in &input.patches {
+                head.push_str(&format!("# patch: {patch}\n"));
+            }
+            let run = format!(
+                "# replay: futex-diff run FILE --rev {}",
+                self.found.revision
+            );
+            rest = rest.replace(
+                &run,
+                "# replay: futex-diff replay FILE (it loads the kernel and patches above)",
+            );
+        }
+        format!("{first}\n{head}{rest}")
     }
 }
 

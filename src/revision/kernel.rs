@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use super::{register, LoadError, Origin, Revision};
+use super::{register, KernelInput, LoadError, Revision};
 use crate::compile;
 use crate::tree::{self, extract, patch, KernelSource};
 
@@ -56,7 +56,11 @@ pub fn load_kernel(spec: &KernelSpec, patches: &[PathBuf]) -> Result<Loaded, Loa
     let mut source = tree::read(&spec.path)?;
     let name = spec.name.clone().unwrap_or_else(|| source.default_name());
     let paths: Vec<PathBuf> = source.files.iter().map(|f| source.path_of(f)).collect();
-    let base = load_source(&source, &paths, &name)?;
+    let mut input = KernelInput {
+        spec: format!("{name}={}", spec.path.display()),
+        patches: Vec::new(),
+    };
+    let base = load_source(&source, &paths, &name, input.clone())?;
     let mut patched = Vec::new();
     let mut notes = Vec::new();
     for file in patches {
@@ -71,7 +75,8 @@ pub fn load_kernel(spec: &KernelSpec, patches: &[PathBuf]) -> Result<Loaded, Loa
         for f in &source.files {
             paths.push(compile::write_cached(&dir.join(&f.rel), f.text.as_bytes())?);
         }
-        patched.push(load_source(&source, &paths, &patch.name)?);
+        input.patches.push(file.display().to_string());
+        patched.push(load_source(&source, &paths, &patch.name, input.clone())?);
     }
     Ok(Loaded {
         base,
@@ -85,6 +90,7 @@ fn load_source(
     source: &KernelSource,
     paths: &[PathBuf],
     name: &str,
+    input: KernelInput,
 ) -> Result<Revision, LoadError> {
     let extracted = extract::extract(source, paths)?;
     let file = Path::new("kernels").join(format!(
@@ -96,7 +102,7 @@ fn load_source(
         name,
         &paths[0].display().to_string(),
         &c_file,
-        Origin::Kernel,
         extracted.era,
+        Some(input),
     )
 }

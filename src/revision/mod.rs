@@ -58,6 +58,18 @@ struct Row {
     era: Era,
     c: &'static CRevision,
     port: Option<&'static dyn Implementation>,
+    /// For a kernel's revision: the `--kernel` and `--patch` arguments
+    /// that load it again.
+    kernel: Option<KernelInput>,
+}
+
+/// How a kernel's revision is loaded: `--kernel SPEC` and its patches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KernelInput {
+    /// `NAME=PATH` of the kernel.
+    pub spec: String,
+    /// The patches applied on top of it, in order.
+    pub patches: Vec<String>,
 }
 
 /// A revision of `get_futex_key()` that can be run.
@@ -107,6 +119,11 @@ impl Revision {
     pub fn port(&self) -> Option<&'static dyn Implementation> {
         self.row.port
     }
+
+    /// For a kernel's revision, how to load it again.
+    pub fn kernel_input(&self) -> Option<&'static KernelInput> {
+        self.row.kernel.as_ref()
+    }
 }
 
 /// The era a revision's source declares (`futex-diff: era=3`); 4 when it
@@ -140,6 +157,7 @@ fn linked_rows() -> &'static [Row] {
                     .filter(|_| linked.bundled)
                     .find(|(name, _)| *name == linked.name)
                     .map(|(_, port)| *port),
+                kernel: None,
             })
             .collect()
     })
@@ -206,8 +224,8 @@ pub fn load(path: &Path, name: Option<&str>) -> Result<Revision, LoadError> {
         &name,
         &path.display().to_string(),
         path,
-        Origin::User,
         declared_era(&source),
+        None,
     )
 }
 
@@ -217,8 +235,8 @@ fn register(
     name: &str,
     shown: &str,
     c_file: &Path,
-    origin: Origin,
     era: Era,
+    kernel: Option<KernelInput>,
 ) -> Result<Revision, LoadError> {
     let mut loaded = LOADED.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(row) = linked_rows()
@@ -240,10 +258,15 @@ fn register(
     let row: &'static Row = Box::leak(Box::new(Row {
         name: Box::leak(name.to_string().into_boxed_str()),
         path: Box::leak(shown.to_string().into_boxed_str()),
-        origin,
+        origin: if kernel.is_some() {
+            Origin::Kernel
+        } else {
+            Origin::User
+        },
         era,
         c: Box::leak(Box::new(c)),
         port: None,
+        kernel,
     }));
     loaded.push(row);
     Ok(Revision { row })
