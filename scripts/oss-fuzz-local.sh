@@ -67,10 +67,12 @@ tree=$(mktemp -d)
 mkdir -p "$tree/kernel"
 cp tests/trees/Makefile.4.6 "$tree/Makefile"
 cat tests/trees/futex-head.c csrc/revisions/v4.6.c tests/trees/futex-tail.c >"$tree/kernel/futex.c"
+# The tree's v4.6 has its known strict bugs: a run may stop at the first,
+# which shows the tree's code ran just as well as a clean start does.
 FUTEX_DIFF_KERNEL=$tree FUTEX_DIFF_KNOWN=/dev/null "$out/meaning" -runs=200 -seed=1 \
-	"$out/corpus/meaning" >"$out/kernel.log" 2>&1 || true
+	-artifact_prefix="$tree/" "$out/corpus/meaning" >"$out/kernel.log" 2>&1 || true
 rm -rf "$tree"
-if grep -q "Loaded 2 modules" "$out/kernel.log" && grep -qE "(NEW|INITED)" "$out/kernel.log"; then
+if grep -q "Loaded 2 modules" "$out/kernel.log" && grep -qE "(INITED|linux-4\.6\.0 \[)" "$out/kernel.log"; then
 	echo "=== a --kernel tree's C is counted: $(grep -m1 'Loaded 2 modules' "$out/kernel.log")"
 else
 	echo "the kernel tree's C is not instrumented, or did not run:"
