@@ -90,6 +90,30 @@ impl fmt::Display for Expected {
 
 /// The reference result of `call` on `world` as it is now.
 pub fn expected(world: &World, call: CallSpec) -> Expected {
+    result(world, call, Gup::WriteFirst)
+}
+
+/// What the read-only retry of a `VERIFY_READ` call finds on `world` as it
+/// is now: after a write request failed with `-EFAULT`, every revision asks
+/// GUP again without write (docs/model.md §2, rule 5). On a writable
+/// private file mapping the write may fail beyond the end of the file and
+/// the read succeed once the file grew, so a call that spans both states
+/// keys on the page cache page, as the kernel does.
+pub fn read_only_retry(world: &World, call: CallSpec) -> Expected {
+    debug_assert!(!call.write, "only VERIFY_READ retries read-only");
+    result(world, call, Gup::ReadOnly)
+}
+
+/// The GUP request a result stands for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Gup {
+    /// The first request, for write wherever the vma allows it.
+    WriteFirst,
+    /// The read-only retry.
+    ReadOnly,
+}
+
+fn result(world: &World, call: CallSpec, gup: Gup) -> Expected {
     let offset = (call.uaddr % PAGE_SIZE) as i32;
     let address = call.uaddr - offset as u64;
     // 1. The word must be naturally aligned.
@@ -151,7 +175,8 @@ pub fn expected(world: &World, call: CallSpec) -> Expected {
     let anon_mapped = world
         .pte(call.mm, address)
         .is_some_and(|pte| world.page_is_anon(pte.page));
-    match (vma.prot.write, vma.backing, vma.shared) {
+    let writable = vma.prot.write && gup == Gup::WriteFirst;
+    match (writable, vma.backing, vma.shared) {
         // 4. Writable: the first GUP asks for write and gets it.
         (true, Backing::Anon { .. }, _) => mm_key,
         // A private file page is copied on the first write; the copy

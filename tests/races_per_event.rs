@@ -34,6 +34,7 @@ use futex_diff::finding::FindingClass;
 use futex_diff::implementation::CallResult;
 use futex_diff::key::{Key, KeyObject, FUT_OFF_INODE, FUT_OFF_MMSHARED};
 use futex_diff::op::Op;
+use futex_diff::oracle;
 use futex_diff::trace::Entry;
 use futex_diff::world::{InodeId, InodeRef};
 
@@ -688,6 +689,63 @@ fn a_truncate_after_gup_fails_every_revision_with_efault() {
         assert_returned(&o, 0, -EFAULT);
         assert_counts_restored(&o, &["inode#1.i_count", "mm#1.mm_count"]);
         assert_clean(&o);
+    }
+}
+
+#[test]
+fn a_file_grown_between_the_write_request_and_the_read_only_retry_gives_the_inode_key() {
+    // FUTEX_WAIT on a writable private file mapping past the end of the
+    // file: the write request faults (SIGBUS), the file grows, and the
+    // read-only retry finds the page-cache page. Every revision keys on
+    // the inode, and the meaning oracle accepts it: the retry means what
+    // it finds on the state it runs on.
+    let scenario = "mode strict
+mm A
+inode F file size=0
+vma A 0x50000 0x51000 file F rw private
+call A 0x50004 shared read
+event g truncate F to=4
+at call 1 before 2nd get_user_pages_fast g
+";
+    for rev in BUNDLED {
+        let o = run(scenario, rev);
+        let retry = o
+            .trace
+            .entries
+            .iter()
+            .position(|e| {
+                matches!(
+                    e,
+                    Entry::Yield {
+                        op: Op::GetUserPagesFast,
+                        ..
+                    }
+                )
+            })
+            .map(|first| first + 1)
+            .unwrap();
+        let grown = expect_event_step(&o, "g", "i_size of inode#1 = 4 pages");
+        assert!(
+            matches!(
+                &o.trace.entries[retry],
+                Entry::Yield {
+                    op: Op::GetUserPagesFast,
+                    ..
+                }
+            ) && retry < grown
+                && o.trace.entries[retry + 1..grown]
+                    .iter()
+                    .all(|e| !matches!(e, Entry::Yield { .. })),
+            "the file grows just before the read-only retry\n{}",
+            show(&o)
+        );
+        assert_key(&o, 0, inode_key(1, 0, 0x50004));
+        assert_counts_restored(&o, &["inode#1.i_count", "mm#1.mm_count"]);
+        assert_clean(&o);
+        let revision = futex_diff::revision::find(rev).unwrap();
+        let parsed = futex_diff::scenario::parse(scenario).unwrap();
+        let report = oracle::check(&parsed, revision, oracle::Checks::REPORT).unwrap();
+        assert!(report.found.is_empty(), "{rev}: {:?}", report.found);
     }
 }
 

@@ -18,6 +18,7 @@ pub mod ptr;
 
 pub use ptr::{AtomicPtr, Counter, InodePtr, MappingPtr, MmPtr, PagePtr};
 
+use crate::abi::EFAULT;
 use crate::finding::FindingClass;
 use crate::op::Op;
 use crate::reference::{self, CallSpec, Expected};
@@ -85,6 +86,10 @@ pub struct Observation {
     pub expected: Vec<Expected>,
     /// The yield point from which each state held (0: the call's entry).
     pub since: Vec<u32>,
+    /// For a `VERIFY_READ` call, what the read-only retry finds on every
+    /// state from the first one on which the write request fails, in order
+    /// and without repeats (docs/model.md §2).
+    pub read_only_retry: Vec<Expected>,
     /// A page GUP found for the call (a compound head) left its page cache
     /// (truncation, hole punch, invalidation, eviction) while the call ran.
     pub found_page_truncated: bool,
@@ -192,6 +197,18 @@ impl Kernel {
     fn observe(&mut self) {
         if let Some(call) = self.observing {
             let now = reference::expected(&self.world, call);
+            // Only a failed write request leads to the read-only retry; on
+            // a writable vma it fails exactly when the state means -EFAULT.
+            let retrying = !call.write
+                && call.shared
+                && (now == Expected::Error(-EFAULT)
+                    || !self.observation.read_only_retry.is_empty());
+            if retrying {
+                let retry = reference::read_only_retry(&self.world, call);
+                if !self.observation.read_only_retry.contains(&retry) {
+                    self.observation.read_only_retry.push(retry);
+                }
+            }
             if self.observation.expected.last() != Some(&now) {
                 let at = if self.observation.expected.is_empty() {
                     0

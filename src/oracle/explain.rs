@@ -87,6 +87,19 @@ pub fn explain(report: &Report, scenario: &Scenario) -> String {
                 let _ = writeln!(out, "  from #{since}{why}, it means: {expected}");
             }
         }
+        let retries: Vec<String> = obs
+            .read_only_retry
+            .iter()
+            .filter(|retry| !obs.expected.contains(retry))
+            .map(|retry| retry.to_string())
+            .collect();
+        if !retries.is_empty() {
+            let _ = writeln!(
+                out,
+                "  after its write request failed, the read-only retry may also find: {}",
+                retries.join("; ")
+            );
+        }
         let result = match call.result {
             CallResult::Returned(0) => format!("0 with {}", call.key),
             CallResult::Returned(code) => crate::abi::errno_name(code),

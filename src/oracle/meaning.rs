@@ -98,8 +98,21 @@ fn describe_set(expected: &[Expected]) -> String {
     }
 }
 
+/// Every result the call may return: the reference on each state it saw,
+/// and what its read-only retry finds once a write request failed.
+fn meanings(call: &CallOutcome) -> Vec<Expected> {
+    let observation = &call.observation;
+    let mut all = observation.expected.clone();
+    for retry in &observation.read_only_retry {
+        if !all.contains(retry) {
+            all.push(*retry);
+        }
+    }
+    all
+}
+
 fn check_result(i: usize, call: &CallOutcome, code: i32, verdict: &mut Verdict) {
-    let expected = &call.observation.expected;
+    let expected = &meanings(call);
     if expected.is_empty() {
         return;
     }
@@ -225,7 +238,8 @@ fn check_references(outcome: &Outcome, findings: &mut Vec<Finding>) {
 
 /// The key every state a call saw agrees on, if they all agree.
 fn stable_key(call: &CallOutcome) -> Option<Key> {
-    let mut keys = call.observation.expected.iter().map(|e| e.key());
+    let meanings = meanings(call);
+    let mut keys = meanings.iter().map(|e| e.key());
     let first = keys.next()??;
     keys.all(|k| k == Some(first)).then_some(first)
 }
