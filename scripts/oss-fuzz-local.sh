@@ -47,14 +47,15 @@ done
 # instrumented (they appear among the PCs), and the revisions' entry points,
 # into which get_futex_key() is inlined, have covered edges.
 "$out/lockstep" -runs=0 -print_coverage=1 "$out/corpus/lockstep" >"$out/coverage.log" 2>&1 || true
-for rev in v3.12 rfc-2013 v4.6 v4.7; do
+revisions="v3.12 rfc-2013 v4.6 v4.7 v5.6 v5.10 v5.13"
+for rev in $revisions; do
 	if ! grep -q "PC: .*csrc/revisions/$rev.c:" "$out/coverage.log"; then
 		echo "csrc/revisions/$rev.c is not instrumented: is the C built with -fsanitize=fuzzer-no-link?"
 		status=1
 	fi
 done
 covered=$(grep -cE "^COVERED_FUNC: hits: [0-9]+ edges: ([2-9]|[1-9][0-9]+)/[0-9]+ fd_rev_[0-9]+_get" "$out/coverage.log" || true)
-if [ "$covered" -lt 4 ]; then
+if [ "$covered" -lt "$(echo $revisions | wc -w)" ]; then
 	echo "only $covered revision entry points have covered C edges"
 	status=1
 fi

@@ -11,7 +11,7 @@ bin=target/release/futex-diff
 mkdir -p corpus/bin
 for file in corpus/*.scn; do
 	lines=()
-	for rev in v3.12 rfc-2013 v4.6 v4.7; do
+	for rev in v3.12 rfc-2013 v4.6 v4.7 v5.6 v5.10 v5.13; do
 		classes=$({ "$bin" check "$file" --rev "$rev" || [ $? -eq 1 ]; } | sed -n 's/^  \([a-z-]*\): .*/\1/p' | sort -u | tr '\n' ' ')
 		[ -n "$classes" ] && lines+=("# expect $rev: ${classes% }")
 	done

@@ -18,6 +18,11 @@ pub enum Era {
     /// 4.5 to 5.5: one refcount per compound page, pinned THPs stay whole.
     #[default]
     V4,
+    /// 5.6: inode keys name the inode's sequence number and hold nothing;
+    /// mm-shared keys still hold `mm_count`.
+    V5_6,
+    /// 5.7 to 6.6: no key holds a reference.
+    V5,
 }
 
 /// How references on a compound page are counted.
@@ -41,9 +46,20 @@ pub enum HugetlbIndex {
     HugePages,
 }
 
+/// What an inode key's pointer word holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InodeKeyName {
+    /// The inode's address (`key->shared.inode`).
+    Address,
+    /// The inode's sequence number (`key->shared.i_seq`, 5.6 on): handed
+    /// out machine-wide on first use, never reused, zero in a new inode.
+    Sequence,
+}
+
 /// What a key names and which reference it holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KeyRules {
+    pub inode_named_by: InodeKeyName,
     /// An inode key holds one `i_count` until `put_futex_key()`.
     pub inode_key_holds_inode: bool,
     /// An mm-shared key holds one `mm_count` until `put_futex_key()`.
@@ -80,11 +96,18 @@ const VERIFY: CallAbi = CallAbi {
     write: (crate::abi::VERIFY_WRITE, "VERIFY_WRITE"),
 };
 
+/// `enum futex_access rw` of 5.x: `FUTEX_READ` (0) or `FUTEX_WRITE` (1).
+const FUTEX_ACCESS: CallAbi = CallAbi {
+    read: (0, "FUTEX_READ"),
+    write: (1, "FUTEX_WRITE"),
+};
+
 const ERA_3: Description = Description {
     era: Era::V3,
     keyword: "3",
     kernels: "3.x-4.4",
     key: KeyRules {
+        inode_named_by: InodeKeyName::Address,
         inode_key_holds_inode: true,
         mm_key_holds_mm: true,
     },
@@ -99,6 +122,7 @@ const ERA_4: Description = Description {
     keyword: "4",
     kernels: "4.5-5.5",
     key: KeyRules {
+        inode_named_by: InodeKeyName::Address,
         inode_key_holds_inode: true,
         mm_key_holds_mm: true,
     },
@@ -108,14 +132,43 @@ const ERA_4: Description = Description {
     call: VERIFY,
 };
 
+const ERA_5_6: Description = Description {
+    era: Era::V5_6,
+    keyword: "5.6",
+    kernels: "5.6",
+    key: KeyRules {
+        inode_named_by: InodeKeyName::Sequence,
+        inode_key_holds_inode: false,
+        mm_key_holds_mm: true,
+    },
+    compound_refs: CompoundRefs::HeadOnly,
+    split_pinned_thp: false,
+    hugetlb_index: HugetlbIndex::HugePages,
+    call: FUTEX_ACCESS,
+};
+
+const ERA_5: Description = Description {
+    era: Era::V5,
+    keyword: "5",
+    kernels: "5.7-6.6",
+    key: KeyRules {
+        inode_named_by: InodeKeyName::Sequence,
+        inode_key_holds_inode: false,
+        mm_key_holds_mm: false,
+    },
+    ..ERA_5_6
+};
+
 impl Era {
     /// Every era, oldest first.
-    pub const ALL: [Era; 2] = [Era::V3, Era::V4];
+    pub const ALL: [Era; 4] = [Era::V3, Era::V4, Era::V5_6, Era::V5];
 
     pub fn rules(self) -> &'static Description {
         match self {
             Era::V3 => &ERA_3,
             Era::V4 => &ERA_4,
+            Era::V5_6 => &ERA_5_6,
+            Era::V5 => &ERA_5,
         }
     }
 

@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use crate::era::InodeKeyName;
 use crate::world::memory::Slot;
 use crate::world::{InodeId, InodeRef, MmId, World};
 
@@ -28,6 +29,8 @@ pub enum KeyObject {
     Poison,
     /// Not an object of the world at all.
     Wild,
+    /// An inode sequence number (5.6 on) that no inode was given.
+    Sequence(u64),
 }
 
 /// A key with its pointer normalised.
@@ -39,8 +42,21 @@ pub struct Key {
 }
 
 impl Key {
-    /// Normalises `raw` against the world as it is now.
+    /// Normalises `raw` against the world as it is now. From 5.6 an inode
+    /// key names the inode by its sequence number, which names the same
+    /// inode after it is gone too.
     pub fn normalise(raw: RawKey, world: &World) -> Key {
+        let by_sequence = world.era.rules().key.inode_named_by == InodeKeyName::Sequence;
+        if by_sequence && raw.offset & FUT_OFF_INODE != 0 {
+            let sequence = raw.ptr as u64;
+            return Key {
+                word: raw.word,
+                object: world
+                    .inode_of_sequence(sequence)
+                    .map_or(KeyObject::Sequence(sequence), KeyObject::Inode),
+                offset: raw.offset,
+            };
+        }
         let object = match world.resolve(raw.ptr) {
             None if raw.ptr == 0 => KeyObject::Null,
             None => KeyObject::Wild,
@@ -77,6 +93,7 @@ impl fmt::Display for Key {
             KeyObject::Inode(i) => format!("inode#{} (allocation {})", i.slot.0, i.generation),
             KeyObject::Poison => "POISON (freed object)".to_string(),
             KeyObject::Wild => "a wild pointer".to_string(),
+            KeyObject::Sequence(s) => format!("i_seq {s}, which no inode was given"),
         };
         let word = if kind == "inode" { "pgoff" } else { "address" };
         write!(

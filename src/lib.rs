@@ -73,4 +73,5 @@ pub mod sched;
 pub mod schedule;
 pub mod trace;
 pub mod tree;
+mod unit;
 pub mod world;

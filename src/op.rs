@@ -28,6 +28,11 @@ pub enum Op {
     RcuReadUnlock,
     LocalIrqDisable,
     LocalIrqEnable,
+    Mmgrab,
+    PageToPgoff,
+    Atomic64Read,
+    Atomic64AddReturn,
+    Atomic64Cmpxchg,
 }
 
 impl Op {
@@ -56,13 +61,19 @@ impl Op {
             Op::RcuReadUnlock => "rcu_read_unlock",
             Op::LocalIrqDisable => "local_irq_disable",
             Op::LocalIrqEnable => "local_irq_enable",
+            Op::Mmgrab => "mmgrab",
+            Op::PageToPgoff => "page_to_pgoff",
+            Op::Atomic64Read => "atomic64_read",
+            Op::Atomic64AddReturn => "atomic64_add_return",
+            Op::Atomic64Cmpxchg => "atomic64_cmpxchg",
         }
     }
 }
 
 impl Op {
-    /// Every operation, in a fixed order (the binary form numbers them by it).
-    pub const ALL: [Op; 23] = [
+    /// Every operation, in a fixed order (the binary form numbers them by
+    /// it: new ones go at the end).
+    pub const ALL: [Op; 28] = [
         Op::ReadOnce,
         Op::AccessOk,
         Op::ShouldFail,
@@ -86,6 +97,11 @@ impl Op {
         Op::RcuReadUnlock,
         Op::LocalIrqDisable,
         Op::LocalIrqEnable,
+        Op::Mmgrab,
+        Op::PageToPgoff,
+        Op::Atomic64Read,
+        Op::Atomic64AddReturn,
+        Op::Atomic64Cmpxchg,
     ];
 
     /// The operation a kernel API name stands for; `ACCESS_ONCE` is the

@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::fmt::{self, Write as _};
 
 use crate::op::Op;
-use crate::world::{Counter, ObjectName, Place};
+use crate::world::{Counter, Counter64, ObjectName, Place};
 
 /// The argument of a yield point, formatted only when shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +29,7 @@ pub enum Arg {
     },
     Object(ObjectName),
     Counter(Counter),
+    Counter64(Counter64),
     /// A marked read: the expression as the source writes it, and what the
     /// pointer it reads through names.
     Read {
@@ -45,6 +46,7 @@ impl fmt::Display for Arg {
             Arg::Gup { addr, write } => write!(f, "{addr:#x}, write={}", u8::from(*write)),
             Arg::Object(object) => object.fmt(f),
             Arg::Counter(counter) => counter.fmt(f),
+            Arg::Counter64(counter) => counter.fmt(f),
             Arg::Read { expr, place } => write!(f, "{expr} = {place}"),
         }
     }

@@ -9,12 +9,19 @@ pub const PAGE_MAPPING_ANON: u32 = 1;
 pub const FUT_OFF_INODE: u32 = 1;
 pub const FUT_OFF_MMSHARED: u32 = 2;
 pub const FD_ABORTED: i32 = -4096;
+pub type u64_ = u64;
+pub type s64 = i64;
 pub type loff_t = i64;
 pub type pgoff_t = ::std::os::raw::c_ulong;
 #[repr(C)]
 #[derive(Default, Copy, Clone)]
 pub struct atomic_t {
     pub counter: ::std::os::raw::c_int,
+}
+#[repr(C)]
+#[derive(Default, Copy, Clone)]
+pub struct atomic64_t {
+    pub counter: s64,
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
@@ -65,6 +72,7 @@ pub struct inode {
     pub i_data: address_space,
     pub i_size: loff_t,
     pub i_ino: ::std::os::raw::c_ulong,
+    pub i_sequence: atomic64_t,
 }
 impl Default for inode {
     fn default() -> Self {
@@ -115,8 +123,23 @@ pub union futex_key {
 #[derive(Copy, Clone)]
 pub struct futex_key__bindgen_ty_1 {
     pub pgoff: ::std::os::raw::c_ulong,
-    pub inode: *mut inode,
+    pub __bindgen_anon_1: futex_key__bindgen_ty_1__bindgen_ty_1,
     pub offset: ::std::os::raw::c_int,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub union futex_key__bindgen_ty_1__bindgen_ty_1 {
+    pub inode: *mut inode,
+    pub i_seq: u64_,
+}
+impl Default for futex_key__bindgen_ty_1__bindgen_ty_1 {
+    fn default() -> Self {
+        let mut s = ::std::mem::MaybeUninit::<Self>::uninit();
+        unsafe {
+            ::std::ptr::write_bytes(s.as_mut_ptr(), 0, 1);
+            s.assume_init()
+        }
+    }
 }
 impl Default for futex_key__bindgen_ty_1 {
     fn default() -> Self {
@@ -131,8 +154,23 @@ impl Default for futex_key__bindgen_ty_1 {
 #[derive(Copy, Clone)]
 pub struct futex_key__bindgen_ty_2 {
     pub address: ::std::os::raw::c_ulong,
-    pub mm: *mut mm_struct,
+    pub __bindgen_anon_1: futex_key__bindgen_ty_2__bindgen_ty_1,
     pub offset: ::std::os::raw::c_int,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub union futex_key__bindgen_ty_2__bindgen_ty_1 {
+    pub mm: *mut mm_struct,
+    pub __tmp: u64_,
+}
+impl Default for futex_key__bindgen_ty_2__bindgen_ty_1 {
+    fn default() -> Self {
+        let mut s = ::std::mem::MaybeUninit::<Self>::uninit();
+        unsafe {
+            ::std::ptr::write_bytes(s.as_mut_ptr(), 0, 1);
+            s.assume_init()
+        }
+    }
 }
 impl Default for futex_key__bindgen_ty_2 {
     fn default() -> Self {
@@ -237,6 +275,14 @@ pub struct fd_host_ops {
     pub rcu_read_unlock: ::std::option::Option<unsafe extern "C" fn()>,
     pub local_irq_disable: ::std::option::Option<unsafe extern "C" fn()>,
     pub local_irq_enable: ::std::option::Option<unsafe extern "C" fn()>,
+    pub mmgrab: ::std::option::Option<unsafe extern "C" fn(mm: *mut mm_struct)>,
+    pub page_to_pgoff: ::std::option::Option<unsafe extern "C" fn(page: *mut page) -> pgoff_t>,
+    pub atomic64_read: ::std::option::Option<unsafe extern "C" fn(v: *mut atomic64_t) -> s64>,
+    pub atomic64_add_return:
+        ::std::option::Option<unsafe extern "C" fn(i: s64, v: *mut atomic64_t) -> s64>,
+    pub atomic64_cmpxchg: ::std::option::Option<
+        unsafe extern "C" fn(v: *mut atomic64_t, old: s64, new_value: s64) -> s64,
+    >,
 }
 unsafe extern "C" {
     pub fn fd_install_host(ops: *const fd_host_ops);

@@ -12,7 +12,7 @@ use std::ptr;
 
 use super::{CURRENT, PANIC};
 use crate::abi::raw;
-use crate::kernel::{Abort, AtomicPtr, InodePtr, Kernel, MmPtr, PagePtr};
+use crate::kernel::{Abort, Atomic64Ptr, AtomicPtr, InodePtr, Kernel, MmPtr, PagePtr};
 
 /// The table of every host operation, as a revision's shim installs it.
 pub(super) fn ops() -> raw::fd_host_ops {
@@ -42,6 +42,11 @@ pub(super) fn ops() -> raw::fd_host_ops {
         rcu_read_unlock: Some(host_rcu_read_unlock),
         local_irq_disable: Some(host_local_irq_disable),
         local_irq_enable: Some(host_local_irq_enable),
+        mmgrab: Some(host_mmgrab),
+        page_to_pgoff: Some(host_page_to_pgoff),
+        atomic64_read: Some(host_atomic64_read),
+        atomic64_add_return: Some(host_atomic64_add_return),
+        atomic64_cmpxchg: Some(host_atomic64_cmpxchg),
     }
 }
 
@@ -253,6 +258,28 @@ extern "C" fn host_atomic_inc(v: *mut raw::atomic_t) {
 
 extern "C" fn host_atomic_inc_not_zero(v: *mut raw::atomic_t) -> bool {
     host(false, |k| k.atomic_inc_not_zero(AtomicPtr(v as usize)))
+}
+
+extern "C" fn host_mmgrab(mm: *mut raw::mm_struct) {
+    host((), |k| k.mmgrab(MmPtr(mm as usize)))
+}
+
+extern "C" fn host_page_to_pgoff(page: *mut raw::page) -> c_ulong {
+    host(0, |k| {
+        Ok(k.page_to_pgoff(PagePtr(page as usize))? as c_ulong)
+    })
+}
+
+extern "C" fn host_atomic64_read(v: *mut raw::atomic64_t) -> i64 {
+    host(0, |k| k.atomic64_read(Atomic64Ptr(v as usize)))
+}
+
+extern "C" fn host_atomic64_add_return(i: i64, v: *mut raw::atomic64_t) -> i64 {
+    host(0, |k| k.atomic64_add_return(i, Atomic64Ptr(v as usize)))
+}
+
+extern "C" fn host_atomic64_cmpxchg(v: *mut raw::atomic64_t, old: i64, new: i64) -> i64 {
+    host(0, |k| k.atomic64_cmpxchg(Atomic64Ptr(v as usize), old, new))
 }
 
 extern "C" fn host_rcu_read_lock() {

@@ -46,13 +46,14 @@ static LINKED_SHIM: Shim = Shim {
 /// A compiled C revision: its entry points and the shim they run with.
 pub struct CRevision {
     get: GetFn,
-    put: PutFn,
+    /// None from 5.9: the kernel has no `put_futex_key()`.
+    put: Option<PutFn>,
     shim: &'static Shim,
 }
 
 impl CRevision {
     /// A revision linked into this binary (build.rs compiled it).
-    pub const fn linked(get: GetFn, put: PutFn) -> CRevision {
+    pub const fn linked(get: GetFn, put: Option<PutFn>) -> CRevision {
         CRevision {
             get,
             put,
@@ -81,7 +82,10 @@ pub fn load_library(path: &Path) -> Result<CRevision, String> {
     // unloaded, so the pointers stay valid.
     unsafe {
         let get = *library.get::<GetFn>(LOADED_GET.as_bytes()).map_err(fail)?;
-        let put = *library.get::<PutFn>(LOADED_PUT.as_bytes()).map_err(fail)?;
+        let put = library
+            .get::<PutFn>(LOADED_PUT.as_bytes())
+            .ok()
+            .map(|put| *put);
         let install = *library
             .get::<unsafe extern "C" fn(*const raw::fd_host_ops)>(b"fd_install_host")
             .map_err(fail)?;
@@ -164,12 +168,16 @@ impl Implementation for CRevision {
         (returned(code), read_key(&key))
     }
 
-    /// Calls the revision's `put_futex_key(key)` on a key it returned.
+    /// Calls the revision's `put_futex_key(key)` on a key it returned;
+    /// without one, there is nothing to drop.
     fn put_futex_key(&self, kernel: &mut Kernel, key: RawKey) -> CallResult {
+        let Some(put) = self.put else {
+            return CallResult::Returned(0);
+        };
         let mut raw_key = write_key(key);
         let code = with_host(kernel, self.shim, || {
             // SAFETY: as for `get_futex_key`; the key is a copy owned here.
-            unsafe { (self.put)(&mut raw_key) }
+            unsafe { put(&mut raw_key) }
         });
         returned(code)
     }

@@ -11,6 +11,7 @@ mod refs;
 pub mod rfc_2013;
 pub mod v3_12;
 pub mod v4_6;
+pub mod v5;
 
 use crate::implementation::{CallResult, Implementation};
 use crate::kernel::{Abort, Kernel, PagePtr};
@@ -30,6 +31,11 @@ pub trait Port: Sync {
         key: &mut RawKey,
         rw: i32,
     ) -> Result<i32, Abort>;
+
+    /// The body of `put_futex_key()`: in 3.x-4.x, drops what the key holds.
+    fn put(&self, k: &mut Kernel, key: &RawKey) -> Result<(), Abort> {
+        drop_futex_key_refs(k, key)
+    }
 }
 
 impl<P: Port> Implementation for P {
@@ -49,7 +55,7 @@ impl<P: Port> Implementation for P {
     }
 
     fn put_futex_key(&self, k: &mut Kernel, key: RawKey) -> CallResult {
-        match drop_futex_key_refs(k, &key) {
+        match self.put(k, &key) {
             Ok(()) => CallResult::Returned(0),
             Err(Abort) => CallResult::Aborted,
         }
@@ -62,6 +68,9 @@ pub static PORTS: &[(&str, &dyn Implementation)] = &[
     ("rfc-2013", &rfc_2013::Rfc2013),
     ("v4.6", &v4_6::V4_6),
     ("v4.7", &v4_6::V4_7),
+    ("v5.6", &v5::V5_6),
+    ("v5.10", &v5::V5_10),
+    ("v5.13", &v5::V5_13),
 ];
 
 /// The GUP sequence every era shares: ask for write access, and settle

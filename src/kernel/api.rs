@@ -3,7 +3,7 @@
 //! the world, an object found freed is a use-after-free finding, and every
 //! reference the thread takes or drops goes into the ledger.
 
-use super::ptr::{AtomicPtr, Counter, InodePtr, MmPtr, PagePtr};
+use super::ptr::{Atomic64Ptr, AtomicPtr, Counter, Counter64, InodePtr, MmPtr, PagePtr};
 use super::{Abort, Held, Kernel};
 use crate::abi::EFAULT;
 use crate::era::CompoundRefs;
@@ -299,6 +299,70 @@ impl Kernel {
             self.world.mmdrop(id);
         }
         Ok(())
+    }
+
+    /// `mmgrab()`: one more `mm_count`.
+    pub fn mmgrab(&mut self, mm: MmPtr) -> Result<(), Abort> {
+        let id = self.mm_id(mm)?;
+        self.enter(Op::Mmgrab, Arg::Object(ObjectName::Mm(id)))?;
+        if self.check_mm(Op::Mmgrab, id) {
+            self.world.mmgrab(id);
+            self.ledger.add(Held::Mm(id), 1);
+        }
+        Ok(())
+    }
+
+    pub fn page_to_pgoff(&mut self, page: PagePtr) -> Result<u64, Abort> {
+        let id = self.enter_page(Op::PageToPgoff, page)?;
+        self.check_page(Op::PageToPgoff, id);
+        Ok(self.world.page_to_pgoff(id))
+    }
+
+    pub fn atomic64_read(&mut self, v: Atomic64Ptr) -> Result<i64, Abort> {
+        let counter = self.counter64(v)?;
+        self.enter(Op::Atomic64Read, Arg::Counter64(counter))?;
+        Ok(self.read64(Op::Atomic64Read, counter))
+    }
+
+    pub fn atomic64_add_return(&mut self, i: i64, v: Atomic64Ptr) -> Result<i64, Abort> {
+        let counter = self.counter64(v)?;
+        self.enter(Op::Atomic64AddReturn, Arg::Counter64(counter))?;
+        let value = self.read64(Op::Atomic64AddReturn, counter).wrapping_add(i);
+        self.write64(counter, value);
+        Ok(value)
+    }
+
+    /// `atomic64_cmpxchg()` (and its `_relaxed` form): the old value.
+    pub fn atomic64_cmpxchg(&mut self, v: Atomic64Ptr, old: i64, new: i64) -> Result<i64, Abort> {
+        let counter = self.counter64(v)?;
+        self.enter(Op::Atomic64Cmpxchg, Arg::Counter64(counter))?;
+        let current = self.read64(Op::Atomic64Cmpxchg, counter);
+        if current == old {
+            self.write64(counter, new);
+        }
+        Ok(current)
+    }
+
+    /// A 64-bit counter's value; a freed inode's reads as its poison.
+    fn read64(&mut self, op: Op, counter: Counter64) -> i64 {
+        match counter {
+            Counter64::ISequence(inode) => {
+                self.check_inode(op, inode);
+                self.world.i_sequence(inode)
+            }
+            Counter64::Static(addr) => self.world.static_counter(addr),
+        }
+    }
+
+    /// Stores a 64-bit counter; a freed inode's memory is left as it is.
+    fn write64(&mut self, counter: Counter64, value: i64) {
+        match counter {
+            Counter64::ISequence(inode) if self.world.inode_live(inode) => {
+                self.world.set_i_sequence(inode, value)
+            }
+            Counter64::ISequence(_) => {}
+            Counter64::Static(addr) => self.world.set_static_counter(addr, value),
+        }
     }
 
     pub fn atomic_inc(&mut self, v: AtomicPtr) -> Result<(), Abort> {

@@ -16,7 +16,7 @@
 mod api;
 pub mod ptr;
 
-pub use ptr::{AtomicPtr, Counter, InodePtr, MappingPtr, MmPtr, PagePtr};
+pub use ptr::{Atomic64Ptr, AtomicPtr, Counter, Counter64, InodePtr, MappingPtr, MmPtr, PagePtr};
 
 use crate::abi::EFAULT;
 use crate::finding::FindingClass;

@@ -9,7 +9,7 @@ use super::{Abort, Kernel};
 use crate::abi::raw;
 use crate::finding::FindingClass;
 use crate::world::memory::{Resolved, Slot};
-pub use crate::world::Counter;
+pub use crate::world::{Counter, Counter64};
 use crate::world::{InodeId, MmId, PageId};
 
 macro_rules! pointer {
@@ -46,6 +46,10 @@ pointer!(
     /// `atomic_t *`
     AtomicPtr
 );
+pointer!(
+    /// `atomic64_t *`
+    Atomic64Ptr
+);
 
 impl PagePtr {
     /// `&page->mapping`
@@ -65,6 +69,11 @@ impl InodePtr {
     /// `&inode->i_count`
     pub fn i_count(self) -> AtomicPtr {
         AtomicPtr(self.0 + offset_of!(raw::inode, i_count))
+    }
+
+    /// `&inode->i_sequence`
+    pub fn i_sequence(self) -> Atomic64Ptr {
+        Atomic64Ptr(self.0 + offset_of!(raw::inode, i_sequence))
     }
 
     /// `&inode->i_mapping`
@@ -134,6 +143,20 @@ impl Kernel {
                 ..
             }) => Ok(Counter::PageCount(PageId(p))),
             _ => self.wild("atomic_t", v.0),
+        }
+    }
+
+    /// A 64-bit atomic: an inode's `i_sequence`, or, outside the world's
+    /// memory, a counter of the revision's own.
+    pub(super) fn counter64(&mut self, v: Atomic64Ptr) -> Result<Counter64, Abort> {
+        match self.world.resolve(v.0) {
+            Some(Resolved {
+                slot: Slot::Inode(i),
+                field: "i_sequence",
+                ..
+            }) => Ok(Counter64::ISequence(InodeId(i))),
+            None if !v.is_null() => Ok(Counter64::Static(self.world.static_counter_slot(v.0))),
+            _ => self.wild("atomic64_t", v.0),
         }
     }
 

@@ -83,11 +83,11 @@ impl<'a> Decoder<'a> {
         } else {
             Mode::Strict
         };
-        let era = match (header >> 1) & 3 {
-            1 => Some(Era::V3),
-            2 => Some(Era::V4),
-            _ => None,
-        };
+        // Bits 1-3: 0 for the default era, else 1 + the era's place in
+        // Era::ALL.
+        let era = usize::from((header >> 1) & 7)
+            .checked_sub(1)
+            .and_then(|i| Era::ALL.get(i).copied());
         let scenario = Scenario {
             mode,
             era,
@@ -540,11 +540,12 @@ pub fn encode(scenario: &Scenario) -> Result<Vec<u8>, EncodeError> {
         out: Vec::new(),
         world: Builder::new(scenario.mode, scenario.era.unwrap_or_default()),
     };
-    let era = match scenario.era {
-        None => 0,
-        Some(Era::V3) => 1,
-        Some(Era::V4) => 2,
-    };
+    let era = scenario.era.map_or(0, |era| {
+        1 + Era::ALL
+            .iter()
+            .position(|e| *e == era)
+            .expect("every era is in ALL") as u8
+    });
     e.out
         .push(u8::from(scenario.mode == Mode::Relaxed) | (era << 1));
     for item in &scenario.world {

@@ -275,11 +275,17 @@ impl Parser {
                 if std::mem::replace(&mut self.seen_era, true) {
                     return Err("`era` is given twice".into());
                 }
-                s.era = Some(match arg(words, 1, "3 or 4")? {
-                    "3" => Era::V3,
-                    "4" => Era::V4,
-                    other => return Err(format!("`{other}` is not an era (3 or 4)")),
-                });
+                let known = || {
+                    Era::ALL
+                        .iter()
+                        .map(|e| e.keyword())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let word = arg(words, 1, "an era")?;
+                s.era = Some(Era::from_keyword(word).ok_or_else(|| {
+                    format!("`{word}` is not an era (one of {})", known())
+                })?);
                 Options::new(&words[2..]).done()
             }
             "mm" => {

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use super::{Access, Scenario, VmaBacking, WorldItem};
 use crate::events::{EventKind, PageSpec, Range, Value};
 use crate::schedule::Steps;
-use crate::world::{Era, InodeKind, Mode};
+use crate::world::{InodeKind, Mode};
 
 fn kind_words(kind: InodeKind) -> String {
     match kind {
@@ -24,10 +24,8 @@ impl Scenario {
         if self.mode == Mode::Relaxed {
             out.push_str("mode relaxed\n");
         }
-        match self.era {
-            Some(Era::V3) => out.push_str("era 3\n"),
-            Some(Era::V4) => out.push_str("era 4\n"),
-            None => {}
+        if let Some(era) = self.era {
+            let _ = writeln!(out, "era {}", era.keyword());
         }
         for item in &self.world {
             let _ = match item {

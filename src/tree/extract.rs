@@ -37,7 +37,7 @@ pub struct Extracted {
 pub enum ExtractError {
     #[error("{0} defines no get_futex_key()")]
     NoGetFutexKey(PathBuf),
-    #[error("{what}: {why}; futex-diff models kernels 3.x to 5.5 so far (eras {eras})")]
+    #[error("{what}: {why}; futex-diff models kernels 3.x to 6.6 so far (eras {eras})")]
     UnsupportedEra {
         what: String,
         why: String,
@@ -171,10 +171,14 @@ fn era_of(source: &KernelSource, get_futex_key: &str) -> Result<Era, ExtractErro
             Ok(Era::V3)
         } else if version < v(5, 6) {
             Ok(Era::V4)
+        } else if version < v(5, 7) {
+            Ok(Era::V5_6)
+        } else if version < v(6, 7) {
+            Ok(Era::V5)
         } else {
             Err(unsupported(
                 format!("linux-{version}"),
-                "from 5.6 futex keys name inode sequence numbers",
+                "from 6.7 get_futex_key() works on folios",
             ))
         };
     }
@@ -187,17 +191,20 @@ fn era_of(source: &KernelSource, get_futex_key: &str) -> Result<Era, ExtractErro
     {
         return Ok(era);
     }
-    let later = [
-        "i_seq",
-        "get_inode_sequence_number",
-        "folio",
-        "unsigned int flags",
-    ];
+    let later = ["folio", "unsigned int flags"];
     if let Some(mark) = later.iter().find(|m| get_futex_key.contains(*m)) {
         return Err(unsupported(
             source.default_name(),
-            &format!("its get_futex_key() uses `{mark}`, which kernels from 5.6 on do"),
+            &format!("its get_futex_key() uses `{mark}`, which kernels from 6.7 on do"),
         ));
+    }
+    if get_futex_key.contains("i_seq") {
+        // 5.6 alone still takes a reference on the mm for mm-shared keys.
+        return Ok(if get_futex_key.contains("get_futex_key_refs") {
+            Era::V5_6
+        } else {
+            Era::V5
+        });
     }
     let tail_dance =
         get_futex_key.contains("__get_user_pages_fast") && get_futex_key.contains("PageTail");

@@ -105,6 +105,8 @@ impl World {
         raw.i_data.nrpages = 0;
         raw.i_size = (size_pages * PAGE_SIZE) as i64;
         raw.i_ino = (id.0 as u64 * 1000 + generation as u64) as _;
+        // A new inode, in a reused slot too, has no sequence number yet.
+        raw.i_sequence.counter = 0;
         Ok(id)
     }
 
@@ -118,6 +120,50 @@ impl World {
 
     pub fn inode_kind(&self, inode: InodeId) -> InodeKind {
         self.inodes[inode.0].kind.unwrap_or(InodeKind::File)
+    }
+
+    /// `inode->i_sequence` (5.6 on): 0 until a futex names the inode.
+    pub fn i_sequence(&self, inode: InodeId) -> i64 {
+        self.mem.inodes[inode.0].i_sequence.counter
+    }
+
+    /// Sets `inode->i_sequence` and notes which inode the number names.
+    pub fn set_i_sequence(&mut self, inode: InodeId, value: i64) {
+        self.mem.inodes[inode.0].i_sequence.counter = value;
+        if inode.0 > 0 && value != 0 {
+            let named = self.inode_ref(inode);
+            self.sequences.push((value as u64, named));
+        }
+    }
+
+    /// The inode an inode sequence number was given to, if any was; the
+    /// first, should a revision hand one number out twice.
+    pub fn inode_of_sequence(&self, sequence: u64) -> Option<InodeRef> {
+        self.sequences
+            .iter()
+            .find(|(s, _)| *s == sequence)
+            .map(|(_, inode)| *inode)
+    }
+
+    /// The number of the revision's own 64-bit counter at `addr`, in the
+    /// order the execution first used them: a C revision and its port keep
+    /// their statics at different addresses, and agree on this.
+    pub fn static_counter_slot(&mut self, addr: usize) -> usize {
+        match self.statics.iter().position(|(a, _)| *a == addr) {
+            Some(slot) => slot,
+            None => {
+                self.statics.push((addr, 0));
+                self.statics.len() - 1
+            }
+        }
+    }
+
+    pub fn static_counter(&self, slot: usize) -> i64 {
+        self.statics[slot].1
+    }
+
+    pub fn set_static_counter(&mut self, slot: usize, value: i64) {
+        self.statics[slot].1 = value;
     }
 
     pub fn inode_ref(&self, inode: InodeId) -> InodeRef {

@@ -141,6 +141,7 @@ impl Memory {
         inode.i_data.nrpages = POISON_WORD as _;
         inode.i_size = POISON_WORD as _;
         inode.i_ino = POISON_WORD as _;
+        inode.i_sequence.counter = POISON_WORD as _;
     }
 
     pub fn poison_mm(&mut self, slot: usize) {
@@ -167,6 +168,7 @@ impl Memory {
                 o if o == DATA + offset_of!(raw::address_space, nrpages) => (true, "nrpages"),
                 o if o == offset_of!(raw::inode, i_size) => (false, "i_size"),
                 o if o == offset_of!(raw::inode, i_ino) => (false, "i_ino"),
+                o if o == offset_of!(raw::inode, i_sequence) => (false, "i_sequence"),
                 _ => (false, "?"),
             }
         };
@@ -351,6 +353,11 @@ fn inode_bytes(i: &raw::inode) -> [u8; size_of::<raw::inode>()] {
         &mut b,
         offset_of!(raw::inode, i_ino),
         &i.i_ino.to_ne_bytes(),
+    );
+    put(
+        &mut b,
+        offset_of!(raw::inode, i_sequence),
+        &i.i_sequence.counter.to_ne_bytes(),
     );
     b
 }

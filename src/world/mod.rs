@@ -35,7 +35,7 @@ use pool::{Arena, Storage};
 
 pub use inode::{CacheEntry, InodeKind, InodeState};
 pub use mm::{Backing, Prot, Vma};
-pub use names::{Counter, ObjectName, Place};
+pub use names::{Counter, Counter64, ObjectName, Place};
 pub use page::PageRole;
 
 /// Order of a transparent huge page in the model (4 base pages: small
@@ -148,6 +148,12 @@ pub struct World {
     findings: Vec<Finding>,
     /// Every page removed from a page cache so far, in order.
     truncations: Vec<PageRef>,
+    /// Every inode sequence number handed out, with the inode it names
+    /// (5.6 on): a key names an inode by it, after the inode is gone too.
+    sequences: Vec<(u64, InodeRef)>,
+    /// The revision's own 64-bit counters (the machine-wide `i_seq`): their
+    /// addresses and values, each from 0 in every execution.
+    statics: Vec<(usize, i64)>,
 }
 
 impl World {
@@ -167,6 +173,8 @@ impl World {
             huge_zero_page: PageId(0),
             findings: Vec::new(),
             truncations: Vec::new(),
+            sequences: Vec::new(),
+            statics: Vec::new(),
         };
         world.zero_page = world
             .alloc_special(0, PageRole::Zero)

@@ -81,6 +81,24 @@ impl fmt::Display for Counter {
     }
 }
 
+/// A 64-bit atomic the futex code uses: an inode's `i_sequence`, or a
+/// counter of the revision's own (`get_inode_sequence_number()`'s static
+/// `i_seq`, the machine-wide sequence), numbered in the order first used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Counter64 {
+    ISequence(InodeId),
+    Static(usize),
+}
+
+impl fmt::Display for Counter64 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Counter64::ISequence(i) => write!(f, "inode#{}.i_sequence", i.0),
+            Counter64::Static(_) => f.write_str("the machine-wide i_seq"),
+        }
+    }
+}
+
 impl World {
     /// The name of a page: the zero pages by their kernel names.
     pub fn page_label(&self, page: PageId) -> ObjectName {

@@ -364,6 +364,21 @@ impl World {
         head_index + (page.0 - head.0) as u64
     }
 
+    /// `page_to_pgoff()` (4.x on): a hugetlb page's base-page index, else
+    /// the page's own index, or for a THP tail, whose own index the kernel
+    /// does not keep, its head's plus its place in the compound page.
+    pub fn page_to_pgoff(&self, page: PageId) -> u64 {
+        if self.is_hugetlb(page) {
+            return self.basepage_index(page);
+        }
+        let head = self.head_of(page);
+        if head == page {
+            self.page_index(page)
+        } else {
+            self.page_index(head) + (page.0 - head.0) as u64
+        }
+    }
+
     pub fn lock_owner(&self, page: PageId) -> Option<Actor> {
         self.pages[self.head_of(page).0].lock_owner
     }

@@ -56,6 +56,13 @@ struct fd_host_ops {
 	void (*rcu_read_unlock)(void);
 	void (*local_irq_disable)(void);
 	void (*local_irq_enable)(void);
+
+	/* 5.x */
+	void (*mmgrab)(struct mm_struct *mm);
+	pgoff_t (*page_to_pgoff)(struct page *page);
+	s64 (*atomic64_read)(atomic64_t *v);
+	s64 (*atomic64_add_return)(s64 i, atomic64_t *v);
+	s64 (*atomic64_cmpxchg)(atomic64_t *v, s64 old, s64 new_value);
 };
 
 /* Installed once by the host before any revision runs. */
@@ -95,9 +102,12 @@ static inline void fd_read_once(const volatile void *addr, const char *expr,
 
 /*
  * The entry points of one revision.  The build wraps each revision file in
- * a translation unit that includes it and then expands this macro, so the
+ * a translation unit that includes it and then expands these macros, so the
  * revision's static get_futex_key()/put_futex_key() get unique, exported
- * names.
+ * names.  From 5.9 there is no put_futex_key() (keys hold nothing): such a
+ * unit expands FD_REVISION_ENTRY alone.  The access argument is an int in
+ * every era (VERIFY_*, then enum futex_access of the same values), and
+ * fshared converts to the bool of 5.9 on.
  */
 #define FD_REVISION_ENTRY(sym)						\
 int fd_rev_##sym##_get(u32 __user *uaddr, int fshared,			\
@@ -107,7 +117,8 @@ int fd_rev_##sym##_get(u32 __user *uaddr, int fshared,			\
 	if (setjmp(fd_abort_jmp))					\
 		return FD_ABORTED;					\
 	return get_futex_key(uaddr, fshared, key, rw);			\
-}									\
+}
+#define FD_REVISION_PUT_ENTRY(sym)					\
 int fd_rev_##sym##_put(union futex_key *key)				\
 {									\
 	fd_abort_requested = 0;						\

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * dup.h - definitions that mirror kernel headers of the 3.12-4.7 era.
+ * dup.h - definitions that mirror kernel headers of 3.12 to 5.15.
  *
  * Only what get_futex_key() and its futex.c-local helpers touch is here.
  * Structures keep the kernel's member names but carry just the members
@@ -38,6 +38,10 @@ typedef struct {
 	int counter;
 } atomic_t;
 
+typedef struct {
+	s64 counter;
+} atomic64_t;
+
 /* ---- include/linux/kconfig.h ---- */
 /*
  * IS_ENABLED(CONFIG_FOO) is 1 when CONFIG_FOO is defined to 1 and 0 when it
@@ -73,6 +77,9 @@ typedef struct {
 #define VERIFY_READ	0
 #define VERIFY_WRITE	1
 
+/* ---- include/linux/mm.h (gup_flags, 5.2 on) ---- */
+#define FOLL_WRITE	0x01	/* the value of the older "int write" */
+
 /* ---- include/linux/mm_types.h ---- */
 struct address_space;
 
@@ -103,6 +110,7 @@ struct inode {
 	struct address_space i_data;
 	loff_t i_size;
 	unsigned long i_ino;
+	atomic64_t i_sequence;		/* 5.6 on: 0 until a futex names it */
 };
 
 /* ---- include/linux/rmap.h ---- */
@@ -122,18 +130,27 @@ struct task_struct {
 /* ---- include/linux/futex.h ---- */
 /*
  * A futex key is one of three views of the same three words: word (pgoff or
- * address), ptr (inode or mm) and offset (the in-page offset, with the
- * FUT_OFF_* bits telling which reference the key holds).
+ * address), ptr (inode, mm, or from 5.6 the inode's sequence number) and
+ * offset (the in-page offset, with the FUT_OFF_* bits telling the kind).
+ * Code names the members, never their places, so one layout serves every
+ * era: 5.6 put ptr first and made it a u64, which only its key
+ * comparison, not get_futex_key(), could tell.
  */
 union futex_key {
 	struct {
 		unsigned long pgoff;
-		struct inode *inode;
+		union {
+			struct inode *inode;	/* 3.x-5.5 */
+			u64 i_seq;		/* 5.6 on */
+		};
 		int offset;
 	} shared;
 	struct {
 		unsigned long address;
-		struct mm_struct *mm;
+		union {
+			struct mm_struct *mm;
+			u64 __tmp;
+		};
 		int offset;
 	} private;
 	struct {

@@ -108,10 +108,20 @@ static inline bool __fd_access_ok(int type, unsigned long addr,
 	fd_check_abort();
 	return ok;
 }
-/* A macro in the kernel too: addr may be any pointer or integer. */
-#define access_ok(type, addr, size)					\
+/*
+ * A macro in the kernel too: addr may be any pointer or integer.  5.0
+ * dropped the type argument; both forms are taken by their argument count.
+ */
+#define __fd_access_ok_typed(type, addr, size)				\
 	FD_LINE_CALL3(__fd_access_ok, (type), (unsigned long)(addr),	\
 		      (unsigned long)(size))
+#define __fd_access_ok_untyped(addr, size)				\
+	FD_LINE_CALL3(__fd_access_ok, VERIFY_READ, (unsigned long)(addr), \
+		      (unsigned long)(size))
+#define __fd_access_ok_pick(_1, _2, _3, form, ...)	form
+#define access_ok(...)							\
+	__fd_access_ok_pick(__VA_ARGS__, __fd_access_ok_typed,		\
+			    __fd_access_ok_untyped, )(__VA_ARGS__)
 
 /* ---- include/linux/fault-inject.h ---- */
 static inline bool should_fail(struct fault_attr *attr, ssize_t size)
@@ -203,6 +213,16 @@ static inline pgoff_t basepage_index(struct page *page)
 }
 #define basepage_index(page)	FD_LINE_CALL1(basepage_index, page)
 
+/* The page's offset in its file in base pages, wherever its index lives. */
+static inline pgoff_t page_to_pgoff(struct page *page)
+{
+	pgoff_t index = fd_host.page_to_pgoff(page);
+
+	fd_check_abort();
+	return index;
+}
+#define page_to_pgoff(page)	FD_LINE_CALL1(page_to_pgoff, page)
+
 static inline void lock_page(struct page *page)
 {
 	fd_host.lock_page(page);
@@ -255,6 +275,14 @@ static inline void mmdrop(struct mm_struct *mm)
 }
 #define mmdrop(mm)		FD_LINE_CALL1(mmdrop, mm)
 
+/* ---- include/linux/sched/mm.h (4.11+): a reference on mm_count ---- */
+static inline void mmgrab(struct mm_struct *mm)
+{
+	fd_host.mmgrab(mm);
+	fd_check_abort();
+}
+#define mmgrab(mm)		FD_LINE_CALL1(mmgrab, mm)
+
 /* ---- arch/x86/include/asm/atomic.h ---- */
 static inline void atomic_inc(atomic_t *v)
 {
@@ -271,6 +299,43 @@ static inline int atomic_inc_not_zero(atomic_t *v)
 	return done;
 }
 #define atomic_inc_not_zero(v)	FD_LINE_CALL1(atomic_inc_not_zero, v)
+
+/*
+ * ---- include/linux/atomic-fallback.h, asm-generic/atomic64.h ----
+ * On an inode's i_sequence, or on a counter of the revision's own (the
+ * machine-wide sequence of get_inode_sequence_number()), which the host
+ * keeps per execution so that runs do not depend on what ran before.
+ */
+static inline s64 atomic64_read(const atomic64_t *v)
+{
+	s64 value = fd_host.atomic64_read((atomic64_t *)v);
+
+	fd_check_abort();
+	return value;
+}
+#define atomic64_read(v)	FD_LINE_CALL1(atomic64_read, v)
+
+static inline s64 atomic64_add_return(s64 i, atomic64_t *v)
+{
+	s64 value = fd_host.atomic64_add_return(i, v);
+
+	fd_check_abort();
+	return value;
+}
+#define atomic64_add_return(i, v)	FD_LINE_CALL2(atomic64_add_return, i, v)
+
+static inline s64 atomic64_cmpxchg(atomic64_t *v, s64 old, s64 new_value)
+{
+	s64 value = fd_host.atomic64_cmpxchg(v, old, new_value);
+
+	fd_check_abort();
+	return value;
+}
+#define atomic64_cmpxchg(v, old, new_value)				\
+	FD_LINE_CALL3(atomic64_cmpxchg, v, old, new_value)
+/* One thread: no ordering to relax. */
+#define atomic64_cmpxchg_relaxed(v, old, new_value)			\
+	atomic64_cmpxchg(v, old, new_value)
 
 /* ---- include/linux/rcupdate.h ---- */
 static inline void rcu_read_lock(void)

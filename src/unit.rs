@@ -1,0 +1,32 @@
+//! The translation unit that wraps one revision file: the fake kernel
+//! layer, the file as it stands, and its entry points under a name of
+//! their own. build.rs writes it for the revisions linked into the binary,
+//! `compile` for those compiled at run time, so the two cannot differ.
+
+/// Whether `source` defines `put_futex_key()`: from 5.9 the kernel has
+/// none, its keys holding no reference. A definition takes a
+/// `union futex_key *`, a call passes a key.
+pub fn defines_put_futex_key(source: &str) -> bool {
+    source.match_indices("put_futex_key(").any(|(at, name)| {
+        source[at + name.len()..]
+            .trim_start()
+            .starts_with("union futex_key")
+    })
+}
+
+/// The unit of the revision at `path` (its text `source`), exporting
+/// `fd_rev_<sym>_get` and, when it has one, `fd_rev_<sym>_put`.
+pub fn translation_unit(banner: &str, path: &str, source: &str, sym: &str) -> String {
+    let put = if defines_put_futex_key(source) {
+        format!("FD_REVISION_PUT_ENTRY({sym})\n")
+    } else {
+        String::new()
+    };
+    format!(
+        "/* {banner} */\n\
+         #include \"fake/kernel.h\"\n\
+         #include \"{path}\"\n\
+         FD_REVISION_ENTRY({sym})\n\
+         {put}"
+    )
+}

@@ -1,0 +1,168 @@
+//! The keys of 5.6 on: an inode key names the inode's sequence number,
+//! handed out on first use from one machine-wide counter and never reused,
+//! and holds no reference; 5.6 still pins the mm of an anonymous shared
+//! key, later kernels pin nothing and from 5.9 have no put_futex_key().
+//! Each behaviour on every bundled 5.x revision (C; the lockstep tests
+//! hold the Rust ports to the same yield points).
+
+mod common;
+
+use common::*;
+use futex_diff::exec::Outcome;
+use futex_diff::kernel::Held;
+use futex_diff::key::{KeyObject, FUT_OFF_INODE, FUT_OFF_MMSHARED};
+use futex_diff::op::Op;
+use futex_diff::trace::Entry;
+use futex_diff::world::{InodeId, InodeRef, MmId};
+
+/// The kernel calls the thread made, in order.
+fn ops(o: &Outcome) -> Vec<Op> {
+    o.trace
+        .entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Yield { op, .. } => Some(*op),
+            _ => None,
+        })
+        .collect()
+}
+
+fn count(o: &Outcome, op: Op) -> usize {
+    ops(o).iter().filter(|o| **o == op).count()
+}
+
+/// The kernel calls made by the puts, after the last get returned.
+fn put_ops(o: &Outcome) -> Vec<Op> {
+    let first_put = o
+        .trace
+        .entries
+        .iter()
+        .position(|e| matches!(e, Entry::Thread(t) if t.contains("put_futex_key()")))
+        .unwrap_or(o.trace.entries.len());
+    o.trace.entries[first_put..]
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Yield { op, .. } => Some(*op),
+            _ => None,
+        })
+        .collect()
+}
+
+const TWO_FILES: &str = "mm A
+inode F file size=4
+inode G file size=4
+vma A 0x10000 0x14000 file F rw shared
+vma A 0x20000 0x24000 file G rw shared
+call A 0x11008 shared write
+call A 0x11008 shared read
+call A 0x21008 shared write
+";
+
+#[test]
+fn the_first_key_numbers_the_inode_and_later_keys_read_the_number() {
+    for rev in BUNDLED_5X {
+        let o = run(TWO_FILES, rev);
+        assert_clean(&o);
+        assert_eq!(key(&o, 0).object, inode(1), "{rev}");
+        assert_eq!(key(&o, 0), key(&o, 1), "{rev}: one word, one key");
+        assert_eq!(key(&o, 2).object, inode(2), "{rev}");
+        assert_eq!(key(&o, 0).offset, 8 | FUT_OFF_INODE);
+        // The numbers themselves: 1 for F, 2 for G, in the order named.
+        assert_eq!(o.calls[0].raw_key.ptr, 1, "{rev}");
+        assert_eq!(o.calls[2].raw_key.ptr, 2, "{rev}");
+        // Each inode is numbered once; the second call only reads F's.
+        assert_eq!(count(&o, Op::Atomic64Read), 3, "{rev}");
+        assert_eq!(count(&o, Op::Atomic64AddReturn), 2, "{rev}");
+        assert_eq!(count(&o, Op::Atomic64Cmpxchg), 2, "{rev}");
+        // No reference on the inode, during the calls or after.
+        for call in &o.calls {
+            assert!(
+                !call
+                    .held_after
+                    .iter()
+                    .any(|(h, n)| matches!(h, Held::Inode(_)) && *n != 0),
+                "{rev}: {:?}",
+                call.held_after
+            );
+        }
+        assert_eq!(count(&o, Op::AtomicIncNotZero), 0, "{rev}");
+        assert_refcounts_restored(&o);
+    }
+}
+
+#[test]
+fn every_execution_numbers_from_one_again() {
+    // The machine-wide counter is the revision's own static; a run must not
+    // depend on what ran before it.
+    for rev in BUNDLED_5X {
+        let first = run(TWO_FILES, rev);
+        let again = run(TWO_FILES, rev);
+        assert_eq!(first.calls[2].raw_key.ptr, 2, "{rev}");
+        assert_eq!(again.calls[2].raw_key.ptr, 2, "{rev}");
+    }
+}
+
+#[test]
+fn a_key_taken_while_its_inode_is_evicted_and_the_slot_reused_names_the_old_inode() {
+    // Between reading mapping->host and numbering the inode, the file is
+    // unmapped, its last reference dropped and a new inode allocated in
+    // its place. The read section holds the free off until the number is
+    // taken, and the new inode starts without one: the key names the old
+    // inode (allocation 1), never its successor, unlike 3.12's pointer.
+    let text = "mm A
+inode F file size=4
+vma A 0x10000 0x14000 file F rw shared
+call A 0x11008 shared write
+event u munmap A 0x10000 0x14000
+event i iput F
+event r reuse F file size=4
+at call 1 after READ_ONCE(mapping->host) u
+at call 1 after READ_ONCE(mapping->host) i
+at call 1 after READ_ONCE(mapping->host) r
+";
+    for rev in BUNDLED_5X {
+        let o = run(text, rev);
+        assert!(event_ran(&o, "r"), "{rev}");
+        assert_eq!(
+            key(&o, 0).object,
+            KeyObject::Inode(InodeRef {
+                slot: InodeId(1),
+                generation: 1,
+            }),
+            "{rev}\n{}",
+            o.trace.render("?")
+        );
+        assert_clean(&o);
+    }
+}
+
+const ANON: &str = "mm A
+vma A 0x30000 0x32000 anon rw private
+call A 0x31004 shared write
+";
+
+#[test]
+fn only_5_6_pins_the_mm_of_an_anonymous_shared_key() {
+    for rev in BUNDLED_5X {
+        let o = run(ANON, rev);
+        assert_clean(&o);
+        assert_eq!(key(&o, 0).object, mm(1), "{rev}");
+        assert_eq!(key(&o, 0).offset, 4 | FUT_OFF_MMSHARED, "{rev}");
+        let held: i32 = o.calls[0]
+            .held_after
+            .iter()
+            .filter(|(h, _)| *h == Held::Mm(MmId(1)))
+            .map(|(_, n)| *n)
+            .sum();
+        if rev == "v5.6" {
+            assert_eq!(held, 1, "{rev}: the key holds mm_count");
+            assert_eq!(count(&o, Op::Mmgrab), 1);
+            assert_eq!(put_ops(&o), [Op::Mmdrop], "{rev}");
+        } else {
+            assert_eq!(held, 0, "{rev}: the key holds nothing");
+            assert_eq!(count(&o, Op::Mmgrab), 0, "{rev}");
+            assert!(put_ops(&o).is_empty(), "{rev}: there is no put_futex_key()");
+        }
+        assert_refcounts_restored(&o);
+    }
+}
