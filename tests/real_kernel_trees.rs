@@ -5,7 +5,8 @@
 //! FUTEX_DIFF_KERNEL_TREES to a directory holding linux-3.12.0,
 //! linux-4.6.2, linux-4.7.4 and the 5.x trees linux-5.6.4, linux-5.7.14,
 //! linux-5.8.1, linux-5.9.1, linux-5.10.7, linux-5.10.89 and
-//! linux-5.15.100 (see ../shared/KERNEL-TREES.md) and run
+//! linux-5.15.100, and linux-6.1.20 and linux-6.6.87 (kernel/futex/core.c
+//! with futex.h) (see ../shared/KERNEL-TREES.md) and run
 //! `cargo test --test real_kernel_trees -- --ignored`.
 
 use std::path::PathBuf;
@@ -76,7 +77,7 @@ fn the_seed_mail_applied_to_3_12_runs_as_the_bundled_rfc() {
 
 #[test]
 #[ignore = "needs FUTEX_DIFF_KERNEL_TREES: real kernel trees, kept outside the repository"]
-fn real_5_x_trees_run_as_their_bundled_twins() {
+fn real_5_6_to_6_6_trees_run_as_their_bundled_twins() {
     // 5.7 and 5.8 still have an (empty) put_futex_key() and test fshared
     // at the shared path's injection points; neither is a yield point, so
     // v5.10 is their twin too.
@@ -88,6 +89,8 @@ fn real_5_x_trees_run_as_their_bundled_twins() {
         ("linux-5.10.7", "v5.10"),
         ("linux-5.10.89", "v5.13"),
         ("linux-5.15.100", "v5.13"),
+        ("linux-6.1.20", "v5.13"),
+        ("linux-6.6.87", "v5.13"),
     ] {
         in_lockstep_with(tree(name, &[]).base, twin);
     }
