@@ -161,9 +161,16 @@ pub fn run(scenario: &Scenario, target: Target, trace: Trace) -> Result<Outcome,
         if calls[i].result != CallResult::Returned(0) {
             continue;
         }
-        kernel
-            .trace
-            .note(|| format!("call {}: put_futex_key()", i + 1));
+        kernel.trace.note(|| {
+            if imp.has_put() {
+                format!("call {}: put_futex_key()", i + 1)
+            } else {
+                format!(
+                    "call {}: done with its key (no put_futex_key(): keys hold nothing)",
+                    i + 1
+                )
+            }
+        });
         let put = match kernel.begin_call(kernel.sched.objects().mms[call.mm], CallRef::Put(i)) {
             Ok(()) => imp.put_futex_key(&mut kernel, calls[i].raw_key),
             Err(_) => CallResult::Aborted,

@@ -25,8 +25,11 @@ pub trait Implementation: Sync {
         fshared: bool,
         rw: i32,
     ) -> (CallResult, RawKey);
-    /// `put_futex_key(&key)` of a key `get_futex_key()` filled in.
+    /// `put_futex_key(&key)` of a key `get_futex_key()` filled in; where
+    /// there is none, nothing.
     fn put_futex_key(&self, k: &mut Kernel, key: RawKey) -> CallResult;
+    /// Whether the kernel has a `put_futex_key()` (before 5.9).
+    fn has_put(&self) -> bool;
 }
 
 /// What runs a scenario: an implementation, under the name and the era

@@ -181,6 +181,10 @@ impl Implementation for CRevision {
         });
         returned(code)
     }
+
+    fn has_put(&self) -> bool {
+        self.put.is_some()
+    }
 }
 
 fn read_key(key: &raw::futex_key) -> RawKey {

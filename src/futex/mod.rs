@@ -36,6 +36,11 @@ pub trait Port: Sync {
     fn put(&self, k: &mut Kernel, key: &RawKey) -> Result<(), Abort> {
         drop_futex_key_refs(k, key)
     }
+
+    /// Whether the ported kernel has a `put_futex_key()` (before 5.9).
+    fn defines_put(&self) -> bool {
+        true
+    }
 }
 
 impl<P: Port> Implementation for P {
@@ -59,6 +64,10 @@ impl<P: Port> Implementation for P {
             Ok(()) => CallResult::Returned(0),
             Err(Abort) => CallResult::Aborted,
         }
+    }
+
+    fn has_put(&self) -> bool {
+        self.defines_put()
     }
 }
 

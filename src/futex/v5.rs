@@ -201,6 +201,10 @@ impl Port for V5_10 {
     fn put(&self, _k: &mut Kernel, _key: &RawKey) -> Result<(), Abort> {
         Ok(())
     }
+
+    fn defines_put(&self) -> bool {
+        false
+    }
 }
 
 impl Port for V5_13 {
@@ -222,5 +226,9 @@ impl Port for V5_13 {
     /// There is no `put_futex_key()`: keys hold nothing.
     fn put(&self, _k: &mut Kernel, _key: &RawKey) -> Result<(), Abort> {
         Ok(())
+    }
+
+    fn defines_put(&self) -> bool {
+        false
     }
 }
