@@ -15,9 +15,11 @@ use std::fmt;
 pub enum Era {
     /// 3.x to 4.4: tail-page refcounting, pinned THPs can be split.
     V3,
-    /// 4.5 to 5.5: one refcount per compound page, pinned THPs stay whole.
+    /// 4.5 to 4.7: one refcount per compound page, pinned THPs stay whole.
     #[default]
     V4,
+    /// 4.8 to 5.5: as 4.5, and shmem may hold transparent huge pages.
+    V4_8,
     /// 5.6: inode keys name the inode's sequence number and hold nothing;
     /// mm-shared keys still hold `mm_count`.
     V5_6,
@@ -87,7 +89,13 @@ pub struct Description {
     /// Whether a THP with references beyond its mappings can be split.
     pub split_pinned_thp: bool,
     pub hugetlb_index: HugetlbIndex,
+    /// Whether shmem (tmpfs, SysV shm, shared anonymous memory) may hold
+    /// transparent huge pages (4.8 on). Their tails keep no index of their
+    /// own: only the head's `index` is set (`shmem_add_to_page_cache()`).
+    pub shmem_thp: bool,
     pub call: CallAbi,
+    /// The era's number in the binary scenario form (never reused).
+    pub code: u8,
 }
 
 /// `int rw` of 3.x-4.x: `VERIFY_READ` or `VERIFY_WRITE`.
@@ -114,13 +122,15 @@ const ERA_3: Description = Description {
     compound_refs: CompoundRefs::TailPins,
     split_pinned_thp: true,
     hugetlb_index: HugetlbIndex::HugePages,
+    shmem_thp: false,
     call: VERIFY,
+    code: 1,
 };
 
 const ERA_4: Description = Description {
     era: Era::V4,
     keyword: "4",
-    kernels: "4.5-5.5",
+    kernels: "4.5-4.7",
     key: KeyRules {
         inode_named_by: InodeKeyName::Address,
         inode_key_holds_inode: true,
@@ -129,7 +139,18 @@ const ERA_4: Description = Description {
     compound_refs: CompoundRefs::HeadOnly,
     split_pinned_thp: false,
     hugetlb_index: HugetlbIndex::HugePages,
+    shmem_thp: false,
     call: VERIFY,
+    code: 2,
+};
+
+const ERA_4_8: Description = Description {
+    era: Era::V4_8,
+    keyword: "4.8",
+    kernels: "4.8-5.5",
+    shmem_thp: true,
+    code: 5,
+    ..ERA_4
 };
 
 const ERA_5_6: Description = Description {
@@ -144,7 +165,9 @@ const ERA_5_6: Description = Description {
     compound_refs: CompoundRefs::HeadOnly,
     split_pinned_thp: false,
     hugetlb_index: HugetlbIndex::HugePages,
+    shmem_thp: true,
     call: FUTEX_ACCESS,
+    code: 3,
 };
 
 const ERA_5: Description = Description {
@@ -156,17 +179,25 @@ const ERA_5: Description = Description {
         inode_key_holds_inode: false,
         mm_key_holds_mm: false,
     },
+    code: 4,
     ..ERA_5_6
 };
 
 impl Era {
+    /// The era whose world has every object the model has (shmem huge
+    /// pages among them). The binary form builds the world of a scenario
+    /// that names no era under it, so that decoding keeps what only some
+    /// eras have; running it on an older era's revision then says so.
+    pub const NEWEST: Era = Era::V5;
+
     /// Every era, oldest first.
-    pub const ALL: [Era; 4] = [Era::V3, Era::V4, Era::V5_6, Era::V5];
+    pub const ALL: [Era; 5] = [Era::V3, Era::V4, Era::V4_8, Era::V5_6, Era::V5];
 
     pub fn rules(self) -> &'static Description {
         match self {
             Era::V3 => &ERA_3,
             Era::V4 => &ERA_4,
+            Era::V4_8 => &ERA_4_8,
             Era::V5_6 => &ERA_5_6,
             Era::V5 => &ERA_5,
         }
@@ -175,6 +206,11 @@ impl Era {
     /// The era a scenario file names (`era 3`).
     pub fn from_keyword(word: &str) -> Option<Era> {
         Era::ALL.into_iter().find(|e| e.rules().keyword == word)
+    }
+
+    /// The era whose binary code is `code`.
+    pub fn from_code(code: u8) -> Option<Era> {
+        Era::ALL.into_iter().find(|e| e.rules().code == code)
     }
 
     pub fn keyword(self) -> &'static str {

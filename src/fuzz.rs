@@ -151,8 +151,10 @@ pub fn lockstep(data: &[u8]) -> Option<String> {
     revision::all()
         .filter(|r| r.port().is_some())
         .find_map(|rev| {
-            let report =
-                oracle::check(&scenario, rev, Checks::SEARCH).expect("decoded scenarios build");
+            let report = match oracle::check(&scenario, rev, Checks::SEARCH) {
+                Err(e) if e.not_in_era() => return None,
+                report => report.expect("decoded scenarios build"),
+            };
             report
                 .found
                 .into_iter()
@@ -174,8 +176,11 @@ pub fn meaning(data: &[u8]) -> Option<String> {
     if scenario.era.is_some_and(|era| era != rev.era()) {
         return None;
     }
-    oracle::check(&scenario, rev, Checks::MEANING)
-        .expect("decoded scenarios build")
+    let report = match oracle::check(&scenario, rev, Checks::MEANING) {
+        Err(e) if e.not_in_era() => return None,
+        report => report.expect("decoded scenarios build"),
+    };
+    report
         .found
         .into_iter()
         .find(|f| !config.is_known(rev.name(), f.mode, &f.finding))

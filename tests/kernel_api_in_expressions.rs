@@ -6,14 +6,12 @@
 
 use std::path::Path;
 
-use futex_diff::corpus::BUILT_IN;
 use futex_diff::exec;
 use futex_diff::op::Op;
 use futex_diff::oracle::lockstep;
 use futex_diff::revision::{self, Revision};
 use futex_diff::scenario::parse;
 use futex_diff::trace::Trace;
-use futex_diff::world::Mode;
 
 fn load(name: &str) -> Revision {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -27,14 +25,7 @@ fn load(name: &str) -> Revision {
 fn in_lockstep_on_the_corpus(restated: &str, bundled: &str) {
     let restated = load(restated);
     let port = revision::find(bundled).unwrap().port_target().unwrap();
-    for (name, text) in BUILT_IN {
-        let mut scenario = parse(text).unwrap();
-        for mode in [Mode::Strict, Mode::Relaxed] {
-            scenario.mode = mode;
-            let finding = lockstep::compare(&scenario, restated.target(), port).unwrap();
-            assert!(finding.is_none(), "{name} ({mode}): {}", finding.unwrap());
-        }
-    }
+    lockstep::on_the_corpus(restated.target(), port).unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[test]

@@ -9,13 +9,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use futex_diff::corpus::BUILT_IN;
 use futex_diff::oracle::lockstep;
 use futex_diff::revision::kernel::{load_kernel, KernelSpec};
 use futex_diff::revision::{self, Origin, Revision};
-use futex_diff::scenario::parse;
 use futex_diff::tree::{self, extract};
-use futex_diff::world::{Era, Mode};
+use futex_diff::world::Era;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -65,14 +63,7 @@ fn load(name: &str, path: &Path, patches: &[PathBuf]) -> futex_diff::revision::k
 /// `kernel` runs every built-in scenario, in both modes, as `twin`'s port.
 fn runs_as(kernel: Revision, twin: &str) {
     let port = revision::find(twin).unwrap().port_target().unwrap();
-    for (name, text) in BUILT_IN {
-        let mut scenario = parse(text).unwrap();
-        for mode in [Mode::Strict, Mode::Relaxed] {
-            scenario.mode = mode;
-            let finding = lockstep::compare(&scenario, kernel.target(), port).unwrap();
-            assert!(finding.is_none(), "{name} ({mode}): {}", finding.unwrap());
-        }
-    }
+    lockstep::on_the_corpus(kernel.target(), port).unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[test]

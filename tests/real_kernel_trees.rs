@@ -11,12 +11,9 @@
 
 use std::path::PathBuf;
 
-use futex_diff::corpus::BUILT_IN;
 use futex_diff::oracle::lockstep;
 use futex_diff::revision::kernel::{load_kernel, KernelSpec};
 use futex_diff::revision::{self, Revision};
-use futex_diff::scenario::parse;
-use futex_diff::world::Mode;
 
 fn trees() -> PathBuf {
     PathBuf::from(
@@ -28,19 +25,7 @@ fn trees() -> PathBuf {
 fn in_lockstep_with(kernel: Revision, twin: &str) {
     let port = revision::find(twin).unwrap().port_target().unwrap();
     assert_eq!(kernel.era(), revision::find(twin).unwrap().era(), "{twin}");
-    for (name, text) in BUILT_IN {
-        let mut scenario = parse(text).unwrap();
-        for mode in [Mode::Strict, Mode::Relaxed] {
-            scenario.mode = mode;
-            let finding = lockstep::compare(&scenario, kernel.target(), port).unwrap();
-            assert!(
-                finding.is_none(),
-                "{name} ({mode}) on {}: {}",
-                kernel.name(),
-                finding.unwrap()
-            );
-        }
-    }
+    lockstep::on_the_corpus(kernel.target(), port).unwrap_or_else(|e| panic!("{e}"));
 }
 
 fn tree(name: &str, patches: &[PathBuf]) -> futex_diff::revision::kernel::Loaded {

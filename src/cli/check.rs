@@ -10,7 +10,9 @@ use super::{against, load_scenario, Status, UsageError};
 use crate::oracle;
 
 /// Run the meaning and lockstep oracles on a scenario and print what they
-/// find. Exit code 0: nothing found; 1: findings; 2: bad input.
+/// find. A revision whose era lacks something the world holds (a shmem
+/// huge page before 4.8) is not applicable, and said so. Exit code 0:
+/// nothing found; 1: findings; 2: bad input, or no revision applies.
 #[derive(Args, Debug)]
 pub struct CheckArgs {
     /// Scenario file (text form).
@@ -50,9 +52,18 @@ pub fn main(args: CheckArgs) -> Result<Status, UsageError> {
         }
         return Ok(if any { Status::Findings } else { Status::Clean });
     }
+    let mut applied = false;
+    let mut not_applicable = None;
     for rev in selection.revisions {
-        let report = oracle::check(&scenario, rev, oracle::Checks::REPORT)
-            .map_err(|e| UsageError(format!("{path}: {e}")))?;
+        let report = match oracle::check(&scenario, rev, oracle::Checks::REPORT) {
+            Err(e) if e.not_in_era() => {
+                outln!("{}: not applicable: {e}", rev.name());
+                not_applicable.get_or_insert(e);
+                continue;
+            }
+            report => report.map_err(|e| UsageError(format!("{path}: {e}")))?,
+        };
+        applied = true;
         if report.found.is_empty() {
             outln!("{}: no findings ({} mode)", rev.name(), scenario.mode);
             for (call, allowance) in &report.verdict.allowed {
@@ -87,6 +98,11 @@ pub fn main(args: CheckArgs) -> Result<Status, UsageError> {
         if args.verbose || !report.found.is_empty() {
             outln!("{}", report.outcome.trace.render(against::file_of(rev)));
         }
+    }
+    if let (false, Some(e)) = (applied, not_applicable) {
+        return Err(UsageError(format!(
+            "{path}: applies to none of the revisions chosen: {e}"
+        )));
     }
     Ok(if any { Status::Findings } else { Status::Clean })
 }

@@ -134,8 +134,13 @@ fn summary(revisions: &[Revision]) -> Result<Status, UsageError> {
         let scenario = crate::scenario::parse(text)
             .map_err(|e| UsageError(format!("built-in {name}: {e}")))?;
         for rev in revisions {
-            let report = oracle::check(&scenario, *rev, oracle::Checks::REPORT)
-                .map_err(|e| UsageError(format!("built-in {name}: {e}")))?;
+            let report = match oracle::check(&scenario, *rev, oracle::Checks::REPORT) {
+                Err(e) if e.not_in_era() => {
+                    outln!("{name:<32} {:<10} not applicable: {e}", rev.name());
+                    continue;
+                }
+                report => report.map_err(|e| UsageError(format!("built-in {name}: {e}")))?,
+            };
             let outcome = &report.outcome;
             let results: Vec<String> = (0..outcome.calls.len())
                 .map(|i| result_text(outcome, i))

@@ -139,7 +139,7 @@ event_kinds! {
     SwapIn "swapin" (inode: Inode, index: Pages) [],
     /// Page migration (compaction, NUMA balancing) of one page.
     Migrate "migrate" (page: Page) [],
-    /// `split_huge_page()` of the anonymous THP mapped at `addr`.
+    /// `split_huge_page()` of the THP (anonymous or shmem) mapped at `addr`.
     Split "split" (mm: Mm, addr: Addr) [],
     /// `munmap()` of a range.
     Munmap "munmap" (mm: Mm, range: Range) [],
@@ -159,6 +159,9 @@ event_kinds! {
     Hold "hold" (page: Page) [],
     /// `should_fail_futex()` returns true the next time it is asked.
     Fail "fail" () [],
+    /// khugepaged's `collapse_file()`: the shmem pages from `index` (a
+    /// huge page's worth, aligned) are copied into a new huge page (4.8 on).
+    Collapse "collapse" (inode: Inode, index: Pages) [],
 }
 
 impl EventKind {

@@ -29,6 +29,9 @@ enum Step {
     SetSize(InodeId, u64),
     /// Remove a locked page from `inode`'s cache if it is still there.
     Truncate(PageId, InodeId),
+    /// Unmap a base page of a huge page that the range covers only in
+    /// part: the huge page stays in the cache.
+    Zap(PageId),
     DropSwapped(InodeId, u64),
     SwapOut(InodeId, u64),
     SwapIn(PageId),
@@ -45,6 +48,7 @@ enum Step {
     Fork(MmId, MmId),
     Cow(MmId, u64),
     ArmFault,
+    Collapse(InodeId, u64),
 }
 
 /// What one attempt at a step came to.
@@ -138,6 +142,19 @@ fn plan_truncate(world: &mut World, plan: &mut VecDeque<Step>, inode: InodeId, f
             continue;
         }
         match world.cache_entry(inode, index) {
+            Some(CacheEntry::Present(page)) if world.in_shmem_thp(page) => {
+                // shmem_undo_range(): a huge page wholly in the range goes
+                // through its head; one partly in it stays, zeroed there,
+                // and only its mappings of the range go.
+                let head = world.head_of(page);
+                let first = world.page_index(head);
+                let whole = first >= from && first + (1 << world.order_of(head)) <= to;
+                if !whole {
+                    plan.push_back(Step::Zap(page));
+                } else if page == head {
+                    locked(world, plan, page, Step::Truncate(page, inode));
+                }
+            }
             Some(CacheEntry::Present(page)) => {
                 locked(world, plan, page, Step::Truncate(page, inode))
             }
@@ -210,6 +227,7 @@ fn plan(kind: &EventKind, world: &mut World, objects: &Objects) -> VecDeque<Step
             }
         }
         EventKind::Fail {} => plan.push_back(Step::ArmFault),
+        EventKind::Collapse { inode: i, index } => plan.push_back(Step::Collapse(inode(i), index)),
     }
     plan
 }
@@ -278,6 +296,15 @@ fn run_step(
             } else {
                 say.ran(|| format!("skipped: {} already left the cache", name(world, p)))
             }
+        }
+        Step::Zap(p) => {
+            world.unmap_base_page(p);
+            say.ran(|| {
+                format!(
+                    "{} unmapped; its huge page stays cached, truncated only in part",
+                    name(world, p)
+                )
+            })
         }
         Step::DropSwapped(inode, index) => {
             if let Some(CacheEntry::Swapped(p)) = world.cache_entry(inode, index) {
@@ -377,6 +404,13 @@ fn run_step(
             world.thread.fault_armed = true;
             say.ran(|| "fail_futex armed: the next should_fail_futex() fails".into())
         }
+        Step::Collapse(inode, index) => say.waited(world.collapse_shmem(inode, index)?, || {
+            format!(
+                "khugepaged: pages {index}-{} of inode#{} collapsed into a huge page, the old ones unmapped, mapping = NULL",
+                index + (1 << crate::world::THP_ORDER) - 1,
+                inode.0
+            )
+        }),
     })
 }
 

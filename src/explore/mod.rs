@@ -236,28 +236,36 @@ pub fn tasks(
 }
 
 /// Every one of `families` on every revision (against `base`, if any); a
-/// family whose world does not build on a revision is an error, named.
+/// family whose world does not build on a revision is an error, named. A
+/// family of objects the revision's era does not have (a shmem huge page
+/// before 4.8) does not apply to it, and is left out.
 pub fn tasks_of(
     families: &[Family],
     revisions: &[Revision],
     base: Option<Revision>,
 ) -> Result<Vec<Task>, String> {
-    let horizon = |family: &Family, revision: Revision| {
-        exhaustive::horizon(&family.base, revision).map_err(|e| {
-            format!(
+    let horizon =
+        |family: &Family, revision: Revision| match exhaustive::horizon(&family.base, revision) {
+            Ok(reach) => Ok(Some(reach)),
+            Err(e) if e.not_in_era() => Ok(None),
+            Err(e) => Err(format!(
                 "family {} does not build on {}: {e}",
                 family.name,
                 revision.name()
-            )
-        })
-    };
+            )),
+        };
     let mut out = Vec::new();
     for family in families {
         for &revision in revisions {
             // Against a base, a schedule reaches as far as either goes.
-            let mut reach = horizon(family, revision)?;
+            let Some(mut reach) = horizon(family, revision)? else {
+                continue;
+            };
             if let Some(base) = base {
-                reach = reach.max(horizon(family, base)?);
+                let Some(theirs) = horizon(family, base)? else {
+                    continue;
+                };
+                reach = reach.max(theirs);
             }
             out.push(Task {
                 family: family.clone(),

@@ -24,6 +24,30 @@ pub fn against(
     Ok(first_difference(c_run, &rust_run).map(|what| divergence(port.name, &what)))
 }
 
+/// Runs every built-in scenario, in both modes, on `c` and `rust`, and
+/// returns how many runs were compared, or the first divergence with the
+/// scenario and mode that showed it. A scenario the implementations' era
+/// cannot hold (a shmem huge page before 4.8) is passed over.
+pub fn on_the_corpus(c: Target, rust: Target) -> Result<usize, String> {
+    let mut compared = 0;
+    for (name, text) in crate::corpus::BUILT_IN {
+        let mut scenario =
+            crate::scenario::parse(text).map_err(|e| format!("corpus/{name}.scn: {e}"))?;
+        for mode in [crate::world::Mode::Strict, crate::world::Mode::Relaxed] {
+            scenario.mode = mode;
+            match compare(&scenario, c, rust) {
+                Err(e) if e.not_in_era() => {}
+                Err(e) => return Err(format!("{name} ({mode}) on {}: {e}", c.name)),
+                Ok(Some(finding)) => {
+                    return Err(format!("{name} ({mode}) on {}: {finding}", c.name))
+                }
+                Ok(None) => compared += 1,
+            }
+        }
+    }
+    Ok(compared)
+}
+
 /// Runs `scenario` on two implementations (a C revision and a port that
 /// may not be its own) and names where they part.
 pub fn compare(

@@ -83,11 +83,8 @@ impl<'a> Decoder<'a> {
         } else {
             Mode::Strict
         };
-        // Bits 1-3: 0 for the default era, else 1 + the era's place in
-        // Era::ALL.
-        let era = usize::from((header >> 1) & 7)
-            .checked_sub(1)
-            .and_then(|i| Era::ALL.get(i).copied());
+        // Bits 1-3: 0 for the default era, else the era's code.
+        let era = Era::from_code((header >> 1) & 7);
         let scenario = Scenario {
             mode,
             era,
@@ -95,7 +92,7 @@ impl<'a> Decoder<'a> {
         };
         Decoder {
             u,
-            builder: Builder::new(mode, era.unwrap_or_default()),
+            builder: Builder::new(mode, era.unwrap_or(Era::NEWEST)),
             scenario,
             generated: 0,
         }
@@ -221,11 +218,19 @@ impl<'a> Decoder<'a> {
             TAG_PAGE => {
                 let Some(inode) = self.inode() else { return };
                 let index = self.pages();
-                let swapped = self.byte() & 1 == 1;
+                let flags = self.byte();
+                let huge = flags & 2 == 2;
+                // A huge page starts at an aligned index.
+                let index = if huge {
+                    index & !((1 << crate::world::THP_ORDER) - 1)
+                } else {
+                    index
+                };
                 self.world(WorldItem::Page {
                     inode,
                     index,
-                    swapped,
+                    swapped: flags & 1 == 1,
+                    huge,
                 });
             }
             TAG_VMA => self.vma(),
@@ -467,7 +472,7 @@ impl<'a> Decoder<'a> {
     }
 
     fn rebuild(&mut self) {
-        let era = self.scenario.era.unwrap_or_default();
+        let era = self.scenario.era.unwrap_or(Era::NEWEST);
         self.builder = Builder::new(self.scenario.mode, era);
         for item in &self.scenario.world {
             let applied = self.builder.apply(item);
@@ -538,14 +543,9 @@ pub fn encode(scenario: &Scenario) -> Result<Vec<u8>, EncodeError> {
     // world refuses ends the encoding.
     let mut e = Encoder {
         out: Vec::new(),
-        world: Builder::new(scenario.mode, scenario.era.unwrap_or_default()),
+        world: Builder::new(scenario.mode, scenario.era.unwrap_or(Era::NEWEST)),
     };
-    let era = scenario.era.map_or(0, |era| {
-        1 + Era::ALL
-            .iter()
-            .position(|e| *e == era)
-            .expect("every era is in ALL") as u8
-    });
+    let era = scenario.era.map_or(0, |era| era.rules().code);
     e.out
         .push(u8::from(scenario.mode == Mode::Relaxed) | (era << 1));
     for item in &scenario.world {
@@ -645,10 +645,11 @@ impl Encoder {
                 inode,
                 index,
                 swapped,
+                huge,
             } => {
                 e.out.extend([TAG_PAGE, *inode as u8]);
                 e.number(*index);
-                e.out.push(u8::from(*swapped));
+                e.out.push(u8::from(*swapped) | u8::from(*huge) << 1);
             }
             WorldItem::Vma(v) => {
                 let per = match v.backing {

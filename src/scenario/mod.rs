@@ -8,10 +8,11 @@
 //!
 //! ```text
 //! mode strict                      # or relaxed
-//! era 4                            # mm rules: 3 (3.x) or 4 (4.5+); default: the revision's
+//! era 4                            # mm rules: 3, 4, 4.8, 5.6 or 5 (src/era.rs); default: the revision's
 //! mm A
 //! inode F shmem size=4             # file | shmem | hugetlbfs [order=K]; refs=N
-//! page F 0                         # a cached page at index 0 (swapped: in swap cache)
+//! page F 0                         # a cached page at index 0 (swapped: in swap cache;
+//!                                  # thp: a shmem huge page from there, 4.8 on)
 //! vma A 0x10000 0x14000 file F pgoff=0 rw shared
 //! vma A 0x20000 0x30000 anon thp rw private
 //! anon A 0x20000 thp               # an anonymous page (or THP, or zero page) mapped there

@@ -319,8 +319,14 @@ impl Parser {
                 let index = pages(arg(words, 2, "an index")?, "index")?;
                 let mut options = Options::new(&words[3.min(words.len())..]);
                 let swapped = options.flag("swapped");
+                let huge = options.flag("thp");
                 options.done()?;
-                self.scenario.world.push(WorldItem::Page { inode, index, swapped });
+                self.scenario.world.push(WorldItem::Page {
+                    inode,
+                    index,
+                    swapped,
+                    huge,
+                });
                 Ok(())
             }
             "vma" => self.vma(words),

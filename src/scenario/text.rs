@@ -48,11 +48,13 @@ impl Scenario {
                     inode: i,
                     index,
                     swapped,
+                    huge,
                 } => {
                     writeln!(
                         out,
-                        "page {} {index}{}",
+                        "page {} {index}{}{}",
                         inode(*i),
+                        if *huge { " thp" } else { "" },
                         if *swapped { " swapped" } else { "" }
                     )
                 }

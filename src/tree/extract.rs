@@ -169,8 +169,10 @@ fn era_of(source: &KernelSource, get_futex_key: &str) -> Result<Era, ExtractErro
         };
         return if version < v(4, 5) {
             Ok(Era::V3)
-        } else if version < v(5, 6) {
+        } else if version < v(4, 8) {
             Ok(Era::V4)
+        } else if version < v(5, 6) {
+            Ok(Era::V4_8)
         } else if version < v(5, 7) {
             Ok(Era::V5_6)
         } else if version < v(6, 7) {

@@ -41,6 +41,8 @@ pub enum WorldItem {
         inode: usize,
         index: u64,
         swapped: bool,
+        /// A shmem transparent huge page starting at `index` (4.8 on).
+        huge: bool,
     },
     Vma(VmaDecl),
     Anon {
@@ -96,6 +98,20 @@ impl Builder {
                 inode,
                 index,
                 swapped,
+                huge: true,
+            } => {
+                if *swapped {
+                    return Err(WorldError::Invalid(
+                        "a huge page is split before it is swapped: declare its pages".into(),
+                    ));
+                }
+                world.cache_new_shmem_thp(self.objects.inodes[*inode], *index)?;
+            }
+            WorldItem::Page {
+                inode,
+                index,
+                swapped,
+                huge: false,
             } => {
                 let name = &self.inode_names[*inode];
                 let id = self.objects.inodes[*inode];

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use super::memory::INODE_SLOTS;
 use super::page::{Blocker, Wait};
-use super::{Actor, InodeId, InodeRef, Mode, PageId, RcuFree, World, WorldError, PAGE_SIZE};
+use super::{
+    Actor, InodeId, InodeRef, Mode, PageId, RcuFree, World, WorldError, PAGE_SIZE, THP_ORDER,
+};
 use crate::finding::FindingClass;
 
 /// What backs an inode's pages.
@@ -211,6 +213,140 @@ impl World {
         Ok(page)
     }
 
+    /// Adds a shmem transparent huge page (4.8 on) at `index`: a compound
+    /// page of `THP_ORDER` with a cache entry for each base page, mapped
+    /// by PTEs. As `shmem_add_to_page_cache()`, the cache holds one
+    /// reference per base page and sets `mapping` and `index` on the head
+    /// alone: a tail's index is whatever its last user left (0 here), and
+    /// only its place in the compound page says where it lies in the file.
+    pub fn cache_new_shmem_thp(
+        &mut self,
+        inode: InodeId,
+        index: u64,
+    ) -> Result<PageId, WorldError> {
+        let rules = self.era.rules();
+        if !rules.shmem_thp {
+            return Err(WorldError::NotInEra(format!(
+                "shmem huge pages start in 4.8; era {} is {}",
+                rules.keyword, rules.kernels
+            )));
+        }
+        if self.inode_kind(inode) != InodeKind::Shmem {
+            return Err(WorldError::Invalid(
+                "only shmem holds transparent huge pages in its page cache".into(),
+            ));
+        }
+        let n = 1u64 << THP_ORDER;
+        if index % n != 0 || index + n > self.inode_size_pages(inode) {
+            return Err(WorldError::Invalid(format!(
+                "a shmem huge page covers {n} aligned pages inside the file; index {index} does not"
+            )));
+        }
+        if (index..index + n).any(|i| self.cache_entry(inode, i).is_some()) {
+            return Err(WorldError::Invalid(format!(
+                "pages {index}-{} of the huge page are cached already",
+                index + n - 1
+            )));
+        }
+        let head = self.alloc_pages(THP_ORDER)?;
+        self.set_mapping_file(head, inode, index);
+        for (i, page) in self.compound_pages(head).enumerate().collect::<Vec<_>>() {
+            self.get_page(head);
+            self.inodes[inode.0]
+                .cache
+                .insert(index + i as u64, CacheEntry::Present(page));
+        }
+        self.mem.inodes[inode.0].i_data.nrpages += n as std::os::raw::c_ulong;
+        Ok(head)
+    }
+
+    /// khugepaged's `collapse_file()` of the shmem pages from `index`: a
+    /// new huge page takes their place in the cache (a hole gets a zeroed
+    /// sub-page), the old pages are unmapped, lose their mapping and the
+    /// cache's reference. It gives up as the kernel does on a locked page
+    /// (it trylocks), a swapped-out one (the model does not swap it in
+    /// first) and, in strict mode, a pinned one: its reference freeze
+    /// fails. The next fault maps the huge page by PTEs.
+    pub fn collapse_shmem(&mut self, inode: InodeId, index: u64) -> Result<Wait, WorldError> {
+        let n = 1u64 << THP_ORDER;
+        if !self.era.rules().shmem_thp {
+            return Ok(Wait::Skipped("no shmem huge pages before 4.8"));
+        }
+        if !self.inode_live(inode) || self.inode_kind(inode) != InodeKind::Shmem {
+            return Ok(Wait::Skipped(
+                "khugepaged collapses only live shmem pages here",
+            ));
+        }
+        if index % n != 0 || index + n > self.inode_size_pages(inode) {
+            return Ok(Wait::Skipped(
+                "the range is not an aligned huge page inside the file",
+            ));
+        }
+        let mut old = Vec::new();
+        for i in index..index + n {
+            match self.cache_entry(inode, i) {
+                None => {}
+                Some(CacheEntry::Swapped(_)) => return Ok(Wait::Skipped("a page is swapped out")),
+                Some(CacheEntry::Present(p)) if self.in_shmem_thp(p) => {
+                    return Ok(Wait::Skipped("the range is a huge page already"))
+                }
+                Some(CacheEntry::Present(p)) => {
+                    if self.lock_owner(p).is_some() {
+                        return Ok(Wait::Skipped("a page is locked (khugepaged trylocks)"));
+                    }
+                    if self.mode == Mode::Strict && self.extra_refs(p) > 0 {
+                        return Ok(Wait::Skipped(
+                            "a page is pinned (its reference freeze fails)",
+                        ));
+                    }
+                    old.push((i, p));
+                }
+            }
+        }
+        if old.is_empty() {
+            return Ok(Wait::Skipped("nothing is cached there"));
+        }
+        let head = self.alloc_pages(THP_ORDER)?;
+        self.set_mapping_file(head, inode, index);
+        for (i, page) in self.compound_pages(head).enumerate().collect::<Vec<_>>() {
+            self.get_page(head);
+            let at = index + i as u64;
+            if self.cache_entry(inode, at).is_none() {
+                self.mem.inodes[inode.0].i_data.nrpages += 1;
+            }
+            self.inodes[inode.0]
+                .cache
+                .insert(at, CacheEntry::Present(page));
+        }
+        for (_, page) in old {
+            self.unmap_base_page(page);
+            self.clear_mapping(page);
+            self.put_page(page);
+        }
+        Ok(Wait::Done)
+    }
+
+    /// How many references the page cache or swap cache holds on the
+    /// compound page of `page`: one per cache entry.
+    pub fn cache_refs(&self, page: PageId) -> i32 {
+        let head = self.head_of(page);
+        if self.page_mapping_slot(head).is_some() {
+            if self.is_hugetlb(head) {
+                1
+            } else {
+                1 << self.order_of(head)
+            }
+        } else {
+            i32::from(self.is_swap_cache(head))
+        }
+    }
+
+    /// Whether `page` belongs to a shmem huge page still in a page cache.
+    pub fn in_shmem_thp(&self, page: PageId) -> bool {
+        let head = self.head_of(page);
+        self.order_of(head) > 0 && !self.is_hugetlb(head) && self.page_mapping_slot(head).is_some()
+    }
+
     /// Puts a cached shmem page straight into the swap cache (a world
     /// description of a page that reclaim already swapped out).
     pub fn cache_swap_out_now(&mut self, inode: InodeId, index: u64) {
@@ -245,20 +381,26 @@ impl World {
     }
 
     /// Takes a locked page out of the page cache: unmapped from every page
-    /// table, `mapping` cleared, the cache's reference dropped. Other
-    /// references are ignored, as `truncate_inode_page()` does.
+    /// table, `mapping` cleared, the cache's references dropped. Other
+    /// references are ignored, as `truncate_inode_page()` does. A shmem
+    /// huge page, given by its head, leaves whole.
     pub fn truncate_page(&mut self, page: PageId) {
         let Some(inode) = self.page_mapping_slot(page) else {
             return;
         };
         let index = self.page_index(page);
+        let entries = self.cache_refs(page);
         let removed = self.page_ref(page);
         self.truncations.push(removed);
         self.unmap_everywhere(page);
         self.clear_mapping(page);
-        self.inodes[inode.0].cache.remove(&index);
-        self.mem.inodes[inode.0].i_data.nrpages -= 1;
-        self.put_page(page);
+        for i in 0..entries as u64 {
+            self.inodes[inode.0].cache.remove(&(index + i));
+        }
+        self.mem.inodes[inode.0].i_data.nrpages -= entries as std::os::raw::c_ulong;
+        for _ in 0..entries {
+            self.put_page(page);
+        }
     }
 
     /// Sets the size (truncate); faults past it fail with SIGBUS.
@@ -275,6 +417,9 @@ impl World {
         let Some(CacheEntry::Present(page)) = self.cache_entry(inode, index) else {
             return Wait::Skipped("no page in the cache there");
         };
+        if self.in_shmem_thp(page) {
+            return Wait::Skipped("reclaim splits a huge page before it swaps it out");
+        }
         if self.lock_owner(page).is_some() {
             return Wait::Skipped("the page is locked (reclaim trylocks)");
         }
@@ -403,6 +548,8 @@ impl World {
     pub fn evict_now(&mut self, inode: InodeId, actor: Actor) -> Result<(), Blocker> {
         for index in self.cache_indices(inode) {
             match self.cache_entry(inode, index) {
+                // A shmem huge page leaves whole, through its head.
+                Some(CacheEntry::Present(page)) if self.head_of(page) != page => {}
                 Some(CacheEntry::Present(page)) => {
                     if let Wait::Blocked(b) = self.try_lock_page(page, actor) {
                         return Err(b);

@@ -267,9 +267,15 @@ impl World {
     pub fn unmap_everywhere(&mut self, page: PageId) {
         let head = self.head_of(page);
         for p in self.compound_pages(head).collect::<Vec<_>>() {
-            for (mm, addr) in self.mappings_of(p) {
-                self.clear_pte(mm, addr);
-            }
+            self.unmap_base_page(p);
+        }
+    }
+
+    /// Unmaps one base page from every page table, leaving the rest of its
+    /// compound page mapped (`unmap_mapping_range()` over part of a THP).
+    pub fn unmap_base_page(&mut self, page: PageId) {
+        for (mm, addr) in self.mappings_of(page) {
+            self.clear_pte(mm, addr);
         }
     }
 

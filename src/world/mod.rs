@@ -132,6 +132,18 @@ pub enum WorldError {
     Capacity(&'static str, usize),
     #[error("{0}")]
     Invalid(String),
+    /// The world names something the era's kernels do not have (a shmem
+    /// huge page before 4.8): the scenario does not apply to that era.
+    #[error("{0}")]
+    NotInEra(String),
+}
+
+impl WorldError {
+    /// Whether the world is fine but belongs to other kernels than the
+    /// era's, so that running it there shows nothing about a revision.
+    pub fn not_in_era(&self) -> bool {
+        matches!(self, WorldError::NotInEra(_))
+    }
 }
 
 pub struct World {

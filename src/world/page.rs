@@ -310,9 +310,8 @@ impl World {
     /// and of the page tables mapping it: GUP pins and the like.
     pub fn extra_refs(&self, page: PageId) -> i32 {
         let head = self.head_of(page);
-        let cached = self.page_mapping_slot(head).is_some() || self.is_swap_cache(head);
         let mapped: i32 = self.compound_pages(head).map(|p| self.mapcount(p)).sum();
-        self.page_count(head) - i32::from(cached) - mapped
+        self.page_count(head) - self.cache_refs(head) - mapped
     }
 
     /// The inode whose page cache `page->mapping` names, if any.
@@ -415,7 +414,9 @@ impl World {
             .collect()
     }
 
-    /// Splits an anonymous THP into order-0 pages (`split_huge_page`).
+    /// Splits a THP, anonymous or in a shmem page cache, into order-0
+    /// pages (`split_huge_page`). Each tail of a cached one takes over its
+    /// cache entry's reference and gets its own `mapping` and `index`.
     ///
     /// Waits for a TLB flush, which the thread holds off with irqs off. An
     /// era that keeps pinned THPs whole does not split one (strict). With
@@ -439,6 +440,7 @@ impl World {
         }
         let mapping = self.mem.pages[head.0].mapping;
         let index = self.page_index(head);
+        let cached = i32::from(self.in_shmem_thp(head));
         let mut moved = 0;
         for (i, tail) in self.compound_pages(head).enumerate().skip(1) {
             let pins = self.pages[tail.0].tail_pins;
@@ -449,8 +451,8 @@ impl World {
             raw.first_page = std::ptr::null_mut();
             raw.mapping = mapping;
             raw.index = (index + i as u64) as _;
-            raw._count.counter = pins + maps;
-            moved += pins + maps;
+            raw._count.counter = pins + maps + cached;
+            moved += pins + maps + cached;
             if raw._count.counter == 0 {
                 self.free_compound(tail);
             }

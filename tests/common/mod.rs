@@ -22,6 +22,18 @@ pub fn run(text: &str, rev: &str) -> Outcome {
     exec::run(&scenario, rev.target(), Trace::recording()).expect("world builds")
 }
 
+/// Runs scenario `text` on revision `rev`, or gives `None` when the
+/// revision's era cannot hold its world (a shmem huge page before 4.8).
+pub fn run_if_in_era(text: &str, rev: &str) -> Option<Outcome> {
+    let scenario = futex_diff::scenario::parse(text)
+        .unwrap_or_else(|e| panic!("scenario does not parse: {e}"));
+    let rev = revision::find(rev).expect("bundled revision");
+    match exec::run(&scenario, rev.target(), Trace::recording()) {
+        Err(e) if e.not_in_era() => None,
+        outcome => Some(outcome.expect("world builds")),
+    }
+}
+
 /// What call `i` (0-based) returned.
 pub fn result(outcome: &Outcome, i: usize) -> CallResult {
     outcome.calls[i].result
