@@ -107,9 +107,17 @@ pub fn main(args: HuntArgs) -> Result<Status, UsageError> {
     let against = base
         .map(|b| format!(", each against {}", b.name()))
         .unwrap_or_default();
+    let families: std::collections::BTreeSet<&str> =
+        tasks.iter().map(|t| t.family.name.as_str()).collect();
+    let skipped = families.len() * revisions.len() * modes.len() - tasks.len();
+    let not_applicable = if skipped > 0 {
+        format!(" ({skipped} family-revision pair(s) not applicable: objects the era lacks)")
+    } else {
+        String::new()
+    };
     progress.phase(&format!(
-        "hunt: {} families x {} revision(s) x {} mode(s){against}, preemption bound {}, {threads} thread(s)",
-        tasks.len() / revisions.len().max(1) / modes.len(),
+        "hunt: {} families x {} revision(s) x {} mode(s){against}{not_applicable}, preemption bound {}, {threads} thread(s)",
+        families.len(),
         revisions.len(),
         modes.len(),
         args.bound

@@ -162,6 +162,10 @@ event_kinds! {
     /// khugepaged's `collapse_file()`: the shmem pages from `index` (a
     /// huge page's worth, aligned) are copied into a new huge page (4.8 on).
     Collapse "collapse" (inode: Inode, index: Pages) [],
+    /// `umount` of the filesystem `inode` lives on: -EBUSY while a file of
+    /// it is mapped; else its dentries go, unused inodes are evicted, and
+    /// the superblock is freed, even under an inode still held.
+    Umount "umount" (inode: Inode) [],
 }
 
 impl EventKind {

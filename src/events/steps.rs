@@ -15,6 +15,7 @@ use super::args::{PageSpec, Range};
 use super::kinds::EventKind;
 use crate::world::build::Objects;
 use crate::world::page::{Blocker, Wait};
+use crate::world::superblock::{Fs, Umount};
 use crate::world::{
     Actor, CacheEntry, InodeId, InodeKind, MmId, PageId, Prot, World, WorldError, PAGE_SIZE,
 };
@@ -49,6 +50,9 @@ enum Step {
     Cow(MmId, u64),
     ArmFault,
     Collapse(InodeId, u64),
+    Umount(Fs),
+    /// The end of a shutdown, once eviction is done: free the superblock.
+    KillSb(Fs),
 }
 
 /// What one attempt at a step came to.
@@ -228,6 +232,11 @@ fn plan(kind: &EventKind, world: &mut World, objects: &Objects) -> VecDeque<Step
         }
         EventKind::Fail {} => plan.push_back(Step::ArmFault),
         EventKind::Collapse { inode: i, index } => plan.push_back(Step::Collapse(inode(i), index)),
+        EventKind::Umount { inode: i } => {
+            if let Some(kind) = world.kind_of(inode(i)) {
+                plan.push_back(Step::Umount(Fs::of(kind)));
+            }
+        }
     }
     plan
 }
@@ -403,6 +412,47 @@ fn run_step(
         Step::ArmFault => {
             world.thread.fault_armed = true;
             say.ran(|| "fail_futex armed: the next should_fail_futex() fails".into())
+        }
+        Step::Umount(fs) => match world.begin_umount(fs) {
+            Umount::NotMounted => say.ran(|| format!("skipped: {} is not mounted", fs.name())),
+            Umount::Busy => say.ran(|| {
+                format!(
+                    "umount {}: -EBUSY, a mapping holds a file of it open",
+                    fs.name()
+                )
+            }),
+            Umount::ShutsDown(dentries) => {
+                for &(inode, refs) in &dentries {
+                    plan.extend((0..refs).map(|_| Step::DropRef(inode)));
+                }
+                plan.push_back(Step::KillSb(fs));
+                say.ran(|| {
+                    format!(
+                        "umount {}: shutting down, the dentries of {} inode(s) go",
+                        fs.name(),
+                        dentries.len()
+                    )
+                })
+            }
+        },
+        Step::KillSb(fs) => {
+            if world.fs_evicting(fs) {
+                plan.push_back(Step::KillSb(fs));
+                return Ok(say.ran(|| format!("umount {}: waits for eviction", fs.name())));
+            }
+            let busy = world.kill_sb(fs);
+            say.ran(|| {
+                if busy.is_empty() {
+                    format!("superblock of {} freed", fs.name())
+                } else {
+                    let names: Vec<String> = busy.iter().map(|i| format!("inode#{}", i.0)).collect();
+                    format!(
+                        "superblock of {} freed: VFS: Busy inodes after unmount ({})",
+                        fs.name(),
+                        names.join(", ")
+                    )
+                }
+            })
         }
         Step::Collapse(inode, index) => say.waited(world.collapse_shmem(inode, index)?, || {
             format!(

@@ -132,6 +132,7 @@ pub fn explain(report: &Report, scenario: &Scenario) -> String {
             FindingClass::KeyCollision => "the two words differ in every state (different objects, indices or offsets), yet a waiter on one would wake on the other.".to_string(),
             FindingClass::KeyMismatch => "both calls name the same word, yet a waker with one key misses a waiter with the other.".to_string(),
             FindingClass::RefcountLeak | FindingClass::RefcountUnderflow => "a shared key holds exactly one reference on its inode or mm and no page reference; put_futex_key() must drop exactly that.".to_string(),
+            FindingClass::UseAfterFree if f.summary.contains("superblock") => "the key's inode reference kept the inode but not its filesystem: once the mapping went, umount was free to run, found the inode busy and freed its superblock, and the last iput() reaches through it (5.6 keys hold no inode reference).".to_string(),
             FindingClass::UseAfterFree => {
                 let what = f.summary.split("freed ").nth(1).unwrap_or("").to_string();
                 match freeing_step(report, &what) {

@@ -60,6 +60,8 @@ pub struct InodeMeta {
     pub external_refs: i32,
     /// The page cache (the radix tree), by index in cache entries.
     pub cache: BTreeMap<u64, CacheEntry>,
+    /// The mount of its filesystem the inode was created on.
+    pub sb_generation: u32,
 }
 
 impl World {
@@ -91,7 +93,9 @@ impl World {
                 "an inode needs at least one reference".into(),
             ));
         }
+        let sb_generation = self.mount_for(kind);
         let meta = &mut self.inodes[id.0];
+        meta.sb_generation = sb_generation;
         meta.state = InodeState::Live;
         meta.kind = Some(kind);
         meta.generation += 1;
@@ -118,6 +122,11 @@ impl World {
 
     pub fn inode_live(&self, inode: InodeId) -> bool {
         inode.0 > 0 && inode.0 < INODE_SLOTS && self.inodes[inode.0].state != InodeState::Free
+    }
+
+    /// The kind of the inode in `inode`'s slot, if the slot holds one.
+    pub fn kind_of(&self, inode: InodeId) -> Option<InodeKind> {
+        self.inodes[inode.0].kind
     }
 
     pub fn inode_kind(&self, inode: InodeId) -> InodeKind {
@@ -487,6 +496,7 @@ impl World {
             return false;
         }
         if now == 0 && self.inodes[inode.0].state == InodeState::Live {
+            self.check_sb_on_last_iput(inode);
             self.inodes[inode.0].state = InodeState::Evicting;
             return true;
         }

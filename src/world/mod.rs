@@ -11,7 +11,8 @@
 //!   migration;
 //! - [`inode`]: inodes, the page cache, truncation, swap, eviction, RCU;
 //! - [`mm`]: mms, VMAs, page tables, fork, COW, munmap, mprotect;
-//! - [`fault`]: `get_user_pages` semantics.
+//! - [`fault`]: `get_user_pages` semantics;
+//! - [`superblock`]: the filesystems inodes live on, and umount.
 //!
 //! Anything unusual an operation meets (a freed object, a refcount below
 //! zero, a kernel WARN) is recorded as a [`Finding`].
@@ -24,6 +25,7 @@ pub mod mm;
 pub mod names;
 pub mod page;
 mod pool;
+pub mod superblock;
 
 use std::fmt;
 
@@ -152,6 +154,8 @@ pub struct World {
     inodes: Vec<inode::InodeMeta>,
     mms: Vec<mm::MmMeta>,
     rcu_frees: Vec<RcuFree>,
+    /// The superblocks, by [`superblock::Fs`].
+    sbs: [superblock::SuperBlock; 3],
     pub thread: ThreadState,
     pub mode: Mode,
     pub era: Era,
@@ -178,6 +182,7 @@ impl World {
             inodes: storage.inodes,
             mms: storage.mms,
             rcu_frees: Vec::new(),
+            sbs: Default::default(),
             thread: ThreadState::default(),
             mode,
             era,
