@@ -339,3 +339,42 @@ fn a_kernel_from_6_7_on_is_refused_with_its_reason() {
         text(&run.stderr)
     );
 }
+
+#[test]
+fn a_4_8_to_5_5_tree_is_era_4_8_where_shmem_holds_huge_pages() {
+    let text = futex_diff::corpus::BUILT_IN
+        .iter()
+        .find(|(n, _)| *n == "map-shmem-huge-page")
+        .unwrap()
+        .1;
+    let scenario = futex_diff::scenario::parse(text).unwrap();
+    let dir = tree();
+    let as_4_6 = load("as-4.6", dir.path(), &[]).base;
+    assert_eq!(as_4_6.era(), Era::V4);
+    let Err(not_applicable) =
+        futex_diff::oracle::check(&scenario, as_4_6, futex_diff::oracle::Checks::REPORT)
+    else {
+        panic!("a shmem huge page applies to 4.6")
+    };
+    assert!(not_applicable.not_in_era(), "{not_applicable}");
+
+    std::fs::write(
+        dir.path().join("Makefile"),
+        "VERSION = 4\nPATCHLEVEL = 9\nSUBLEVEL = 0\n",
+    )
+    .unwrap();
+    let as_4_9 = load("as-4.9", dir.path(), &[]).base;
+    assert_eq!(as_4_9.era(), Era::V4_8);
+    // 4.6's futex code keys a file page on its head's index: the word on
+    // the huge page's tail gets the head's offset.
+    let report =
+        futex_diff::oracle::check(&scenario, as_4_9, futex_diff::oracle::Checks::REPORT).unwrap();
+    assert!(
+        report
+            .found
+            .iter()
+            .any(|f| f.finding.class == futex_diff::finding::FindingClass::WrongKey),
+        "{:?}",
+        report.found
+    );
+}
