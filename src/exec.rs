@@ -13,7 +13,8 @@ use crate::sched::Scheduler;
 use crate::schedule::CallRef;
 use crate::trace::Trace;
 use crate::world::build::{Builder, Objects};
-use crate::world::{Counter, Era, ObjectName, World, WorldError};
+use crate::world::file::FileId;
+use crate::world::{Counter, Era, InodeRef, ObjectName, World, WorldError};
 
 /// One call's result.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,6 +55,9 @@ pub struct Outcome {
     pub objects: Objects,
     /// References the thread still held after every key was put.
     pub held_at_end: Vec<(Held, i32)>,
+    /// When a file was read back into a new inode: every inode object
+    /// with the file it held (empty otherwise).
+    pub inode_files: Vec<(InodeRef, FileId)>,
 }
 
 impl Outcome {
@@ -200,6 +204,7 @@ pub fn run(scenario: &Scenario, target: Target, trace: Trace) -> Result<Outcome,
         revision: name.to_string(),
         era,
         held_at_end: kernel.ledger.outstanding(),
+        inode_files: kernel.world.reread_inode_files(),
         calls,
         before,
         after: kernel.world.refcounts(),

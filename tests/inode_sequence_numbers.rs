@@ -166,3 +166,76 @@ fn only_5_6_pins_the_mm_of_an_anonymous_shared_key() {
         assert_refcounts_restored(&o);
     }
 }
+
+/// Call 1 keys on a file; its mapping and its last outside reference go,
+/// and the file is opened and mapped again before call 2, on the same word.
+const REREAD: &str = "mm A
+inode F file size=1
+page F 0
+vma A 0x10000 0x11000 file F rw shared
+call A 0x10008 shared write
+call A 0x20008 shared write
+event m munmap A 0x10000 0x11000
+event i iput F
+event r reread F A 0x20000 0x21000
+at call 2 m
+at call 2 i
+at call 2 r
+";
+
+fn verdict_of(text: &str, rev: &str) -> (Outcome, futex_diff::oracle::meaning::Verdict) {
+    let o = run(text, rev);
+    let verdict = futex_diff::oracle::meaning::check(&o);
+    (o, verdict)
+}
+
+#[test]
+fn a_file_read_back_after_eviction_gets_a_new_sequence_number_which_is_allowed() {
+    for rev in BUNDLED_5X {
+        let (o, verdict) = verdict_of(REREAD, rev);
+        let (k1, k2) = (o.calls[0].key, o.calls[1].key);
+        // Two inode objects of one file: allocations 1 and 2 of the slot.
+        match (k1.object, k2.object) {
+            (KeyObject::Inode(a), KeyObject::Inode(b)) => {
+                assert_eq!((a.generation, b.generation), (1, 2), "{rev}")
+            }
+            other => panic!("{rev}: {other:?}"),
+        }
+        assert_ne!(
+            o.calls[0].raw_key.ptr, o.calls[1].raw_key.ptr,
+            "{rev}: i_seq"
+        );
+        assert!(verdict.findings.is_empty(), "{rev}: {:?}", verdict.findings);
+        assert_eq!(
+            verdict
+                .allowed
+                .iter()
+                .map(|(call, a)| (*call, a.name()))
+                .collect::<Vec<_>>(),
+            [(1, "reread-file-new-sequence")],
+            "{rev}"
+        );
+    }
+}
+
+#[test]
+fn before_5_6_the_key_keeps_the_inode_so_the_file_read_back_is_the_same_inode() {
+    for rev in BUNDLED {
+        let (o, verdict) = verdict_of(REREAD, rev);
+        assert_eq!(o.calls[0].key, o.calls[1].key, "{rev}");
+        assert!(verdict.findings.is_empty(), "{rev}: {:?}", verdict.findings);
+        assert!(verdict.allowed.is_empty(), "{rev}");
+    }
+}
+
+#[test]
+fn another_word_of_a_file_read_back_is_another_word() {
+    // Call 2 on the next word: different words, different keys, nothing
+    // to allow.
+    let text = REREAD.replace("call A 0x20008", "call A 0x2000c");
+    for rev in BUNDLED_5X {
+        let (_, verdict) = verdict_of(&text, rev);
+        assert!(verdict.findings.is_empty(), "{rev}: {:?}", verdict.findings);
+        assert!(verdict.allowed.is_empty(), "{rev}");
+    }
+}

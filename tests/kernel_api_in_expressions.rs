@@ -62,3 +62,44 @@ fn a_marked_read_evaluates_its_argument_once() {
         outcome.trace.render("read-once-of-a-call.c")
     );
 }
+
+#[test]
+fn hugetlb_basepage_index_is_the_hugetlbfs_branch_of_page_to_pgoff() {
+    // v5.13 with its index taken by hugetlb_basepage_index(), as
+    // page_to_pgoff() does for a hugetlbfs page: the same keys there.
+    let v513 = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("csrc/revisions/v5.13.c"),
+    )
+    .unwrap();
+    let call = "key->shared.pgoff = page_to_pgoff(tail);";
+    assert!(v513.contains(call));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hugetlb-index.c");
+    std::fs::write(
+        &path,
+        v513.replace(call, "key->shared.pgoff = hugetlb_basepage_index(tail);"),
+    )
+    .unwrap();
+    let restated = revision::load(&path, None).unwrap_or_else(|e| panic!("{e}"));
+    let text = built_in_text("map-hugetlbfs-sub-pages");
+    let scenario = parse(text).unwrap();
+    let keys = |rev: Revision| -> Vec<String> {
+        exec::run(&scenario, rev.target(), Trace::yields_only())
+            .unwrap()
+            .calls
+            .iter()
+            .map(|c| format!("{:?} {:?}", c.result, c.key))
+            .collect()
+    };
+    let bundled = keys(revision::find("v5.13").unwrap());
+    assert_eq!(bundled.len(), 3);
+    assert_eq!(keys(restated), bundled);
+}
+
+fn built_in_text(name: &str) -> &'static str {
+    futex_diff::corpus::BUILT_IN
+        .iter()
+        .find(|(n, _)| *n == name)
+        .unwrap()
+        .1
+}

@@ -166,6 +166,10 @@ event_kinds! {
     /// it is mapped; else its dentries go, unused inodes are evicted, and
     /// the superblock is freed, even under an inode still held.
     Umount "umount" (inode: Inode) [],
+    /// The disk file `inode` held is opened and mapped shared, writable,
+    /// over `range` of `mm`: its inode if it still has one, else (once an
+    /// eviction in progress is done) a new inode read back from disk.
+    Reread "reread" (inode: Inode, mm: Mm, range: Range) [],
 }
 
 impl EventKind {

@@ -14,6 +14,7 @@ use std::fmt;
 use super::args::{PageSpec, Range};
 use super::kinds::EventKind;
 use crate::world::build::Objects;
+use crate::world::file::FileId;
 use crate::world::page::{Blocker, Wait};
 use crate::world::superblock::{Fs, Umount};
 use crate::world::{
@@ -51,6 +52,7 @@ enum Step {
     ArmFault,
     Collapse(InodeId, u64),
     Umount(Fs),
+    Reread(FileId, MmId, u64, u64),
     /// The end of a shutdown, once eviction is done: free the superblock.
     KillSb(Fs),
 }
@@ -232,6 +234,11 @@ fn plan(kind: &EventKind, world: &mut World, objects: &Objects) -> VecDeque<Step
         }
         EventKind::Fail {} => plan.push_back(Step::ArmFault),
         EventKind::Collapse { inode: i, index } => plan.push_back(Step::Collapse(inode(i), index)),
+        EventKind::Reread {
+            inode: i,
+            mm: m,
+            range: Range { start, end },
+        } => plan.push_back(Step::Reread(world.file_of(inode(i)), mm(m), start, end)),
         EventKind::Umount { inode: i } => {
             if let Some(kind) = world.kind_of(inode(i)) {
                 plan.push_back(Step::Umount(Fs::of(kind)));
@@ -434,6 +441,16 @@ fn run_step(
                     )
                 })
             }
+        },
+        Step::Reread(file, mm, start, end) => match world.reread(file, mm, start, end) {
+            Err(b) => StepOutcome::Blocked(b),
+            Ok(Ok(inode)) => say.ran(|| {
+                format!(
+                    "open and mmap of file {} (inode#{}) at mm#{} {start:#x}-{end:#x}",
+                    file.0, inode.0, mm.0
+                )
+            }),
+            Ok(Err(why)) => say.ran(|| format!("skipped: {why}")),
         },
         Step::KillSb(fs) => {
             if world.fs_evicting(fs) {

@@ -24,7 +24,8 @@ use crate::key::{Key, KeyObject, FUT_OFF_INODE, FUT_OFF_MMSHARED};
 use crate::reference::Expected;
 
 use crate::abi::EFAULT;
-use crate::era::Era;
+use crate::era::{Era, InodeKeyName};
+use crate::world::file::FileId;
 
 /// A divergence the kernel accepts, so not a finding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +41,13 @@ pub enum Allowance {
     /// fail_futex (CONFIG_FAIL_FUTEX, Documentation/fault-injection) exists
     /// to make should_fail_futex() fail the call with -EFAULT.
     InjectedFault,
+    /// From 5.6 an inode key names the inode's sequence number: a file
+    /// evicted and read back is a new inode with a new number, so two
+    /// calls on one word of it get different keys. The kernel accepts this
+    /// (commit 8019ad13ef7f, "futex: Fix inode life-time issue"): a key
+    /// that no longer matches only misses a wakeup of a waiter whose file
+    /// was evicted under it; it never matches another word.
+    RereadFileNewSequence,
 }
 
 impl Allowance {
@@ -47,6 +55,7 @@ impl Allowance {
         match self {
             Allowance::TruncatedPageMayFail => "truncated-page-may-fail",
             Allowance::InjectedFault => "injected-fault",
+            Allowance::RereadFileNewSequence => "reread-file-new-sequence",
         }
     }
 }
@@ -80,7 +89,7 @@ pub fn check(outcome: &Outcome) -> Verdict {
     {
         check_references(outcome, &mut verdict.findings);
     }
-    check_identities(&outcome.calls, &mut verdict.findings);
+    check_identities(outcome, &mut verdict);
     dedup(&mut verdict.findings);
     verdict
 }
@@ -244,8 +253,24 @@ fn stable_key(call: &CallOutcome) -> Option<Key> {
     keys.all(|k| k == Some(first)).then_some(first)
 }
 
-fn check_identities(calls: &[CallOutcome], findings: &mut Vec<Finding>) {
-    let ok: Vec<(usize, &CallOutcome, Key)> = calls
+/// The file an inode key's object holds, when a file was read back into
+/// a second inode during the execution.
+fn file_of(outcome: &Outcome, key: Key) -> Option<FileId> {
+    let KeyObject::Inode(inode) = key.object else {
+        return None;
+    };
+    outcome
+        .inode_files
+        .iter()
+        .find(|(i, _)| *i == inode)
+        .map(|(_, f)| *f)
+}
+
+fn check_identities(outcome: &Outcome, verdict: &mut Verdict) {
+    let reread_allowed = outcome.era.rules().key.inode_named_by == InodeKeyName::Sequence;
+    let findings = &mut verdict.findings;
+    let ok: Vec<(usize, &CallOutcome, Key)> = outcome
+        .calls
         .iter()
         .enumerate()
         .filter(|(_, c)| c.result == CallResult::Returned(0))
@@ -254,12 +279,18 @@ fn check_identities(calls: &[CallOutcome], findings: &mut Vec<Finding>) {
     for (a, (i, ci, ki)) in ok.iter().enumerate() {
         for (j, cj, kj) in &ok[a + 1..] {
             let (n, m) = (i + 1, j + 1);
-            if ki == kj && ci.key != cj.key {
+            // One word of a file read back into a new inode: the same word.
+            let reread = ki != kj
+                && (ki.word, ki.offset) == (kj.word, kj.offset)
+                && file_of(outcome, *ki).is_some_and(|f| file_of(outcome, *kj) == Some(f));
+            if reread && ci.key != cj.key && reread_allowed {
+                verdict.allowed.push((*j, Allowance::RereadFileNewSequence));
+            } else if (ki == kj || reread) && ci.key != cj.key {
                 findings.push(Finding::new(
                     FindingClass::KeyMismatch,
                     format!("calls {n} and {m} name the same futex word but got different keys ({} / {})", ci.key, cj.key),
                 ));
-            } else if ki != kj && ci.key == cj.key {
+            } else if ki != kj && !reread && ci.key == cj.key {
                 findings.push(Finding::new(
                     FindingClass::KeyCollision,
                     format!(

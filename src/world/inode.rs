@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::file::FileId;
 use super::memory::INODE_SLOTS;
 use super::page::{Blocker, Wait};
 use super::{
@@ -62,6 +63,8 @@ pub struct InodeMeta {
     pub cache: BTreeMap<u64, CacheEntry>,
     /// The mount of its filesystem the inode was created on.
     pub sb_generation: u32,
+    /// The file it holds (kept once the inode is freed).
+    pub file: FileId,
 }
 
 impl World {
@@ -74,6 +77,18 @@ impl World {
         size_pages: u64,
         refs: i32,
         slot: Option<InodeId>,
+    ) -> Result<InodeId, WorldError> {
+        self.add_inode_of(kind, size_pages, refs, slot, None)
+    }
+
+    /// [`World::add_inode`] for `file` (a file read back), or a new file.
+    pub(super) fn add_inode_of(
+        &mut self,
+        kind: InodeKind,
+        size_pages: u64,
+        refs: i32,
+        slot: Option<InodeId>,
+        file: Option<FileId>,
     ) -> Result<InodeId, WorldError> {
         let id = match slot {
             Some(id) => id,
@@ -94,8 +109,10 @@ impl World {
             ));
         }
         let sb_generation = self.mount_for(kind);
+        let file = file.unwrap_or_else(|| self.new_file(kind, size_pages));
         let meta = &mut self.inodes[id.0];
         meta.sb_generation = sb_generation;
+        meta.file = file;
         meta.state = InodeState::Live;
         meta.kind = Some(kind);
         meta.generation += 1;
@@ -113,6 +130,8 @@ impl World {
         raw.i_ino = (id.0 as u64 * 1000 + generation as u64) as _;
         // A new inode, in a reused slot too, has no sequence number yet.
         raw.i_sequence.counter = 0;
+        let named = self.inode_ref(id);
+        self.note_file(named, file);
         Ok(id)
     }
 
@@ -415,6 +434,7 @@ impl World {
     /// Sets the size (truncate); faults past it fail with SIGBUS.
     pub fn set_inode_size(&mut self, inode: InodeId, size_pages: u64) {
         self.mem.inodes[inode.0].i_size = (size_pages * PAGE_SIZE) as i64;
+        self.resize_file(inode, size_pages);
     }
 
     /// shmem reclaim (`shmem_writepage`): the page moves to the swap cache.
@@ -543,9 +563,10 @@ impl World {
             return Wait::Blocked(Blocker::RcuReader);
         }
         self.rcu_frees.remove(pos);
-        let generation = self.inodes[inode.0].generation;
+        let (generation, file) = (self.inodes[inode.0].generation, self.inodes[inode.0].file);
         self.inodes[inode.0] = InodeMeta {
             generation,
+            file,
             ..InodeMeta::default()
         };
         self.mem.poison_inode(inode.0);

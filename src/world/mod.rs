@@ -10,6 +10,7 @@
 //! - [`page`]: allocation, references, locks, compound pages, THP split,
 //!   migration;
 //! - [`inode`]: inodes, the page cache, truncation, swap, eviction, RCU;
+//! - [`file`]: files apart from their inodes, read back after eviction;
 //! - [`mm`]: mms, VMAs, page tables, fork, COW, munmap, mprotect;
 //! - [`fault`]: `get_user_pages` semantics;
 //! - [`superblock`]: the filesystems inodes live on, and umount.
@@ -19,6 +20,7 @@
 
 pub mod build;
 pub mod fault;
+pub mod file;
 pub mod inode;
 pub mod memory;
 pub mod mm;
@@ -170,6 +172,10 @@ pub struct World {
     /// The revision's own 64-bit counters (the machine-wide `i_seq`): their
     /// addresses and values, each from 0 in every execution.
     statics: Vec<(usize, i64)>,
+    /// Every file created, by [`file::FileId`] less one.
+    files: Vec<file::FileMeta>,
+    /// Every inode object created, with the file it holds.
+    inode_files: Vec<(InodeRef, file::FileId)>,
 }
 
 impl World {
@@ -192,6 +198,8 @@ impl World {
             truncations: Vec::new(),
             sequences: Vec::new(),
             statics: Vec::new(),
+            files: Vec::new(),
+            inode_files: Vec::new(),
         };
         world.zero_page = world
             .alloc_special(0, PageRole::Zero)

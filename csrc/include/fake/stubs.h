@@ -223,6 +223,13 @@ static inline pgoff_t page_to_pgoff(struct page *page)
 }
 #define page_to_pgoff(page)	FD_LINE_CALL1(page_to_pgoff, page)
 
+/*
+ * A hugetlbfs page's offset in base pages (5.13 on; page_to_pgoff() takes
+ * this branch for PageHuge pages). For those it is basepage_index(), which
+ * it is here, yield point and all.
+ */
+#define hugetlb_basepage_index(page)	basepage_index(page)
+
 static inline void lock_page(struct page *page)
 {
 	fd_host.lock_page(page);
