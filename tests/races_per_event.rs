@@ -1111,3 +1111,32 @@ fn every_race_scenario_in_the_corpus_runs_without_a_harness_error() {
         "event kinds in race-*.scn: {kinds:?}"
     );
 }
+
+#[test]
+fn a_umount_waits_for_an_eviction_another_event_started_and_never_spins() {
+    // iput of F runs one step (the last reference: eviction starts, its
+    // truncation is never scheduled); the umount of F's filesystem then
+    // waits for that eviction instead of re-queueing itself forever.
+    let o = run(
+        "mm A
+inode F file size=1
+page F 0
+inode G shmem size=1
+vma A 0x10000 0x11000 shmem G rw shared
+call A 0x10008 shared write
+event i iput F
+event u umount F
+at 1 i 1
+at 1 u
+",
+        "v5.13",
+    );
+    assert_eq!(o.calls[0].result, CallResult::Returned(0));
+    assert!(
+        o.stuck
+            .iter()
+            .any(|(name, why)| name == "u" && why.contains("inode#1")),
+        "{:?}",
+        o.stuck
+    );
+}

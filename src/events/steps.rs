@@ -453,9 +453,15 @@ fn run_step(
             Ok(Err(why)) => say.ran(|| format!("skipped: {why}")),
         },
         Step::KillSb(fs) => {
-            if world.fs_evicting(fs) {
-                plan.push_back(Step::KillSb(fs));
-                return Ok(say.ran(|| format!("umount {}: waits for eviction", fs.name())));
+            if let Some(inode) = world.evicting_on(fs) {
+                if plan.len() > 1 {
+                    // The evictions the dentries started are this event's
+                    // own later steps: the free goes behind them.
+                    plan.push_back(Step::KillSb(fs));
+                    return Ok(say.ran(|| format!("umount {}: waits for eviction", fs.name())));
+                }
+                // Someone else is evicting it: wait until it is freed.
+                return Ok(StepOutcome::Blocked(Blocker::SlotBusy(inode)));
             }
             let busy = world.kill_sb(fs);
             say.ran(|| {

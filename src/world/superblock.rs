@@ -122,11 +122,11 @@ impl World {
         self.inodes[inode.0].state == InodeState::Live
     }
 
-    /// Whether an inode of `fs` is still being evicted, which the shutdown
-    /// waits for (`evict_inodes()` is synchronous).
-    pub fn fs_evicting(&self, fs: Fs) -> bool {
+    /// An inode of `fs` still being evicted, which the shutdown waits for
+    /// (`evict_inodes()` is synchronous).
+    pub fn evicting_on(&self, fs: Fs) -> Option<InodeId> {
         self.inodes_on(fs)
-            .any(|i| self.inodes[i.0].state == InodeState::Evicting)
+            .find(|i| self.inodes[i.0].state == InodeState::Evicting)
     }
 
     /// Frees `fs`'s superblock; gives the inodes still held, which now
