@@ -44,9 +44,10 @@ pub enum Allowance {
     /// From 5.6 an inode key names the inode's sequence number: a file
     /// evicted and read back is a new inode with a new number, so two
     /// calls on one word of it get different keys. The kernel accepts this
-    /// (commit 8019ad13ef7f, "futex: Fix inode life-time issue"): a key
-    /// that no longer matches only misses a wakeup of a waiter whose file
-    /// was evicted under it; it never matches another word.
+    /// in so many words (the comment above `get_inode_sequence_number()`,
+    /// 5.6 on): it "will _NOT_ match, even though it is the exact same
+    /// file"; match_futex() must never give a false positive, and false
+    /// negatives only hit programs that unmap a file a waiter waits on.
     RereadFileNewSequence,
 }
 
