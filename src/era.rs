@@ -25,6 +25,9 @@ pub enum Era {
     V5_6,
     /// 5.7 to 6.6: no key holds a reference.
     V5,
+    /// 6.7 to 6.15: `get_futex_key()` takes futex flags and works on
+    /// folios; a hugetlb folio's index counts base pages.
+    V6_7,
 }
 
 /// How references on a compound page are counted.
@@ -46,6 +49,10 @@ pub enum HugetlbIndex {
     /// The index counts huge pages (before 6.7); `basepage_index()` turns
     /// it into base pages.
     HugePages,
+    /// The index counts base pages (6.7 on, when the hugetlb page cache
+    /// moved to base-page indices): a sub-page's offset is the folio's
+    /// index plus its place.
+    BasePages,
 }
 
 /// What an inode key's pointer word holds.
@@ -183,15 +190,24 @@ const ERA_5: Description = Description {
     ..ERA_5_6
 };
 
+const ERA_6_7: Description = Description {
+    era: Era::V6_7,
+    keyword: "6.7",
+    kernels: "6.7-6.15",
+    hugetlb_index: HugetlbIndex::BasePages,
+    code: 6,
+    ..ERA_5
+};
+
 impl Era {
     /// The era whose world has every object the model has (shmem huge
     /// pages among them). The binary form builds the world of a scenario
     /// that names no era under it, so that decoding keeps what only some
     /// eras have; running it on an older era's revision then says so.
-    pub const NEWEST: Era = Era::V5;
+    pub const NEWEST: Era = Era::V6_7;
 
     /// Every era, oldest first.
-    pub const ALL: [Era; 5] = [Era::V3, Era::V4, Era::V4_8, Era::V5_6, Era::V5];
+    pub const ALL: [Era; 6] = [Era::V3, Era::V4, Era::V4_8, Era::V5_6, Era::V5, Era::V6_7];
 
     pub fn rules(self) -> &'static Description {
         match self {
@@ -200,6 +216,7 @@ impl Era {
             Era::V4_8 => &ERA_4_8,
             Era::V5_6 => &ERA_5_6,
             Era::V5 => &ERA_5,
+            Era::V6_7 => &ERA_6_7,
         }
     }
 

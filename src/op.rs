@@ -33,6 +33,12 @@ pub enum Op {
     Atomic64Read,
     Atomic64AddReturn,
     Atomic64Cmpxchg,
+    PageFolio,
+    FolioLock,
+    FolioUnlock,
+    FolioPut,
+    FolioTestAnon,
+    FolioTestSwapcache,
 }
 
 impl Op {
@@ -66,6 +72,12 @@ impl Op {
             Op::Atomic64Read => "atomic64_read",
             Op::Atomic64AddReturn => "atomic64_add_return",
             Op::Atomic64Cmpxchg => "atomic64_cmpxchg",
+            Op::PageFolio => "page_folio",
+            Op::FolioLock => "folio_lock",
+            Op::FolioUnlock => "folio_unlock",
+            Op::FolioPut => "folio_put",
+            Op::FolioTestAnon => "folio_test_anon",
+            Op::FolioTestSwapcache => "folio_test_swapcache",
         }
     }
 }
@@ -73,7 +85,7 @@ impl Op {
 impl Op {
     /// Every operation, in a fixed order (the binary form numbers them by
     /// it: new ones go at the end).
-    pub const ALL: [Op; 28] = [
+    pub const ALL: [Op; 34] = [
         Op::ReadOnce,
         Op::AccessOk,
         Op::ShouldFail,
@@ -102,6 +114,12 @@ impl Op {
         Op::Atomic64Read,
         Op::Atomic64AddReturn,
         Op::Atomic64Cmpxchg,
+        Op::PageFolio,
+        Op::FolioLock,
+        Op::FolioUnlock,
+        Op::FolioPut,
+        Op::FolioTestAnon,
+        Op::FolioTestSwapcache,
     ];
 
     /// The operation a kernel API name stands for; `ACCESS_ONCE` is the

@@ -14,6 +14,19 @@ pub fn defines_put_futex_key(source: &str) -> bool {
     })
 }
 
+/// Whether `source`'s `get_futex_key()` takes futex flags (6.7 on:
+/// `unsigned int flags`, shared being `FLAGS_SHARED`) rather than a
+/// shared flag of its own.
+pub fn takes_futex_flags(source: &str) -> bool {
+    source.match_indices("get_futex_key(").any(|(at, name)| {
+        let params = source[at + name.len()..].trim_start();
+        params.starts_with("u32 __user *uaddr")
+            && params
+                .split_once(',')
+                .is_some_and(|(_, rest)| rest.trim_start().starts_with("unsigned int flags"))
+    })
+}
+
 /// The unit of the revision at `path` (its text `source`), exporting
 /// `fd_rev_<sym>_get` and, when it has one, `fd_rev_<sym>_put`.
 pub fn translation_unit(banner: &str, path: &str, source: &str, sym: &str) -> String {
@@ -22,11 +35,16 @@ pub fn translation_unit(banner: &str, path: &str, source: &str, sym: &str) -> St
     } else {
         String::new()
     };
+    let entry = if takes_futex_flags(source) {
+        "FD_REVISION_FLAGS_ENTRY"
+    } else {
+        "FD_REVISION_ENTRY"
+    };
     format!(
         "/* {banner} */\n\
          #include \"fake/kernel.h\"\n\
          #include \"{path}\"\n\
-         FD_REVISION_ENTRY({sym})\n\
+         {entry}({sym})\n\
          {put}"
     )
 }

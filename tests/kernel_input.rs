@@ -324,17 +324,17 @@ fn a_patch_that_does_not_apply_is_exit_2_with_the_hunk() {
 }
 
 #[test]
-fn a_kernel_from_6_7_on_is_refused_with_its_reason() {
+fn a_kernel_from_6_16_on_is_refused_with_its_reason() {
     let dir = tree();
     std::fs::write(
         dir.path().join("Makefile"),
-        "VERSION = 6\nPATCHLEVEL = 8\nSUBLEVEL = 0\n",
+        "VERSION = 6\nPATCHLEVEL = 19\nSUBLEVEL = 0\n",
     )
     .unwrap();
     let run = futex_diff(&["revisions", "--kernel", dir.path().to_str().unwrap()]);
     assert_eq!(run.status.code(), Some(2));
     assert!(
-        text(&run.stderr).contains("linux-6.8.0: from 6.7 get_futex_key() works on folios"),
+        text(&run.stderr).contains("linux-6.19.0: from 6.16 get_futex_key() reads the NUMA node"),
         "{}",
         text(&run.stderr)
     );

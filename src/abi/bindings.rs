@@ -283,6 +283,12 @@ pub struct fd_host_ops {
     pub atomic64_cmpxchg: ::std::option::Option<
         unsafe extern "C" fn(v: *mut atomic64_t, old: s64, new_value: s64) -> s64,
     >,
+    pub page_folio: ::std::option::Option<unsafe extern "C" fn(page: *mut page) -> *mut page>,
+    pub folio_lock: ::std::option::Option<unsafe extern "C" fn(head: *mut page)>,
+    pub folio_unlock: ::std::option::Option<unsafe extern "C" fn(head: *mut page)>,
+    pub folio_put: ::std::option::Option<unsafe extern "C" fn(head: *mut page)>,
+    pub folio_test_anon: ::std::option::Option<unsafe extern "C" fn(head: *mut page) -> bool>,
+    pub folio_test_swapcache: ::std::option::Option<unsafe extern "C" fn(head: *mut page) -> bool>,
 }
 unsafe extern "C" {
     pub fn fd_install_host(ops: *const fd_host_ops);

@@ -47,6 +47,12 @@ pub(super) fn ops() -> raw::fd_host_ops {
         atomic64_read: Some(host_atomic64_read),
         atomic64_add_return: Some(host_atomic64_add_return),
         atomic64_cmpxchg: Some(host_atomic64_cmpxchg),
+        page_folio: Some(host_page_folio),
+        folio_lock: Some(host_folio_lock),
+        folio_unlock: Some(host_folio_unlock),
+        folio_put: Some(host_folio_put),
+        folio_test_anon: Some(host_folio_test_anon),
+        folio_test_swapcache: Some(host_folio_test_swapcache),
     }
 }
 
@@ -216,6 +222,33 @@ extern "C" fn host_compound_head(page: *mut raw::page) -> *mut raw::page {
         let head = k.compound_head(PagePtr(page as usize))?;
         Ok(ptr::with_exposed_provenance_mut(head.0))
     })
+}
+
+extern "C" fn host_page_folio(page: *mut raw::page) -> *mut raw::page {
+    host(page, |k| {
+        let head = k.page_folio(PagePtr(page as usize))?;
+        Ok(ptr::with_exposed_provenance_mut(head.0))
+    })
+}
+
+extern "C" fn host_folio_lock(head: *mut raw::page) {
+    host((), |k| k.folio_lock(PagePtr(head as usize)))
+}
+
+extern "C" fn host_folio_unlock(head: *mut raw::page) {
+    host((), |k| k.folio_unlock(PagePtr(head as usize)))
+}
+
+extern "C" fn host_folio_put(head: *mut raw::page) {
+    host((), |k| k.folio_put(PagePtr(head as usize)))
+}
+
+extern "C" fn host_folio_test_anon(head: *mut raw::page) -> bool {
+    host(false, |k| k.folio_test_anon(PagePtr(head as usize)))
+}
+
+extern "C" fn host_folio_test_swapcache(head: *mut raw::page) -> bool {
+    host(false, |k| k.folio_test_swapcache(PagePtr(head as usize)))
 }
 
 extern "C" fn host_basepage_index(page: *mut raw::page) -> c_ulong {

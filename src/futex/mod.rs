@@ -12,6 +12,7 @@ pub mod rfc_2013;
 pub mod v3_12;
 pub mod v4_6;
 pub mod v5;
+pub mod v6;
 
 use crate::implementation::{CallResult, Implementation};
 use crate::kernel::{Abort, Kernel, PagePtr};
@@ -80,6 +81,8 @@ pub static PORTS: &[(&str, &dyn Implementation)] = &[
     ("v5.6", &v5::V5_6),
     ("v5.10", &v5::V5_10),
     ("v5.13", &v5::V5_13),
+    ("v6.8", &v6::V6),
+    ("v6.13", &v6::V6),
 ];
 
 /// The GUP sequence every era shares: ask for write access, and settle

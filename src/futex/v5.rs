@@ -1,24 +1,36 @@
-//! Rust ports of `v5.6`, `v5.10` and `v5.13`: v4.7's lockless lookup with
-//! inode keys that name the inode's sequence number and hold nothing. 5.6
-//! still pins the mm of an anonymous shared key; from 5.7 no key holds a
-//! reference and from 5.9 there is no `put_futex_key()`. v5.13 takes the
-//! index from `page_to_pgoff(tail)`, the others from `basepage_index(tail)`.
+//! Rust ports of `v5.6`, `v5.10` and `v5.13`, and the lookup 6.x shares
+//! with them: v4.7's lockless lookup with inode keys that name the inode's
+//! sequence number and hold nothing. 5.6 still pins the mm of an anonymous
+//! shared key; from 5.7 no key holds a reference and from 5.9 there is no
+//! `put_futex_key()`. v5.13 takes the index from `page_to_pgoff(tail)`,
+//! the others from `basepage_index(tail)`; 6.x ([`super::v6`]) does the same
+//! on folios.
 
 use super::{pin_user_page, set_mm_key, Port};
 use crate::abi::{EFAULT, EINVAL, PAGE_SIZE};
 use crate::kernel::{Abort, Atomic64Ptr, InodePtr, Kernel, MmPtr, PagePtr};
 use crate::key::{RawKey, FUT_OFF_INODE, FUT_OFF_MMSHARED};
 
-pub struct V5_6;
-pub struct V5_10;
-pub struct V5_13;
-
-/// What differs between the three.
-struct Flavour {
+/// What differs between the kernels that share this lookup.
+pub(super) struct Flavour {
     /// 5.6: `get_futex_key_refs()` pins an anonymous shared key's mm.
-    mm_refs: bool,
-    /// 5.13: the index comes from `page_to_pgoff()`.
-    page_to_pgoff: bool,
+    pub mm_refs: bool,
+    /// Where an inode key's index comes from.
+    pub index: PgoffSource,
+    /// 6.x: the lookup works on the folio (`page_folio()`, `folio_lock()`,
+    /// ...) where 5.x works on the compound head page.
+    pub folios: bool,
+}
+
+/// Where an inode key's index comes from.
+pub(super) enum PgoffSource {
+    /// `basepage_index(tail)` (4.7 to 5.12).
+    BasepageIndex,
+    /// `page_to_pgoff(tail)` (5.13, 5.10.89).
+    PageToPgoff,
+    /// `folio->index + folio_page_idx(folio, page)` (6.8; 6.13's
+    /// `page_pgoff()`): plain reads.
+    FolioIndex,
 }
 
 /// `get_inode_sequence_number()`'s `static atomic64_t i_seq`: an address
@@ -68,13 +80,81 @@ fn drop_futex_key_refs(k: &mut Kernel, key: &RawKey) -> Result<(), Abort> {
     Ok(())
 }
 
-fn get(
+/// The head page or folio of what GUP returned, the lock, the reference
+/// and the page tests, as the flavour's kernel names them.
+impl Flavour {
+    fn head(&self, k: &mut Kernel, page: PagePtr) -> Result<PagePtr, Abort> {
+        if self.folios {
+            k.page_folio(page)
+        } else {
+            k.compound_head(page)
+        }
+    }
+
+    fn mapping_expr(&self) -> &'static str {
+        if self.folios {
+            "folio->mapping"
+        } else {
+            "page->mapping"
+        }
+    }
+
+    fn lock(&self, k: &mut Kernel, head: PagePtr) -> Result<(), Abort> {
+        if self.folios {
+            k.folio_lock(head)
+        } else {
+            k.lock_page(head)
+        }
+    }
+
+    fn unlock(&self, k: &mut Kernel, head: PagePtr) -> Result<(), Abort> {
+        if self.folios {
+            k.folio_unlock(head)
+        } else {
+            k.unlock_page(head)
+        }
+    }
+
+    fn put(&self, k: &mut Kernel, head: PagePtr) -> Result<(), Abort> {
+        if self.folios {
+            k.folio_put(head)
+        } else {
+            k.put_page(head)
+        }
+    }
+
+    fn swap_cache(&self, k: &mut Kernel, head: PagePtr) -> Result<bool, Abort> {
+        if self.folios {
+            k.folio_test_swapcache(head)
+        } else {
+            k.page_swap_cache(head)
+        }
+    }
+
+    fn anon(&self, k: &mut Kernel, head: PagePtr) -> Result<bool, Abort> {
+        if self.folios {
+            k.folio_test_anon(head)
+        } else {
+            k.page_anon(head)
+        }
+    }
+
+    fn index(&self, k: &mut Kernel, head: PagePtr, page: PagePtr) -> Result<u64, Abort> {
+        match self.index {
+            PgoffSource::BasepageIndex => k.basepage_index(page),
+            PgoffSource::PageToPgoff => k.page_to_pgoff(page),
+            PgoffSource::FolioIndex => Ok(k.page_index_word(head) + head.page_idx(page)),
+        }
+    }
+}
+
+pub(super) fn get(
     k: &mut Kernel,
     uaddr: u64,
     fshared: bool,
     key: &mut RawKey,
     rw: i32,
-    flavour: Flavour,
+    flavour: &Flavour,
 ) -> Result<i32, Abort> {
     key.offset = (uaddr % PAGE_SIZE) as i32;
     if uaddr % 4 != 0 {
@@ -103,64 +183,89 @@ fn get(
             Ok(page) => page,
             Err(err) => return Ok(err),
         };
-        let page = k.compound_head(tail)?;
-        k.read_once(page.mapping_field(), "page->mapping")?;
+        let page = flavour.head(k, tail)?;
+        k.read_once(page.mapping_field(), flavour.mapping_expr())?;
         let mapping = k.page_mapping(page);
         if mapping.is_null() {
             // Under the page lock a shmem page cannot change state.
-            k.lock_page(page)?;
-            let shmem_swizzled = k.page_swap_cache(page)? || !k.page_mapping(page).is_null();
-            k.unlock_page(page)?;
-            k.put_page(page)?;
+            flavour.lock(k, page)?;
+            let shmem_swizzled = flavour.swap_cache(k, page)? || !k.page_mapping(page).is_null();
+            flavour.unlock(k, page)?;
+            flavour.put(k, page)?;
             if shmem_swizzled {
                 continue;
             }
             return Ok(-EFAULT);
         }
-        if k.page_anon(page)? {
+        if flavour.anon(k, page)? {
             if k.should_fail()? || ro {
-                k.put_page(page)?;
+                flavour.put(k, page)?;
                 return Ok(-EFAULT);
             }
             key.offset |= FUT_OFF_MMSHARED;
             set_mm_key(k, key, address);
         } else {
             k.rcu_read_lock()?;
-            k.read_once(page.mapping_field(), "page->mapping")?;
+            k.read_once(page.mapping_field(), flavour.mapping_expr())?;
             if k.page_mapping(page) != mapping {
                 k.rcu_read_unlock()?;
-                k.put_page(page)?;
+                flavour.put(k, page)?;
                 continue;
             }
             k.read_once(mapping.host_field(), "mapping->host")?;
             let inode = k.mapping_host(mapping);
             if inode.is_null() {
                 k.rcu_read_unlock()?;
-                k.put_page(page)?;
+                flavour.put(k, page)?;
                 continue;
             }
             key.offset |= FUT_OFF_INODE;
             key.ptr = get_inode_sequence_number(k, inode)? as usize;
-            key.word = index_of(k, tail, &flavour)?;
+            key.word = flavour.index(k, page, tail)?;
             k.rcu_read_unlock()?;
         }
         if flavour.mm_refs {
             get_futex_key_refs(k, key)?;
         }
-        k.put_page(page)?;
+        flavour.put(k, page)?;
         return Ok(0);
     }
 }
 
-fn index_of(k: &mut Kernel, tail: PagePtr, flavour: &Flavour) -> Result<u64, Abort> {
-    if flavour.page_to_pgoff {
-        k.page_to_pgoff(tail)
-    } else {
-        k.basepage_index(tail)
-    }
+/// A port of one of the kernels this lookup serves, described by its
+/// flavour.
+pub struct SequenceKeys {
+    pub(super) flavour: Flavour,
 }
 
-impl Port for V5_6 {
+/// 5.6: `basepage_index(tail)`, and an anonymous shared key pins its mm.
+pub static V5_6: SequenceKeys = SequenceKeys {
+    flavour: Flavour {
+        mm_refs: true,
+        index: PgoffSource::BasepageIndex,
+        folios: false,
+    },
+};
+
+/// 5.9 to 5.10.88: nothing pinned, `basepage_index(tail)`.
+pub static V5_10: SequenceKeys = SequenceKeys {
+    flavour: Flavour {
+        mm_refs: false,
+        index: PgoffSource::BasepageIndex,
+        folios: false,
+    },
+};
+
+/// 5.13 and 5.10.89: nothing pinned, `page_to_pgoff(tail)`.
+pub static V5_13: SequenceKeys = SequenceKeys {
+    flavour: Flavour {
+        mm_refs: false,
+        index: PgoffSource::PageToPgoff,
+        folios: false,
+    },
+};
+
+impl Port for SequenceKeys {
     fn get(
         &self,
         k: &mut Kernel,
@@ -169,66 +274,20 @@ impl Port for V5_6 {
         key: &mut RawKey,
         rw: i32,
     ) -> Result<i32, Abort> {
-        let flavour = Flavour {
-            mm_refs: true,
-            page_to_pgoff: false,
-        };
-        get(k, uaddr, fshared, key, rw, flavour)
+        get(k, uaddr, fshared, key, rw, &self.flavour)
     }
 
+    /// 5.6's `put_futex_key()` drops what `get_futex_key_refs()` took;
+    /// from 5.9 there is none, keys holding nothing.
     fn put(&self, k: &mut Kernel, key: &RawKey) -> Result<(), Abort> {
-        drop_futex_key_refs(k, key)
-    }
-}
-
-impl Port for V5_10 {
-    fn get(
-        &self,
-        k: &mut Kernel,
-        uaddr: u64,
-        fshared: bool,
-        key: &mut RawKey,
-        rw: i32,
-    ) -> Result<i32, Abort> {
-        let flavour = Flavour {
-            mm_refs: false,
-            page_to_pgoff: false,
-        };
-        get(k, uaddr, fshared, key, rw, flavour)
-    }
-
-    /// There is no `put_futex_key()`: keys hold nothing.
-    fn put(&self, _k: &mut Kernel, _key: &RawKey) -> Result<(), Abort> {
-        Ok(())
+        if self.flavour.mm_refs {
+            drop_futex_key_refs(k, key)
+        } else {
+            Ok(())
+        }
     }
 
     fn defines_put(&self) -> bool {
-        false
-    }
-}
-
-impl Port for V5_13 {
-    fn get(
-        &self,
-        k: &mut Kernel,
-        uaddr: u64,
-        fshared: bool,
-        key: &mut RawKey,
-        rw: i32,
-    ) -> Result<i32, Abort> {
-        let flavour = Flavour {
-            mm_refs: false,
-            page_to_pgoff: true,
-        };
-        get(k, uaddr, fshared, key, rw, flavour)
-    }
-
-    /// There is no `put_futex_key()`: keys hold nothing.
-    fn put(&self, _k: &mut Kernel, _key: &RawKey) -> Result<(), Abort> {
-        Ok(())
-    }
-
-    fn defines_put(&self) -> bool {
-        false
+        self.flavour.mm_refs
     }
 }

@@ -179,19 +179,47 @@ impl Kernel {
     }
 
     pub fn page_anon(&mut self, page: PagePtr) -> Result<bool, Abort> {
-        let id = self.enter_page(Op::PageAnon, page)?;
-        self.check_page(Op::PageAnon, id);
+        self.test_anon(Op::PageAnon, page)
+    }
+
+    /// `folio_test_anon()` (6.x): `PageAnon()` of the folio's head.
+    pub fn folio_test_anon(&mut self, folio: PagePtr) -> Result<bool, Abort> {
+        self.test_anon(Op::FolioTestAnon, folio)
+    }
+
+    fn test_anon(&mut self, op: Op, page: PagePtr) -> Result<bool, Abort> {
+        let id = self.enter_page(op, page)?;
+        self.check_page(op, id);
         Ok(self.world.page_is_anon(id))
     }
 
     pub fn page_swap_cache(&mut self, page: PagePtr) -> Result<bool, Abort> {
-        let id = self.enter_page(Op::PageSwapCache, page)?;
-        Ok(self.check_page(Op::PageSwapCache, id) && self.world.is_swap_cache(id))
+        self.test_swap_cache(Op::PageSwapCache, page)
+    }
+
+    /// `folio_test_swapcache()` (6.x).
+    pub fn folio_test_swapcache(&mut self, folio: PagePtr) -> Result<bool, Abort> {
+        self.test_swap_cache(Op::FolioTestSwapcache, folio)
+    }
+
+    fn test_swap_cache(&mut self, op: Op, page: PagePtr) -> Result<bool, Abort> {
+        let id = self.enter_page(op, page)?;
+        Ok(self.check_page(op, id) && self.world.is_swap_cache(id))
     }
 
     pub fn compound_head(&mut self, page: PagePtr) -> Result<PagePtr, Abort> {
-        let id = self.enter_page(Op::CompoundHead, page)?;
-        self.check_page(Op::CompoundHead, id);
+        self.head_as(Op::CompoundHead, page)
+    }
+
+    /// `page_folio()` (6.x): the folio a page belongs to, which the model
+    /// lays over its head page.
+    pub fn page_folio(&mut self, page: PagePtr) -> Result<PagePtr, Abort> {
+        self.head_as(Op::PageFolio, page)
+    }
+
+    fn head_as(&mut self, op: Op, page: PagePtr) -> Result<PagePtr, Abort> {
+        let id = self.enter_page(op, page)?;
+        self.check_page(op, id);
         let head = self.world.head_of(id);
         Ok(self.page_ptr(head))
     }
@@ -212,8 +240,17 @@ impl Kernel {
     }
 
     pub fn put_page(&mut self, page: PagePtr) -> Result<(), Abort> {
-        let id = self.enter_page(Op::PutPage, page)?;
-        if self.check_page(Op::PutPage, id) {
+        self.put_as(Op::PutPage, page)
+    }
+
+    /// `folio_put()` (6.x): `put_page()` of the folio's head.
+    pub fn folio_put(&mut self, folio: PagePtr) -> Result<(), Abort> {
+        self.put_as(Op::FolioPut, folio)
+    }
+
+    fn put_as(&mut self, op: Op, page: PagePtr) -> Result<(), Abort> {
+        let id = self.enter_page(op, page)?;
+        if self.check_page(op, id) {
             self.hold_page(id, -1);
             self.world.put_page(id);
         }
@@ -223,8 +260,17 @@ impl Kernel {
     /// `lock_page()`: sleeps while an event holds the lock, which lets
     /// that event run until it unlocks.
     pub fn lock_page(&mut self, page: PagePtr) -> Result<(), Abort> {
-        let id = self.enter_page(Op::LockPage, page)?;
-        if !self.check_page(Op::LockPage, id) {
+        self.lock_as(Op::LockPage, page)
+    }
+
+    /// `folio_lock()` (6.x): the lock of the folio's head page.
+    pub fn folio_lock(&mut self, folio: PagePtr) -> Result<(), Abort> {
+        self.lock_as(Op::FolioLock, folio)
+    }
+
+    fn lock_as(&mut self, op: Op, page: PagePtr) -> Result<(), Abort> {
+        let id = self.enter_page(op, page)?;
+        if !self.check_page(op, id) {
             return Ok(());
         }
         loop {
@@ -236,12 +282,21 @@ impl Kernel {
     }
 
     pub fn unlock_page(&mut self, page: PagePtr) -> Result<(), Abort> {
-        let id = self.enter_page(Op::UnlockPage, page)?;
-        if self.check_page(Op::UnlockPage, id) && !self.world.unlock_page(id, Actor::Thread) {
+        self.unlock_as(Op::UnlockPage, page)
+    }
+
+    /// `folio_unlock()` (6.x).
+    pub fn folio_unlock(&mut self, folio: PagePtr) -> Result<(), Abort> {
+        self.unlock_as(Op::FolioUnlock, folio)
+    }
+
+    fn unlock_as(&mut self, op: Op, page: PagePtr) -> Result<(), Abort> {
+        let id = self.enter_page(op, page)?;
+        if self.check_page(op, id) && !self.world.unlock_page(id, Actor::Thread) {
             let name = self.world.page_name(id);
             self.world.report(
                 FindingClass::LockImbalance,
-                format!("unlock_page({name}) without holding its lock"),
+                format!("{}({name}) without holding its lock", op.name()),
             );
         }
         Ok(())

@@ -52,9 +52,20 @@ pointer!(
 );
 
 impl PagePtr {
-    /// `&page->mapping`
+    /// `&page->mapping` (`&folio->mapping` of the folio a head page is)
     pub fn mapping_field(self) -> usize {
         self.0 + offset_of!(raw::page, mapping)
+    }
+
+    /// `&page->index`
+    pub fn index_field(self) -> usize {
+        self.0 + offset_of!(raw::page, index)
+    }
+
+    /// `folio_page_idx(folio, page)` with `self` the folio: the page's
+    /// place in it, by pointer arithmetic as the kernel's.
+    pub fn page_idx(self, page: PagePtr) -> u64 {
+        (page.0.wrapping_sub(self.0) / size_of::<raw::page>()) as u64
     }
 }
 
@@ -198,6 +209,11 @@ impl Kernel {
     /// `page->mapping`, a plain read.
     pub fn page_mapping(&self, page: PagePtr) -> MappingPtr {
         MappingPtr(self.read_word(page.mapping_field()))
+    }
+
+    /// `page->index` (`folio->index`), a plain read.
+    pub fn page_index_word(&self, page: PagePtr) -> u64 {
+        self.read_word(page.index_field()) as u64
     }
 
     /// `mapping->host`, a plain read.

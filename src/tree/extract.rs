@@ -177,10 +177,12 @@ fn era_of(source: &KernelSource, get_futex_key: &str) -> Result<Era, ExtractErro
             Ok(Era::V5_6)
         } else if version < v(6, 7) {
             Ok(Era::V5)
+        } else if version < v(6, 16) {
+            Ok(Era::V6_7)
         } else {
             Err(unsupported(
                 format!("linux-{version}"),
-                "from 6.7 get_futex_key() works on folios",
+                "from 6.16 get_futex_key() reads the NUMA node beside the futex word (FUTEX2_NUMA)",
             ))
         };
     }
@@ -193,12 +195,15 @@ fn era_of(source: &KernelSource, get_futex_key: &str) -> Result<Era, ExtractErro
     {
         return Ok(era);
     }
-    let later = ["folio", "unsigned int flags"];
+    let later = ["futex_size", "FLAGS_NUMA", "FLAGS_MPOL"];
     if let Some(mark) = later.iter().find(|m| get_futex_key.contains(*m)) {
         return Err(unsupported(
             source.default_name(),
-            &format!("its get_futex_key() uses `{mark}`, which kernels from 6.7 on do"),
+            &format!("its get_futex_key() uses `{mark}`, which kernels from 6.16 on do"),
         ));
+    }
+    if get_futex_key.contains("folio") {
+        return Ok(Era::V6_7);
     }
     if get_futex_key.contains("i_seq") {
         // 5.6 alone still takes a reference on the mm for mm-shared keys.

@@ -416,7 +416,7 @@ impl World {
         let Some(inode) = self.page_mapping_slot(page) else {
             return;
         };
-        let index = self.page_index(page);
+        let index = self.cache_index(page);
         let entries = self.cache_refs(page);
         let removed = self.page_ref(page);
         self.truncations.push(removed);

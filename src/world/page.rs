@@ -338,11 +338,28 @@ impl World {
         raw.index = index as _;
     }
 
+    /// Puts `page` at cache entry `index` of `inode`: a hugetlbfs head's
+    /// `index` is in the era's unit, any other page's in base pages.
     pub(super) fn set_mapping_file(&mut self, page: PageId, inode: InodeId, index: u64) {
+        let index = match self.era.rules().hugetlb_index {
+            HugetlbIndex::BasePages if self.is_hugetlb(page) => index << self.order_of(page),
+            _ => index,
+        };
         let ptr = self.mem.mapping_ptr(inode.0);
         let raw = &mut self.mem.pages[page.0];
         raw.mapping = ptr;
         raw.index = index as _;
+    }
+
+    /// The cache entry a page-cache page sits at: its `index`, which a
+    /// hugetlbfs head of 6.7 on keeps in base pages.
+    pub fn cache_index(&self, page: PageId) -> u64 {
+        match self.era.rules().hugetlb_index {
+            HugetlbIndex::BasePages if self.is_hugetlb(page) => {
+                self.page_index(page) >> self.order_of(page)
+            }
+            _ => self.page_index(page),
+        }
     }
 
     pub(super) fn clear_mapping(&mut self, page: PageId) {
@@ -359,6 +376,7 @@ impl World {
         let head = self.head_of(page);
         let head_index = match self.era.rules().hugetlb_index {
             HugetlbIndex::HugePages => self.page_index(head) << self.order_of(head),
+            HugetlbIndex::BasePages => self.page_index(head),
         };
         head_index + (page.0 - head.0) as u64
     }

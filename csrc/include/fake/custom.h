@@ -63,6 +63,14 @@ struct fd_host_ops {
 	s64 (*atomic64_read)(atomic64_t *v);
 	s64 (*atomic64_add_return)(s64 i, atomic64_t *v);
 	s64 (*atomic64_cmpxchg)(atomic64_t *v, s64 old, s64 new_value);
+
+	/* 6.x: folios, each given as its head page. */
+	struct page *(*page_folio)(struct page *page);
+	void (*folio_lock)(struct page *head);
+	void (*folio_unlock)(struct page *head);
+	void (*folio_put)(struct page *head);
+	bool (*folio_test_anon)(struct page *head);
+	bool (*folio_test_swapcache)(struct page *head);
 };
 
 /* Installed once by the host before any revision runs. */
@@ -117,6 +125,19 @@ int fd_rev_##sym##_get(u32 __user *uaddr, int fshared,			\
 	if (setjmp(fd_abort_jmp))					\
 		return FD_ABORTED;					\
 	return get_futex_key(uaddr, fshared, key, rw);			\
+}
+/*
+ * From 6.7 get_futex_key() takes futex flags, shared being FLAGS_SHARED,
+ * which the revision's futex.h (or the revision itself) defines.
+ */
+#define FD_REVISION_FLAGS_ENTRY(sym)					\
+int fd_rev_##sym##_get(u32 __user *uaddr, int fshared,			\
+		       union futex_key *key, int rw)			\
+{									\
+	fd_abort_requested = 0;						\
+	if (setjmp(fd_abort_jmp))					\
+		return FD_ABORTED;					\
+	return get_futex_key(uaddr, fshared ? FLAGS_SHARED : 0, key, rw); \
 }
 #define FD_REVISION_PUT_ENTRY(sym)					\
 int fd_rev_##sym##_put(union futex_key *key)				\

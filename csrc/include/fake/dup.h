@@ -93,6 +93,22 @@ struct page {
 	unsigned int compound_order;	/* head pages only */
 };
 
+/*
+ * A folio is laid over its head page: the fields the futex code reads
+ * (flags, mapping, index) sit where the page keeps them, and &folio->page
+ * is the head.
+ */
+struct folio {
+	union {
+		struct {
+			unsigned long flags;
+			struct address_space *mapping;
+			pgoff_t index;
+		};
+		struct page page;
+	};
+};
+
 struct mm_struct {
 	atomic_t mm_users;
 	atomic_t mm_count;

@@ -230,6 +230,65 @@ static inline pgoff_t page_to_pgoff(struct page *page)
  */
 #define hugetlb_basepage_index(page)	basepage_index(page)
 
+/* ---- include/linux/mm.h, pagemap.h: folios (6.x) ---- */
+static inline struct folio *page_folio(struct page *page)
+{
+	struct page *head = fd_host.page_folio(page);
+
+	fd_check_abort();
+	return (struct folio *)head;
+}
+#define page_folio(page)	FD_LINE_CALL1(page_folio, page)
+
+static inline void folio_lock(struct folio *folio)
+{
+	fd_host.folio_lock(&folio->page);
+	fd_check_abort();
+}
+#define folio_lock(folio)	FD_LINE_CALL1(folio_lock, folio)
+
+static inline void folio_unlock(struct folio *folio)
+{
+	fd_host.folio_unlock(&folio->page);
+	fd_check_abort();
+}
+#define folio_unlock(folio)	FD_LINE_CALL1(folio_unlock, folio)
+
+static inline void folio_put(struct folio *folio)
+{
+	fd_host.folio_put(&folio->page);
+	fd_check_abort();
+}
+#define folio_put(folio)	FD_LINE_CALL1(folio_put, folio)
+
+static inline bool folio_test_anon(struct folio *folio)
+{
+	bool anon = fd_host.folio_test_anon(&folio->page);
+
+	fd_check_abort();
+	return anon;
+}
+#define folio_test_anon(folio)	FD_LINE_CALL1(folio_test_anon, folio)
+
+static inline bool folio_test_swapcache(struct folio *folio)
+{
+	bool swapcache = fd_host.folio_test_swapcache(&folio->page);
+
+	fd_check_abort();
+	return swapcache;
+}
+#define folio_test_swapcache(folio) FD_LINE_CALL1(folio_test_swapcache, folio)
+
+/* Plain arithmetic in the kernel too: a folio's pages are contiguous. */
+#define folio_page_idx(folio, p)	((unsigned long)((p) - &(folio)->page))
+
+/* The page's offset in its file (6.13 on): its folio's index and its place. */
+static inline pgoff_t page_pgoff(const struct folio *folio,
+				 const struct page *page)
+{
+	return folio->index + folio_page_idx(folio, page);
+}
+
 static inline void lock_page(struct page *page)
 {
 	fd_host.lock_page(page);
@@ -343,6 +402,24 @@ static inline s64 atomic64_cmpxchg(atomic64_t *v, s64 old, s64 new_value)
 /* One thread: no ordering to relax. */
 #define atomic64_cmpxchg_relaxed(v, old, new_value)			\
 	atomic64_cmpxchg(v, old, new_value)
+
+/* 6.13 on: the same operations, spelt as the later atomic API spells them. */
+#define atomic64_inc_return(v)	atomic64_add_return(1, v)
+
+static inline bool fd_atomic64_try_cmpxchg(atomic64_t *v, s64 *old,
+					   s64 new_value, int line)
+{
+	s64 seen;
+
+	fd_call_line = line;
+	seen = atomic64_cmpxchg(v, *old, new_value);
+	if (seen == *old)
+		return true;
+	*old = seen;
+	return false;
+}
+#define atomic64_try_cmpxchg_relaxed(v, old, new_value)			\
+	fd_atomic64_try_cmpxchg(v, (s64 *)(old), new_value, __LINE__)
 
 /* ---- include/linux/rcupdate.h ---- */
 static inline void rcu_read_lock(void)

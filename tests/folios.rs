@@ -1,0 +1,115 @@
+//! The kernels of 6.7 on (era 6.7): `get_futex_key()` takes futex flags
+//! and works on folios laid over their head pages, and a hugetlb folio's
+//! index counts base pages. v6.8 and v6.13 on every bundled mapping kind
+//! (C; the lockstep tests hold their port to the same yield points).
+
+mod common;
+
+use common::*;
+use futex_diff::finding::FindingClass;
+use futex_diff::key::FUT_OFF_INODE;
+use futex_diff::op::Op;
+use futex_diff::trace::Entry;
+
+const BUNDLED_6X: [&str; 2] = ["v6.8", "v6.13"];
+
+fn ops(o: &futex_diff::exec::Outcome) -> Vec<Op> {
+    o.trace
+        .entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Yield { op, .. } => Some(*op),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Sub-pages 0, 1 and 5 of a hugetlbfs file of two huge pages (order 2).
+const HUGETLB: &str = "mm A
+inode H hugetlbfs order=2 size=8
+vma A 0x400000 0x408000 hugetlbfs H rw shared
+call A 0x400010 shared write
+call A 0x401010 shared write
+call A 0x405010 shared write
+";
+
+#[test]
+fn a_hugetlb_sub_page_keys_on_its_folio_index_in_base_pages_plus_its_place() {
+    for rev in BUNDLED_6X {
+        let o = run(HUGETLB, rev);
+        assert_clean(&o);
+        let pgoffs: Vec<u64> = (0..3).map(|i| key(&o, i).word).collect();
+        assert_eq!(pgoffs, [0, 1, 5], "{rev}");
+        assert!((0..3).all(|i| key(&o, i).offset & FUT_OFF_INODE != 0));
+    }
+}
+
+#[test]
+fn a_revision_that_mixes_the_two_hugetlb_index_conventions_shows_it() {
+    // 6.8's folio->index + place, run where a hugetlb head's index still
+    // counts huge pages (era 5, as a one-sided backport would): the second
+    // huge page's sub-page gets 1 + 1, not 5.
+    let o = run(&format!("era 5\n{HUGETLB}"), "v6.8");
+    assert_eq!(key(&o, 2).word, 2);
+    let verdict = futex_diff::oracle::meaning::check(&o);
+    assert!(
+        verdict
+            .findings
+            .iter()
+            .any(|f| f.class == FindingClass::WrongKey),
+        "{:?}",
+        verdict.findings
+    );
+}
+
+#[test]
+fn the_folio_api_is_where_the_thread_yields() {
+    // A swapped shmem page: GUP swaps it in; no mapping path is taken.
+    // A page truncated after GUP: the NULL-mapping path locks the folio.
+    let text = "mm A
+inode F file size=2
+page F 1
+vma A 0x10000 0x12000 file F rw shared
+call A 0x11008 shared write
+event t truncate F to=0
+at call 1 after get_user_pages_fast t
+";
+    for rev in BUNDLED_6X {
+        let o = run(text, rev);
+        assert_eq!(result(&o, 0), returned(-EFAULT), "{rev}");
+        let ops = ops(&o);
+        for op in [
+            Op::PageFolio,
+            Op::FolioLock,
+            Op::FolioTestSwapcache,
+            Op::FolioUnlock,
+            Op::FolioPut,
+        ] {
+            assert!(ops.contains(&op), "{rev}: no {}: {ops:?}", op.name());
+        }
+        for page_op in [Op::CompoundHead, Op::LockPage, Op::PutPage, Op::PageAnon] {
+            assert!(!ops.contains(&page_op), "{rev}: {}", page_op.name());
+        }
+    }
+}
+
+#[test]
+fn keys_hold_nothing_and_name_the_inode_sequence_number() {
+    let text = "mm A
+inode F file size=4
+vma A 0x10000 0x14000 file F rw shared
+vma A 0x20000 0x24000 anon rw private
+anon A 0x20000
+call A 0x11008 shared write
+call A 0x11008 shared read
+call A 0x20010 shared write
+";
+    for rev in BUNDLED_6X {
+        let o = run(text, rev);
+        assert_clean(&o);
+        assert_eq!(key(&o, 0), key(&o, 1), "{rev}");
+        assert_eq!(o.calls[0].raw_key.ptr, 1, "{rev}: the first i_seq");
+        assert!(o.held_at_end.is_empty(), "{rev}: {:?}", o.held_at_end);
+        assert_refcounts_restored(&o);
+    }
+}
