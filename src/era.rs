@@ -100,6 +100,14 @@ pub struct Description {
     /// transparent huge pages (4.8 on). Their tails keep no index of their
     /// own: only the head's `index` is set (`shmem_add_to_page_cache()`).
     pub shmem_thp: bool,
+    /// Whether a regular file's page cache may hold large folios (6.7 on
+    /// in the model; some filesystems had them from 5.18).
+    pub file_large_folios: bool,
+    /// Whether truncating part of a large page-cache folio splits it when
+    /// nobody else holds it (`truncate_inode_partial_folio()`, 6.x), rather
+    /// than leaving it whole and zeroed in part (`shmem_undo_range()` of
+    /// 4.8-5.x).
+    pub partial_truncate_splits: bool,
     pub call: CallAbi,
     /// The era's number in the binary scenario form (never reused).
     pub code: u8,
@@ -130,6 +138,8 @@ const ERA_3: Description = Description {
     split_pinned_thp: true,
     hugetlb_index: HugetlbIndex::HugePages,
     shmem_thp: false,
+    file_large_folios: false,
+    partial_truncate_splits: false,
     call: VERIFY,
     code: 1,
 };
@@ -147,6 +157,8 @@ const ERA_4: Description = Description {
     split_pinned_thp: false,
     hugetlb_index: HugetlbIndex::HugePages,
     shmem_thp: false,
+    file_large_folios: false,
+    partial_truncate_splits: false,
     call: VERIFY,
     code: 2,
 };
@@ -173,6 +185,8 @@ const ERA_5_6: Description = Description {
     split_pinned_thp: false,
     hugetlb_index: HugetlbIndex::HugePages,
     shmem_thp: true,
+    file_large_folios: false,
+    partial_truncate_splits: false,
     call: FUTEX_ACCESS,
     code: 3,
 };
@@ -195,6 +209,8 @@ const ERA_6_7: Description = Description {
     keyword: "6.7",
     kernels: "6.7-6.15",
     hugetlb_index: HugetlbIndex::BasePages,
+    file_large_folios: true,
+    partial_truncate_splits: true,
     code: 6,
     ..ERA_5
 };

@@ -113,3 +113,54 @@ call A 0x20010 shared write
         assert_refcounts_restored(&o);
     }
 }
+
+/// A file's large folio at pages 4-7, truncated to 6 pages.
+const PARTIAL_TRUNCATE: &str = "mm A
+inode F file size=8
+page F 4 thp
+vma A 0x20000 0x28000 file F rw shared
+event t truncate F to=6
+call A 0x27040 shared write
+call A 0x25040 shared read
+";
+
+fn event_text(o: &futex_diff::exec::Outcome, event: &str) -> String {
+    o.trace
+        .entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Event { name, text } if name == event => Some(text.clone()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn a_partial_truncate_splits_a_large_folio_nobody_holds() {
+    for rev in BUNDLED_6X {
+        let o = run(&format!("{PARTIAL_TRUNCATE}at 1 t\n"), rev);
+        assert!(event_text(&o, "t").contains("split; its pages in the range leave the cache"));
+        assert_eq!(
+            result(&o, 0),
+            returned(-EFAULT),
+            "{rev}: page 7 is past the end"
+        );
+        assert_eq!(key(&o, 1).word, 5, "{rev}");
+        assert_clean(&o);
+    }
+}
+
+#[test]
+fn a_partial_truncate_leaves_a_pinned_large_folio_whole() {
+    for rev in BUNDLED_6X {
+        let o = run(
+            &format!("{PARTIAL_TRUNCATE}at call 1 after get_user_pages_fast t\n"),
+            rev,
+        );
+        assert!(event_text(&o, "t").contains("not split"), "{rev}");
+        // The call had its page before the truncate: it keys on it.
+        assert_eq!(key(&o, 0).word, 7, "{rev}");
+        assert!(futex_diff::oracle::meaning::check(&o).findings.is_empty());
+    }
+}

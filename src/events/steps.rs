@@ -34,6 +34,10 @@ enum Step {
     /// Unmap a base page of a huge page that the range covers only in
     /// part: the huge page stays in the cache.
     Zap(PageId),
+    /// Truncate the base pages in `[from, to)` of a locked large folio the
+    /// range covers in part: split it if it can be, else leave it whole
+    /// and unmap only those pages (6.x's `truncate_inode_partial_folio()`).
+    TruncatePartial(PageId, InodeId, u64, u64),
     DropSwapped(InodeId, u64),
     SwapOut(InodeId, u64),
     SwapIn(PageId),
@@ -148,17 +152,24 @@ fn plan_truncate(world: &mut World, plan: &mut VecDeque<Step>, inode: InodeId, f
             continue;
         }
         match world.cache_entry(inode, index) {
-            Some(CacheEntry::Present(page)) if world.in_shmem_thp(page) => {
+            Some(CacheEntry::Present(page)) if world.in_cached_thp(page) => {
                 // shmem_undo_range(): a huge page wholly in the range goes
                 // through its head; one partly in it stays, zeroed there,
                 // and only its mappings of the range go.
                 let head = world.head_of(page);
                 let first = world.page_index(head);
                 let whole = first >= from && first + (1 << world.order_of(head)) <= to;
-                if !whole {
+                let splits = world.era.rules().partial_truncate_splits;
+                if whole {
+                    if page == head {
+                        locked(world, plan, page, Step::Truncate(page, inode));
+                    }
+                } else if !splits {
                     plan.push_back(Step::Zap(page));
-                } else if page == head {
-                    locked(world, plan, page, Step::Truncate(page, inode));
+                } else if index == from.max(first) {
+                    // Once per folio, at its first page in the range.
+                    let step = Step::TruncatePartial(head, inode, from, to);
+                    locked(world, plan, head, step);
                 }
             }
             Some(CacheEntry::Present(page)) => {
@@ -311,6 +322,43 @@ fn run_step(
                 say.ran(|| format!("{}->mapping = NULL, out of the page cache", name(world, p)))
             } else {
                 say.ran(|| format!("skipped: {} already left the cache", name(world, p)))
+            }
+        }
+        Step::TruncatePartial(head, inode, from, to) => {
+            if !world.in_cached_thp(head) || world.page_mapping_slot(head) != Some(inode) {
+                return Ok(say.ran(|| format!("skipped: {} is no longer a cached large folio", name(world, head))));
+            }
+            let first = world.page_index(head);
+            let pages: Vec<PageId> = world.compound_pages(head).collect();
+            let in_range = |i: usize| (from..to).contains(&(first + i as u64));
+            match world.split_thp_holding(head, 1) {
+                Wait::Blocked(b) => StepOutcome::Blocked(b),
+                Wait::Done => {
+                    for (i, &p) in pages.iter().enumerate() {
+                        if in_range(i) {
+                            world.truncate_page(p);
+                        }
+                    }
+                    say.ran(|| {
+                        format!(
+                            "{} split; its pages in the range leave the cache",
+                            name(world, head)
+                        )
+                    })
+                }
+                Wait::Skipped(why) => {
+                    for (i, &p) in pages.iter().enumerate() {
+                        if in_range(i) {
+                            world.unmap_base_page(p);
+                        }
+                    }
+                    say.ran(|| {
+                        format!(
+                            "{} not split ({why}): it stays cached, only its pages in the range are unmapped",
+                            name(world, head)
+                        )
+                    })
+                }
             }
         }
         Step::Zap(p) => {

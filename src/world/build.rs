@@ -105,7 +105,7 @@ impl Builder {
                         "a huge page is split before it is swapped: declare its pages".into(),
                     ));
                 }
-                world.cache_new_shmem_thp(self.objects.inodes[*inode], *index)?;
+                world.cache_new_large_folio(self.objects.inodes[*inode], *index)?;
             }
             WorldItem::Page {
                 inode,

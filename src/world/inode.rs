@@ -241,38 +241,47 @@ impl World {
         Ok(page)
     }
 
-    /// Adds a shmem transparent huge page (4.8 on) at `index`: a compound
-    /// page of `THP_ORDER` with a cache entry for each base page, mapped
-    /// by PTEs. As `shmem_add_to_page_cache()`, the cache holds one
-    /// reference per base page and sets `mapping` and `index` on the head
-    /// alone: a tail's index is whatever its last user left (0 here), and
-    /// only its place in the compound page says where it lies in the file.
-    pub fn cache_new_shmem_thp(
+    /// Adds a large page-cache folio at `index`: a shmem transparent huge
+    /// page (4.8 on) or a regular file's large folio (6.7 on). It is a
+    /// compound page of `THP_ORDER` with a cache entry for each base page,
+    /// mapped by PTEs. As `shmem_add_to_page_cache()` and
+    /// `filemap_add_folio()` do, the cache holds one reference per base
+    /// page and `mapping` and `index` are set on the head alone: a tail's
+    /// index is whatever its last user left (0 here), and only its place in
+    /// the folio says where it lies in the file.
+    pub fn cache_new_large_folio(
         &mut self,
         inode: InodeId,
         index: u64,
     ) -> Result<PageId, WorldError> {
         let rules = self.era.rules();
-        if !rules.shmem_thp {
+        let (allowed, since) = match self.inode_kind(inode) {
+            InodeKind::Shmem => (rules.shmem_thp, "shmem huge pages start in 4.8"),
+            InodeKind::File => (
+                rules.file_large_folios,
+                "large folios of regular files are modelled from 6.7",
+            ),
+            InodeKind::Hugetlbfs { .. } => {
+                return Err(WorldError::Invalid(
+                    "a hugetlbfs page is huge by its inode's order: declare it without thp".into(),
+                ))
+            }
+        };
+        if !allowed {
             return Err(WorldError::NotInEra(format!(
-                "shmem huge pages start in 4.8; era {} is {}",
+                "{since}; era {} is {}",
                 rules.keyword, rules.kernels
             )));
-        }
-        if self.inode_kind(inode) != InodeKind::Shmem {
-            return Err(WorldError::Invalid(
-                "only shmem holds transparent huge pages in its page cache".into(),
-            ));
         }
         let n = 1u64 << THP_ORDER;
         if index % n != 0 || index + n > self.inode_size_pages(inode) {
             return Err(WorldError::Invalid(format!(
-                "a shmem huge page covers {n} aligned pages inside the file; index {index} does not"
+                "a large folio covers {n} aligned pages inside the file; index {index} does not"
             )));
         }
         if (index..index + n).any(|i| self.cache_entry(inode, i).is_some()) {
             return Err(WorldError::Invalid(format!(
-                "pages {index}-{} of the huge page are cached already",
+                "pages {index}-{} of the large folio are cached already",
                 index + n - 1
             )));
         }
@@ -315,7 +324,7 @@ impl World {
             match self.cache_entry(inode, i) {
                 None => {}
                 Some(CacheEntry::Swapped(_)) => return Ok(Wait::Skipped("a page is swapped out")),
-                Some(CacheEntry::Present(p)) if self.in_shmem_thp(p) => {
+                Some(CacheEntry::Present(p)) if self.in_cached_thp(p) => {
                     return Ok(Wait::Skipped("the range is a huge page already"))
                 }
                 Some(CacheEntry::Present(p)) => {
@@ -369,8 +378,9 @@ impl World {
         }
     }
 
-    /// Whether `page` belongs to a shmem huge page still in a page cache.
-    pub fn in_shmem_thp(&self, page: PageId) -> bool {
+    /// Whether `page` belongs to a large folio (a shmem or file THP) still
+    /// in a page cache.
+    pub fn in_cached_thp(&self, page: PageId) -> bool {
         let head = self.head_of(page);
         self.order_of(head) > 0 && !self.is_hugetlb(head) && self.page_mapping_slot(head).is_some()
     }
@@ -446,7 +456,7 @@ impl World {
         let Some(CacheEntry::Present(page)) = self.cache_entry(inode, index) else {
             return Wait::Skipped("no page in the cache there");
         };
-        if self.in_shmem_thp(page) {
+        if self.in_cached_thp(page) {
             return Wait::Skipped("reclaim splits a huge page before it swaps it out");
         }
         if self.lock_owner(page).is_some() {

@@ -442,6 +442,12 @@ impl World {
     /// tail; otherwise (a relaxed split of a pinned 4.5+ THP) they stay on
     /// the head, the only place they were ever counted.
     pub fn split_thp(&mut self, page: PageId) -> Wait {
+        self.split_thp_holding(page, 0)
+    }
+
+    /// [`World::split_thp`] by a caller that holds `own_pins` references
+    /// of its own, which the split allows for (`can_split_folio()`).
+    pub fn split_thp_holding(&mut self, page: PageId, own_pins: i32) -> Wait {
         let head = self.head_of(page);
         if !self.is_head(head) || self.is_hugetlb(head) || self.page_role(head) != PageRole::Regular
         {
@@ -452,13 +458,13 @@ impl World {
         }
         if self.mode == Mode::Strict
             && !self.era.rules().split_pinned_thp
-            && self.extra_refs(head) > 0
+            && self.extra_refs(head) > own_pins
         {
             return Wait::Skipped("the huge page is pinned (4.5+ refuses to split it)");
         }
         let mapping = self.mem.pages[head.0].mapping;
         let index = self.page_index(head);
-        let cached = i32::from(self.in_shmem_thp(head));
+        let cached = i32::from(self.in_cached_thp(head));
         let mut moved = 0;
         for (i, tail) in self.compound_pages(head).enumerate().skip(1) {
             let pins = self.pages[tail.0].tail_pins;
