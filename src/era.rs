@@ -108,6 +108,9 @@ pub struct Description {
     /// than leaving it whole and zeroed in part (`shmem_undo_range()` of
     /// 4.8-5.x).
     pub partial_truncate_splits: bool,
+    /// Whether migration moves a large folio whole (6.x in the model) or
+    /// only order-0 pages.
+    pub migrates_large_folios: bool,
     pub call: CallAbi,
     /// The era's number in the binary scenario form (never reused).
     pub code: u8,
@@ -140,6 +143,7 @@ const ERA_3: Description = Description {
     shmem_thp: false,
     file_large_folios: false,
     partial_truncate_splits: false,
+    migrates_large_folios: false,
     call: VERIFY,
     code: 1,
 };
@@ -159,6 +163,7 @@ const ERA_4: Description = Description {
     shmem_thp: false,
     file_large_folios: false,
     partial_truncate_splits: false,
+    migrates_large_folios: false,
     call: VERIFY,
     code: 2,
 };
@@ -187,6 +192,7 @@ const ERA_5_6: Description = Description {
     shmem_thp: true,
     file_large_folios: false,
     partial_truncate_splits: false,
+    migrates_large_folios: false,
     call: FUTEX_ACCESS,
     code: 3,
 };
@@ -211,6 +217,7 @@ const ERA_6_7: Description = Description {
     hugetlb_index: HugetlbIndex::BasePages,
     file_large_folios: true,
     partial_truncate_splits: true,
+    migrates_large_folios: true,
     code: 6,
     ..ERA_5
 };

@@ -164,3 +164,28 @@ fn a_partial_truncate_leaves_a_pinned_large_folio_whole() {
         assert!(futex_diff::oracle::meaning::check(&o).findings.is_empty());
     }
 }
+
+#[test]
+fn a_large_folio_migrates_whole_from_6_7_and_not_while_pinned() {
+    let text = "mm A
+vma A 0x50000 0x58000 anon thp rw private
+anon A 0x54000 thp
+call A 0x55ff0 shared write
+call A 0x56ff0 shared write
+event m migrate A 0x55000
+";
+    for rev in BUNDLED_6X {
+        let o = run(&format!("{text}at call 2 m\n"), rev);
+        assert!(event_text(&o, "m").contains("migrated away"), "{rev}");
+        assert_clean(&o);
+        let o = run(
+            &format!("{text}at call 1 after get_user_pages_fast m\n"),
+            rev,
+        );
+        assert!(event_text(&o, "m").contains("the folio is pinned"), "{rev}");
+        assert_clean(&o);
+    }
+    // Before 6.7 the model migrates order-0 pages only: the THP stays.
+    let o = run(&format!("{text}at call 2 m\n"), "v5.13");
+    assert!(event_text(&o, "m").contains("only order-0 pages migrate"));
+}

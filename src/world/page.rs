@@ -488,12 +488,18 @@ impl World {
         Wait::Done
     }
 
-    /// Migrates an order-0 page the caller holds locked to a new page:
-    /// page tables and the page cache move over, the old page loses its
-    /// mapping. Refused for a pinned page (strict), as the kernel's
-    /// reference freeze would fail; `own_pins` are the references the
-    /// migration itself holds (its isolation of the page).
+    /// Migrates a page the caller holds locked to a new page: page tables
+    /// and the page cache move over, the old page loses its mapping. An
+    /// era that migrates large folios moves the whole folio of a THP page
+    /// (anonymous or cached) to a new one of the same order; earlier eras
+    /// move order-0 pages only. Refused for a pinned page (strict), as the
+    /// kernel's reference freeze would fail; `own_pins` are the references
+    /// the migration itself holds (its isolation of the page).
     pub fn migrate_page(&mut self, old: PageId, own_pins: i32) -> Result<Wait, WorldError> {
+        let large = self.order_of(self.head_of(old)) > 0 && !self.is_hugetlb(old);
+        if large && self.era.rules().migrates_large_folios {
+            return self.migrate_folio(self.head_of(old), own_pins);
+        }
         if self.order_of(old) > 0 || self.is_tail(old) || self.page_role(old) != PageRole::Regular {
             return Ok(Wait::Skipped("only order-0 pages migrate in the model"));
         }
@@ -521,6 +527,36 @@ impl World {
         }
         self.clear_mapping(old);
         self.set_swap_cache(old, None);
+        Ok(Wait::Done)
+    }
+
+    /// Moves the large folio headed by `old` to a new one of its order:
+    /// each page's mappings and cache entry go to the page at the same
+    /// place in the new folio.
+    fn migrate_folio(&mut self, old: PageId, own_pins: i32) -> Result<Wait, WorldError> {
+        if self.page_role(old) != PageRole::Regular {
+            return Ok(Wait::Skipped("the zero page does not migrate"));
+        }
+        if self.page_mapping_is_null(old) {
+            return Ok(Wait::Skipped("the folio has no mapping"));
+        }
+        if self.mode == Mode::Strict && self.extra_refs(old) > own_pins {
+            return Ok(Wait::Skipped("the folio is pinned"));
+        }
+        let new = self.alloc_pages(self.order_of(old))?;
+        let (mapping, index) = (self.mem.pages[old.0].mapping, self.mem.pages[old.0].index);
+        self.mem.pages[new.0].mapping = mapping;
+        self.mem.pages[new.0].index = index;
+        let cache = self.page_mapping_slot(old);
+        let first = self.page_index(old);
+        for (i, page) in self.compound_pages(old).enumerate().collect::<Vec<_>>() {
+            let to = PageId(new.0 + i);
+            self.replace_in_page_tables(page, to);
+            if let Some(inode) = cache {
+                self.replace_in_cache(inode, first + i as u64, page, to);
+            }
+        }
+        self.clear_mapping(old);
         Ok(Wait::Done)
     }
 }
