@@ -151,3 +151,25 @@ fn binary_garbage_is_rejected_without_a_panic() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_scenario_an_era_cannot_hold_is_not_applicable_there_and_bad_input_nowhere_else() {
+    let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/map-shmem-huge-page.scn");
+    // Every revision: the older eras say so, the 5.x ones find the bug.
+    let all = futex_diff(&["check", corpus]);
+    assert_eq!(all.status.code(), Some(1), "{}", stderr(&all));
+    let out = stdout(&all);
+    assert!(
+        out.contains("v4.7: not applicable: shmem huge pages start in 4.8; era 4 is 4.5-4.7"),
+        "{out}"
+    );
+    assert!(out.contains("v5.10: 1 finding(s)"), "{out}");
+    // Only revisions it does not apply to: exit 2, with the reason.
+    let old = futex_diff(&["check", corpus, "--rev", "v4.7"]);
+    assert_eq!(old.status.code(), Some(2));
+    assert!(
+        stderr(&old).contains("applies to none of the revisions chosen"),
+        "{}",
+        stderr(&old)
+    );
+}
