@@ -154,7 +154,10 @@ fn binary_garbage_is_rejected_without_a_panic() {
 
 #[test]
 fn a_scenario_an_era_cannot_hold_is_not_applicable_there_and_bad_input_nowhere_else() {
-    let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/map-shmem-huge-page.scn");
+    let corpus = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/corpus/map-shmem-huge-page.scn"
+    );
     // Every revision: the older eras say so, the 5.x ones find the bug.
     let all = futex_diff(&["check", corpus]);
     assert_eq!(all.status.code(), Some(1), "{}", stderr(&all));
