@@ -189,3 +189,27 @@ event m migrate A 0x55000
     let o = run(&format!("{text}at call 2 m\n"), "v5.13");
     assert!(event_text(&o, "m").contains("only order-0 pages migrate"));
 }
+
+#[test]
+fn khugepaged_collapses_a_regular_file_only_while_nobody_writes_it() {
+    let text = "mm A
+inode F file size=8
+page F 4
+page F 5
+vma A 0x20000 0x28000 file F PROT shared
+call A 0x25040 shared read
+event c collapse F 4
+at 1 c
+";
+    for rev in BUNDLED_6X {
+        let o = run(&text.replace("PROT", "r"), rev);
+        assert!(
+            event_text(&o, "c").contains("collapsed into a huge page"),
+            "{rev}"
+        );
+        assert_eq!(key(&o, 0).word, 5, "{rev}");
+        let o = run(&text.replace("PROT", "rw"), rev);
+        assert!(event_text(&o, "c").contains("open for writing"), "{rev}");
+        assert_eq!(key(&o, 0).word, 5, "{rev}");
+    }
+}

@@ -159,8 +159,9 @@ event_kinds! {
     Hold "hold" (page: Page) [],
     /// `should_fail_futex()` returns true the next time it is asked.
     Fail "fail" () [],
-    /// khugepaged's `collapse_file()`: the shmem pages from `index` (a
-    /// huge page's worth, aligned) are copied into a new huge page (4.8 on).
+    /// khugepaged's `collapse_file()`: the pages from `index` (a huge
+    /// page's worth, aligned) are copied into a new huge page: shmem's from
+    /// 4.8, a regular file's nobody writes from 6.7 in the model.
     Collapse "collapse" (inode: Inode, index: Pages) [],
     /// `umount` of the filesystem `inode` lives on: -EBUSY while a file of
     /// it is mapped; else its dentries go, unused inodes are evicted, and

@@ -525,7 +525,7 @@ fn run_step(
                 }
             })
         }
-        Step::Collapse(inode, index) => say.waited(world.collapse_shmem(inode, index)?, || {
+        Step::Collapse(inode, index) => say.waited(world.collapse_file(inode, index)?, || {
             format!(
                 "khugepaged: pages {index}-{} of inode#{} collapsed into a huge page, the old ones unmapped, mapping = NULL",
                 index + (1 << crate::world::THP_ORDER) - 1,

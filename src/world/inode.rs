@@ -297,22 +297,40 @@ impl World {
         Ok(head)
     }
 
-    /// khugepaged's `collapse_file()` of the shmem pages from `index`: a
-    /// new huge page takes their place in the cache (a hole gets a zeroed
-    /// sub-page), the old pages are unmapped, lose their mapping and the
+    /// khugepaged's `collapse_file()` of the pages of a shmem file (4.8
+    /// on) or of a regular file nobody writes (6.7 on in the model) from
+    /// `index`: a new huge page takes their place in the cache (a hole
+    /// gets a zeroed or read-in sub-page), the old pages are unmapped, lose their mapping and the
     /// cache's reference. It gives up as the kernel does on a locked page
     /// (it trylocks), a swapped-out one (the model does not swap it in
     /// first) and, in strict mode, a pinned one: its reference freeze
     /// fails. The next fault maps the huge page by PTEs.
-    pub fn collapse_shmem(&mut self, inode: InodeId, index: u64) -> Result<Wait, WorldError> {
+    pub fn collapse_file(&mut self, inode: InodeId, index: u64) -> Result<Wait, WorldError> {
         let n = 1u64 << THP_ORDER;
-        if !self.era.rules().shmem_thp {
-            return Ok(Wait::Skipped("no shmem huge pages before 4.8"));
+        if !self.inode_live(inode) {
+            return Ok(Wait::Skipped("the inode is gone"));
         }
-        if !self.inode_live(inode) || self.inode_kind(inode) != InodeKind::Shmem {
-            return Ok(Wait::Skipped(
-                "khugepaged collapses only live shmem pages here",
-            ));
+        let rules = self.era.rules();
+        match self.inode_kind(inode) {
+            InodeKind::Shmem if !rules.shmem_thp => {
+                return Ok(Wait::Skipped("no shmem huge pages before 4.8"))
+            }
+            InodeKind::Shmem => {}
+            InodeKind::File if !rules.file_large_folios => {
+                return Ok(Wait::Skipped(
+                    "no large folios of regular files before 6.7 in the model",
+                ))
+            }
+            // A regular file collapses only while nobody has it open for
+            // writing (collapse_file(), READ_ONLY_THP_FOR_FS): in the
+            // model, while no shared writable vma maps it.
+            InodeKind::File if self.mapped_shared_writable(inode) => {
+                return Ok(Wait::Skipped("the file is open for writing"))
+            }
+            InodeKind::File => {}
+            InodeKind::Hugetlbfs { .. } => {
+                return Ok(Wait::Skipped("hugetlbfs pages are huge already"))
+            }
         }
         if index % n != 0 || index + n > self.inode_size_pages(inode) {
             return Ok(Wait::Skipped(
@@ -485,6 +503,13 @@ impl World {
             .insert(index, CacheEntry::Present(page));
         self.mem.inodes[inode.0].i_data.nrpages += 1;
         Wait::Done
+    }
+
+    /// Whether a shared writable VMA maps `inode` (the model's sign of a
+    /// file open for writing).
+    pub fn mapped_shared_writable(&self, inode: InodeId) -> bool {
+        self.all_vmas()
+            .any(|v| v.backing.inode() == Some(inode) && v.shared && v.prot.write)
     }
 
     /// Whether any VMA of any mm maps `inode`.
