@@ -13,17 +13,6 @@ use futex_diff::trace::Entry;
 
 const BUNDLED_6X: [&str; 2] = ["v6.8", "v6.13"];
 
-fn ops(o: &futex_diff::exec::Outcome) -> Vec<Op> {
-    o.trace
-        .entries
-        .iter()
-        .filter_map(|e| match e {
-            Entry::Yield { op, .. } => Some(*op),
-            _ => None,
-        })
-        .collect()
-}
-
 /// Sub-pages 0, 1 and 5 of a hugetlbfs file of two huge pages (order 2).
 const HUGETLB: &str = "mm A
 inode H hugetlbfs order=2 size=8

@@ -15,18 +15,6 @@ use futex_diff::op::Op;
 use futex_diff::trace::Entry;
 use futex_diff::world::{InodeId, InodeRef, MmId};
 
-/// The kernel calls the thread made, in order.
-fn ops(o: &Outcome) -> Vec<Op> {
-    o.trace
-        .entries
-        .iter()
-        .filter_map(|e| match e {
-            Entry::Yield { op, .. } => Some(*op),
-            _ => None,
-        })
-        .collect()
-}
-
 fn count(o: &Outcome, op: Op) -> usize {
     ops(o).iter().filter(|o| **o == op).count()
 }

@@ -34,6 +34,18 @@ pub fn run_if_in_era(text: &str, rev: &str) -> Option<Outcome> {
     }
 }
 
+/// The kernel calls the thread made, in order.
+pub fn ops(o: &Outcome) -> Vec<futex_diff::op::Op> {
+    o.trace
+        .entries
+        .iter()
+        .filter_map(|e| match e {
+            futex_diff::trace::Entry::Yield { op, .. } => Some(*op),
+            _ => None,
+        })
+        .collect()
+}
+
 /// What call `i` (0-based) returned.
 pub fn result(outcome: &Outcome, i: usize) -> CallResult {
     outcome.calls[i].result
