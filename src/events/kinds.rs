@@ -139,7 +139,8 @@ event_kinds! {
     SwapIn "swapin" (inode: Inode, index: Pages) [],
     /// Page migration (compaction, NUMA balancing) of one page.
     Migrate "migrate" (page: Page) [],
-    /// `split_huge_page()` of the THP (anonymous or shmem) mapped at `addr`.
+    /// `split_huge_page()` of the THP (anonymous or in a page cache) mapped
+    /// at `addr`.
     Split "split" (mm: Mm, addr: Addr) [],
     /// `munmap()` of a range.
     Munmap "munmap" (mm: Mm, range: Range) [],

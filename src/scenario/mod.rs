@@ -12,7 +12,8 @@
 //! mm A
 //! inode F shmem size=4             # file | shmem | hugetlbfs [order=K]; refs=N
 //! page F 0                         # a cached page at index 0 (swapped: in swap cache;
-//!                                  # thp: a shmem huge page from there, 4.8 on)
+//!                                  # thp: a large folio from there: shmem 4.8 on,
+//!                                  # regular files 6.7 on)
 //! vma A 0x10000 0x14000 file F pgoff=0 rw shared
 //! vma A 0x20000 0x30000 anon thp rw private
 //! anon A 0x20000 thp               # an anonymous page (or THP, or zero page) mapped there

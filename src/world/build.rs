@@ -41,7 +41,8 @@ pub enum WorldItem {
         inode: usize,
         index: u64,
         swapped: bool,
-        /// A shmem transparent huge page starting at `index` (4.8 on).
+        /// A large folio starting at `index`: a shmem THP (4.8 on) or a
+        /// regular file's large folio (6.7 on).
         huge: bool,
     },
     Vma(VmaDecl),

@@ -39,11 +39,6 @@ impl World {
         self.inodes[inode.0].file
     }
 
-    /// Every inode object of the execution with the file it held.
-    pub fn inode_files(&self) -> &[(InodeRef, FileId)] {
-        &self.inode_files
-    }
-
     /// Every inode object with its file, once some file was read back into
     /// a second inode; else nothing (no two inodes share a file).
     pub fn reread_inode_files(&self) -> Vec<(InodeRef, FileId)> {
@@ -112,10 +107,7 @@ impl World {
             start,
             end,
             pgoff: 0,
-            prot: Prot {
-                read: true,
-                write: true,
-            },
+            prot: Prot::READ_WRITE,
             shared: true,
             backing: Backing::File(inode),
         };

@@ -44,6 +44,14 @@ pub enum InodeState {
     Freeing,
 }
 
+/// Why a page cache holds no large folio.
+enum NoLargeFolio {
+    /// The era's kernels have none there (the reason, with when they came).
+    NotInEra(&'static str),
+    /// A hugetlbfs page is huge by its inode's order already.
+    Hugetlbfs,
+}
+
 /// A page-cache slot: a page, or a shmem page moved to the swap cache.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CacheEntry {
@@ -254,24 +262,20 @@ impl World {
         inode: InodeId,
         index: u64,
     ) -> Result<PageId, WorldError> {
-        let rules = self.era.rules();
-        let (allowed, since) = match self.inode_kind(inode) {
-            InodeKind::Shmem => (rules.shmem_thp, "shmem huge pages start in 4.8"),
-            InodeKind::File => (
-                rules.file_large_folios,
-                "large folios of regular files are modelled from 6.7",
-            ),
-            InodeKind::Hugetlbfs { .. } => {
+        match self.large_folio_refusal(self.inode_kind(inode)) {
+            Some(NoLargeFolio::NotInEra(since)) => {
+                let rules = self.era.rules();
+                return Err(WorldError::NotInEra(format!(
+                    "{since}; era {} is {}",
+                    rules.keyword, rules.kernels
+                )));
+            }
+            Some(NoLargeFolio::Hugetlbfs) => {
                 return Err(WorldError::Invalid(
                     "a hugetlbfs page is huge by its inode's order: declare it without thp".into(),
                 ))
             }
-        };
-        if !allowed {
-            return Err(WorldError::NotInEra(format!(
-                "{since}; era {} is {}",
-                rules.keyword, rules.kernels
-            )));
+            None => {}
         }
         let n = 1u64 << THP_ORDER;
         if index % n != 0 || index + n > self.inode_size_pages(inode) {
@@ -285,15 +289,41 @@ impl World {
                 index + n - 1
             )));
         }
+        self.place_large_folio(inode, index)
+    }
+
+    /// Why the page cache of an inode of `kind` holds no large folio in
+    /// this era, if it holds none.
+    fn large_folio_refusal(&self, kind: InodeKind) -> Option<NoLargeFolio> {
+        let rules = self.era.rules();
+        match kind {
+            InodeKind::Shmem if rules.shmem_thp => None,
+            InodeKind::File if rules.file_large_folios => None,
+            InodeKind::Shmem => Some(NoLargeFolio::NotInEra("shmem huge pages start in 4.8")),
+            InodeKind::File => Some(NoLargeFolio::NotInEra(
+                "large folios of regular files are modelled from 6.7",
+            )),
+            InodeKind::Hugetlbfs { .. } => Some(NoLargeFolio::Hugetlbfs),
+        }
+    }
+
+    /// A new large folio of `THP_ORDER` at `index` of `inode`'s cache, in
+    /// place of the entries there: an entry and a cache reference for each
+    /// base page, `mapping` and `index` on the head alone.
+    fn place_large_folio(&mut self, inode: InodeId, index: u64) -> Result<PageId, WorldError> {
         let head = self.alloc_pages(THP_ORDER)?;
         self.set_mapping_file(head, inode, index);
         for (i, page) in self.compound_pages(head).enumerate().collect::<Vec<_>>() {
             self.get_page(head);
-            self.inodes[inode.0]
+            let entry = CacheEntry::Present(page);
+            if self.inodes[inode.0]
                 .cache
-                .insert(index + i as u64, CacheEntry::Present(page));
+                .insert(index + i as u64, entry)
+                .is_none()
+            {
+                self.mem.inodes[inode.0].i_data.nrpages += 1;
+            }
         }
-        self.mem.inodes[inode.0].i_data.nrpages += n as std::os::raw::c_ulong;
         Ok(head)
     }
 
@@ -310,27 +340,19 @@ impl World {
         if !self.inode_live(inode) {
             return Ok(Wait::Skipped("the inode is gone"));
         }
-        let rules = self.era.rules();
-        match self.inode_kind(inode) {
-            InodeKind::Shmem if !rules.shmem_thp => {
-                return Ok(Wait::Skipped("no shmem huge pages before 4.8"))
-            }
-            InodeKind::Shmem => {}
-            InodeKind::File if !rules.file_large_folios => {
-                return Ok(Wait::Skipped(
-                    "no large folios of regular files before 6.7 in the model",
-                ))
-            }
-            // A regular file collapses only while nobody has it open for
-            // writing (collapse_file(), READ_ONLY_THP_FOR_FS): in the
-            // model, while no shared writable vma maps it.
-            InodeKind::File if self.mapped_shared_writable(inode) => {
-                return Ok(Wait::Skipped("the file is open for writing"))
-            }
-            InodeKind::File => {}
-            InodeKind::Hugetlbfs { .. } => {
+        let kind = self.inode_kind(inode);
+        match self.large_folio_refusal(kind) {
+            Some(NoLargeFolio::NotInEra(since)) => return Ok(Wait::Skipped(since)),
+            Some(NoLargeFolio::Hugetlbfs) => {
                 return Ok(Wait::Skipped("hugetlbfs pages are huge already"))
             }
+            None => {}
+        }
+        // A regular file collapses only while nobody has it open for
+        // writing (collapse_file(), READ_ONLY_THP_FOR_FS): in the model,
+        // while no shared writable vma maps it.
+        if kind == InodeKind::File && self.mapped_shared_writable(inode) {
+            return Ok(Wait::Skipped("the file is open for writing"));
         }
         if index % n != 0 || index + n > self.inode_size_pages(inode) {
             return Ok(Wait::Skipped(
@@ -354,26 +376,15 @@ impl World {
                             "a page is pinned (its reference freeze fails)",
                         ));
                     }
-                    old.push((i, p));
+                    old.push(p);
                 }
             }
         }
         if old.is_empty() {
             return Ok(Wait::Skipped("nothing is cached there"));
         }
-        let head = self.alloc_pages(THP_ORDER)?;
-        self.set_mapping_file(head, inode, index);
-        for (i, page) in self.compound_pages(head).enumerate().collect::<Vec<_>>() {
-            self.get_page(head);
-            let at = index + i as u64;
-            if self.cache_entry(inode, at).is_none() {
-                self.mem.inodes[inode.0].i_data.nrpages += 1;
-            }
-            self.inodes[inode.0]
-                .cache
-                .insert(at, CacheEntry::Present(page));
-        }
-        for (_, page) in old {
+        self.place_large_folio(inode, index)?;
+        for page in old {
             self.unmap_base_page(page);
             self.clear_mapping(page);
             self.put_page(page);

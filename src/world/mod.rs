@@ -198,8 +198,8 @@ impl World {
             truncations: Vec::new(),
             sequences: Vec::new(),
             statics: Vec::new(),
-            files: Vec::new(),
-            inode_files: Vec::new(),
+            files: storage.files,
+            inode_files: storage.inode_files,
         };
         world.zero_page = world
             .alloc_special(0, PageRole::Zero)
@@ -292,6 +292,8 @@ impl Drop for World {
                 pages: std::mem::take(&mut self.pages),
                 inodes: std::mem::take(&mut self.inodes),
                 mms: std::mem::take(&mut self.mms),
+                files: std::mem::take(&mut self.files),
+                inode_files: std::mem::take(&mut self.inode_files),
             }
             .give_back();
         }

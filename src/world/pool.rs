@@ -5,10 +5,12 @@
 use std::cell::RefCell;
 use std::ops::{Deref, DerefMut};
 
+use super::file::{FileId, FileMeta};
 use super::inode::InodeMeta;
 use super::memory::{Memory, INODE_SLOTS, MM_SLOTS, PAGE_SLOTS};
 use super::mm::MmMeta;
 use super::page::PageMeta;
+use super::InodeRef;
 
 /// Worlds alive at once on one thread, at most, whose storage is kept
 /// (lockstep holds two).
@@ -20,6 +22,9 @@ pub(super) struct Storage {
     pub pages: Vec<PageMeta>,
     pub inodes: Vec<InodeMeta>,
     pub mms: Vec<MmMeta>,
+    /// The files of an execution and the inode objects that held them.
+    pub files: Vec<FileMeta>,
+    pub inode_files: Vec<(InodeRef, FileId)>,
 }
 
 thread_local! {
@@ -36,6 +41,8 @@ impl Storage {
                 pages: vec![PageMeta::default(); PAGE_SLOTS],
                 inodes: vec![InodeMeta::default(); INODE_SLOTS],
                 mms: vec![MmMeta::default(); MM_SLOTS],
+                files: Vec::new(),
+                inode_files: Vec::new(),
             })
     }
 
@@ -46,6 +53,8 @@ impl Storage {
         self.memory.reset();
         self.inodes.fill_with(InodeMeta::default);
         self.mms.fill_with(MmMeta::default);
+        self.files.clear();
+        self.inode_files.clear();
         // A thread that exits takes its kept storage with it; during its
         // teardown there is nothing left to keep it for.
         let _ = KEPT_STORAGE.try_with(|kept| {
