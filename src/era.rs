@@ -25,9 +25,11 @@ pub enum Era {
     V5_6,
     /// 5.7 to 6.6: no key holds a reference.
     V5,
-    /// 6.7 to 6.15: `get_futex_key()` takes futex flags and works on
-    /// folios; a hugetlb folio's index counts base pages.
+    /// 6.7: `get_futex_key()` takes futex flags and works on folios; a
+    /// hugetlb folio's index counts base pages.
     V6_7,
+    /// 6.8 to 6.15: as 6.7, and anonymous memory may hold multi-size THPs.
+    V6_8,
 }
 
 /// How references on a compound page are counted.
@@ -111,6 +113,10 @@ pub struct Description {
     /// Whether migration moves a large folio whole (6.x in the model) or
     /// only order-0 pages.
     pub migrates_large_folios: bool,
+    /// Whether an anonymous large folio may have any order the kernel
+    /// allows (multi-size THP, 6.8 on), or only the PMD size (the model's
+    /// `THP_ORDER`).
+    pub anon_mthp: bool,
     pub call: CallAbi,
     /// The era's number in the binary scenario form (never reused).
     pub code: u8,
@@ -144,6 +150,7 @@ const ERA_3: Description = Description {
     file_large_folios: false,
     partial_truncate_splits: false,
     migrates_large_folios: false,
+    anon_mthp: false,
     call: VERIFY,
     code: 1,
 };
@@ -164,6 +171,7 @@ const ERA_4: Description = Description {
     file_large_folios: false,
     partial_truncate_splits: false,
     migrates_large_folios: false,
+    anon_mthp: false,
     call: VERIFY,
     code: 2,
 };
@@ -193,6 +201,7 @@ const ERA_5_6: Description = Description {
     file_large_folios: false,
     partial_truncate_splits: false,
     migrates_large_folios: false,
+    anon_mthp: false,
     call: FUTEX_ACCESS,
     code: 3,
 };
@@ -213,7 +222,7 @@ const ERA_5: Description = Description {
 const ERA_6_7: Description = Description {
     era: Era::V6_7,
     keyword: "6.7",
-    kernels: "6.7-6.15",
+    kernels: "6.7",
     hugetlb_index: HugetlbIndex::BasePages,
     file_large_folios: true,
     partial_truncate_splits: true,
@@ -222,15 +231,32 @@ const ERA_6_7: Description = Description {
     ..ERA_5
 };
 
+const ERA_6_8: Description = Description {
+    era: Era::V6_8,
+    keyword: "6.8",
+    kernels: "6.8-6.15",
+    anon_mthp: true,
+    code: 7,
+    ..ERA_6_7
+};
+
 impl Era {
     /// The era whose world has every object the model has (shmem huge
     /// pages among them). The binary form builds the world of a scenario
     /// that names no era under it, so that decoding keeps what only some
     /// eras have; running it on an older era's revision then says so.
-    pub const NEWEST: Era = Era::V6_7;
+    pub const NEWEST: Era = Era::V6_8;
 
     /// Every era, oldest first.
-    pub const ALL: [Era; 6] = [Era::V3, Era::V4, Era::V4_8, Era::V5_6, Era::V5, Era::V6_7];
+    pub const ALL: [Era; 7] = [
+        Era::V3,
+        Era::V4,
+        Era::V4_8,
+        Era::V5_6,
+        Era::V5,
+        Era::V6_7,
+        Era::V6_8,
+    ];
 
     pub fn rules(self) -> &'static Description {
         match self {
@@ -240,6 +266,7 @@ impl Era {
             Era::V5_6 => &ERA_5_6,
             Era::V5 => &ERA_5,
             Era::V6_7 => &ERA_6_7,
+            Era::V6_8 => &ERA_6_8,
         }
     }
 

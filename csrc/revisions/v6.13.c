@@ -2,7 +2,7 @@
 /*
  * v6.13 - get_futex_key() as Linux 6.13 shipped it (kernel/futex/core.c),
  * in our own words.
- * futex-diff: era=6.7
+ * futex-diff: era=6.8
  *
  * v6.8 with the index from page_pgoff(folio, page), the helper that says
  * the same (the folio's index plus the page's place), and the sequence

@@ -2,7 +2,7 @@
 /*
  * v6.8 - get_futex_key() as Linux 6.8 shipped it (kernel/futex/core.c),
  * in our own words.
- * futex-diff: era=6.7
+ * futex-diff: era=6.8
  *
  * v5.13 on folios, with the futex flags of 6.7: the caller passes its
  * FLAGS_* word and a shared futex is FLAGS_SHARED.  The page GUP returns

@@ -29,7 +29,7 @@ use crate::events::{ArgKind, EventKind, PageSpec, Range, Value};
 use crate::op::Op;
 use crate::schedule::{CallRef, Label, Placement, Scheduled, Side, Steps, MAX_NTH};
 use crate::world::build::Builder;
-use crate::world::{Era, InodeKind, Mode, Prot, WorldError, PAGE_SIZE};
+use crate::world::{Era, InodeKind, Mode, Prot, WorldError, FOLIO_ORDERS, PAGE_SIZE};
 
 const TAG_MM: u8 = 0;
 const TAG_INODE: u8 = 1;
@@ -219,18 +219,17 @@ impl<'a> Decoder<'a> {
                 let Some(inode) = self.inode() else { return };
                 let index = self.pages();
                 let flags = self.byte();
-                let huge = flags & 2 == 2;
-                // A huge page starts at an aligned index.
-                let index = if huge {
-                    index & !((1 << crate::world::THP_ORDER) - 1)
-                } else {
-                    index
+                let large = (flags & 2 == 2).then(|| folio_order(flags));
+                // A large folio starts at an index its size divides.
+                let index = match large {
+                    Some(order) => index & !((1 << order) - 1),
+                    None => index,
                 };
                 self.world(WorldItem::Page {
                     inode,
                     index,
                     swapped: flags & 1 == 1,
-                    huge,
+                    large,
                 });
             }
             TAG_VMA => self.vma(),
@@ -243,7 +242,7 @@ impl<'a> Decoder<'a> {
                 self.world(WorldItem::Anon {
                     mm,
                     addr,
-                    thp: flags & 1 == 1,
+                    large: (flags & 1 == 1).then(|| folio_order(flags)),
                     zero: flags & 2 == 2,
                 });
             }
@@ -645,11 +644,12 @@ impl Encoder {
                 inode,
                 index,
                 swapped,
-                huge,
+                large,
             } => {
                 e.out.extend([TAG_PAGE, *inode as u8]);
                 e.number(*index);
-                e.out.push(u8::from(*swapped) | u8::from(*huge) << 1);
+                e.out
+                    .push(u8::from(*swapped) | u8::from(large.is_some()) << 1 | order_bits(*large));
             }
             WorldItem::Vma(v) => {
                 let per = match v.backing {
@@ -674,12 +674,13 @@ impl Encoder {
             WorldItem::Anon {
                 mm,
                 addr,
-                thp,
+                large,
                 zero,
             } => {
                 e.out.extend([TAG_ANON, *mm as u8]);
                 e.address(*mm, *addr, PAGE_SIZE, PAGE_SIZE);
-                e.out.push(u8::from(*thp) | (u8::from(*zero) << 1));
+                e.out
+                    .push(u8::from(large.is_some()) | (u8::from(*zero) << 1) | order_bits(*large));
             }
             WorldItem::Fork { parent, child } => {
                 e.out.extend([TAG_FORK, *parent as u8, *child as u8])
@@ -787,4 +788,17 @@ impl Encoder {
             }
         }
     }
+}
+
+/// A large folio's order from bits 2-4 of a page or anon flags byte:
+/// its offset from the smallest order, so that an input written before
+/// folios had orders (those bits clear) keeps the model's THP.
+fn folio_order(flags: u8) -> u32 {
+    let span = FOLIO_ORDERS.end() - FOLIO_ORDERS.start() + 1;
+    FOLIO_ORDERS.start() + u32::from(flags >> 2 & 7) % span
+}
+
+/// The flags bits [`folio_order`] reads back as `large`'s order.
+fn order_bits(large: Option<u32>) -> u8 {
+    large.map_or(0, |order| ((order - FOLIO_ORDERS.start()) as u8) << 2)
 }

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::events::{ArgKind, EventKind, Field, PageSpec, Range, Value};
 use crate::schedule::{CallRef, Placement, Scheduled, Steps};
-use crate::world::{Era, InodeKind, Mode, Prot, PAGE_SIZE};
+use crate::world::{Era, InodeKind, Mode, Prot, FOLIO_ORDERS, PAGE_SIZE, THP_ORDER};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
@@ -105,6 +105,26 @@ fn number(word: &str) -> Result<u64> {
         None => word.replace('_', "").parse::<u64>(),
     };
     parsed.map_err(|_| format!("`{word}` is not a number"))
+}
+
+/// The order of a large folio: `thp` alone is the model's PMD-size THP,
+/// `thp order=K` a folio of `2^K` base pages; neither, a base page.
+fn large_folio(options: &mut Options) -> Result<Option<u32>> {
+    let thp = options.flag("thp");
+    let order = options.number("order")?;
+    match (thp, order) {
+        (false, None) => Ok(None),
+        (false, Some(_)) => Err("`order=` sizes a large folio: add `thp`".into()),
+        (true, None) => Ok(Some(THP_ORDER)),
+        (true, Some(k)) if u32::try_from(k).is_ok_and(|k| FOLIO_ORDERS.contains(&k)) => {
+            Ok(Some(k as u32))
+        }
+        (true, Some(k)) => Err(format!(
+            "order={k}: a large folio's order is {} to {}",
+            FOLIO_ORDERS.start(),
+            FOLIO_ORDERS.end()
+        )),
+    }
 }
 
 /// A page count or index: at most the largest inode size, so that page
@@ -319,13 +339,13 @@ impl Parser {
                 let index = pages(arg(words, 2, "an index")?, "index")?;
                 let mut options = Options::new(&words[3.min(words.len())..]);
                 let swapped = options.flag("swapped");
-                let huge = options.flag("thp");
+                let large = large_folio(&mut options)?;
                 options.done()?;
                 self.scenario.world.push(WorldItem::Page {
                     inode,
                     index,
                     swapped,
-                    huge,
+                    large,
                 });
                 Ok(())
             }
@@ -334,10 +354,15 @@ impl Parser {
                 let mm = self.mm(arg(words, 1, "an mm name")?)?;
                 let addr = page_aligned(arg(words, 2, "an address")?, "address")?;
                 let mut options = Options::new(&words[3.min(words.len())..]);
-                let thp = options.flag("thp");
+                let large = large_folio(&mut options)?;
                 let zero = options.flag("zero");
                 options.done()?;
-                self.scenario.world.push(WorldItem::Anon { mm, addr, thp, zero });
+                self.scenario.world.push(WorldItem::Anon {
+                    mm,
+                    addr,
+                    large,
+                    zero,
+                });
                 Ok(())
             }
             "fork" => {

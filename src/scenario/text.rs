@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use super::{Access, Scenario, VmaBacking, WorldItem};
 use crate::events::{EventKind, PageSpec, Range, Value};
 use crate::schedule::Steps;
-use crate::world::{InodeKind, Mode};
+use crate::world::{InodeKind, Mode, THP_ORDER};
 
 fn kind_words(kind: InodeKind) -> String {
     match kind {
@@ -48,13 +48,13 @@ impl Scenario {
                     inode: i,
                     index,
                     swapped,
-                    huge,
+                    large,
                 } => {
                     writeln!(
                         out,
                         "page {} {index}{}{}",
                         inode(*i),
-                        if *huge { " thp" } else { "" },
+                        large_folio_words(*large),
                         if *swapped { " swapped" } else { "" }
                     )
                 }
@@ -96,13 +96,13 @@ impl Scenario {
                 WorldItem::Anon {
                     mm: m,
                     addr,
-                    thp,
+                    large,
                     zero,
                 } => writeln!(
                     out,
                     "anon {} {addr:#x}{}{}",
                     mm(*m),
-                    if *thp { " thp" } else { "" },
+                    large_folio_words(*large),
                     if *zero { " zero" } else { "" }
                 ),
                 WorldItem::Fork { parent, child } => {
@@ -170,5 +170,14 @@ impl Scenario {
             }
         }
         out
+    }
+}
+
+/// The words of a page statement that size its large folio.
+fn large_folio_words(large: Option<u32>) -> String {
+    match large {
+        None => String::new(),
+        Some(THP_ORDER) => " thp".into(),
+        Some(order) => format!(" thp order={order}"),
     }
 }

@@ -177,8 +177,10 @@ fn era_of(source: &KernelSource, get_futex_key: &str) -> Result<Era, ExtractErro
             Ok(Era::V5_6)
         } else if version < v(6, 7) {
             Ok(Era::V5)
-        } else if version < v(6, 16) {
+        } else if version < v(6, 8) {
             Ok(Era::V6_7)
+        } else if version < v(6, 16) {
+            Ok(Era::V6_8)
         } else {
             Err(unsupported(
                 format!("linux-{version}"),
@@ -203,7 +205,9 @@ fn era_of(source: &KernelSource, get_futex_key: &str) -> Result<Era, ExtractErro
         ));
     }
     if get_futex_key.contains("folio") {
-        return Ok(Era::V6_7);
+        // 6.7 alone of the folio kernels lacks anonymous mTHPs; a file
+        // that says nothing of its release is taken as the later ones.
+        return Ok(Era::V6_8);
     }
     if get_futex_key.contains("i_seq") {
         // 5.6 alone still takes a reference on the mm for mm-shared keys.

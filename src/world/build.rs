@@ -41,15 +41,18 @@ pub enum WorldItem {
         inode: usize,
         index: u64,
         swapped: bool,
-        /// A large folio starting at `index`: a shmem THP (4.8 on) or a
-        /// regular file's large folio (6.7 on).
-        huge: bool,
+        /// The order of a large folio starting at `index`: a shmem THP
+        /// (4.8 on) or a regular file's large folio (6.7 on); `None` for a
+        /// base page (or a hugetlbfs page, huge by its inode).
+        large: Option<u32>,
     },
     Vma(VmaDecl),
     Anon {
         mm: usize,
         addr: u64,
-        thp: bool,
+        /// The order of an anonymous large folio mapped from the aligned
+        /// address at or below `addr`; `None` for a base page.
+        large: Option<u32>,
         zero: bool,
     },
     Fork {
@@ -99,20 +102,20 @@ impl Builder {
                 inode,
                 index,
                 swapped,
-                huge: true,
+                large: Some(order),
             } => {
                 if *swapped {
                     return Err(WorldError::Invalid(
                         "a huge page is split before it is swapped: declare its pages".into(),
                     ));
                 }
-                world.cache_new_large_folio(self.objects.inodes[*inode], *index)?;
+                world.cache_new_large_folio(self.objects.inodes[*inode], *index, *order)?;
             }
             WorldItem::Page {
                 inode,
                 index,
                 swapped,
-                huge: false,
+                large: None,
             } => {
                 let name = &self.inode_names[*inode];
                 let id = self.objects.inodes[*inode];
@@ -184,9 +187,9 @@ impl Builder {
             WorldItem::Anon {
                 mm,
                 addr,
-                thp,
+                large,
                 zero,
-            } => world.add_anon(self.objects.mms[*mm], *addr, *thp, *zero)?,
+            } => world.add_anon(self.objects.mms[*mm], *addr, *large, *zero)?,
             WorldItem::Fork { parent, child } => {
                 if let super::page::Wait::Skipped(why) =
                     world.fork(self.objects.mms[*parent], self.objects.mms[*child])

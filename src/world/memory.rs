@@ -11,8 +11,9 @@ use std::mem::{offset_of, size_of};
 
 use crate::abi::raw;
 
-/// Page slots, the poison sentinel at slot 0 included.
-pub const PAGE_SLOTS: usize = 257;
+/// Page slots, the poison sentinel at slot 0 included: room for two
+/// order-9 folios (a migration's old and new) and more.
+pub const PAGE_SLOTS: usize = 1281;
 /// Inode slots, the poison sentinel at slot 0 included.
 pub const INODE_SLOTS: usize = 9;
 /// Mm slots (each with its task and anon_vma), the poison sentinel at slot 0 included.

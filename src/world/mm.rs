@@ -286,13 +286,15 @@ impl World {
         }
     }
 
-    /// Maps a new anonymous page (a THP when `thp`) at `addr`, or the zero
-    /// page when `zero`, as a world description.
+    /// Maps a new anonymous page at `addr`, or a large folio of order
+    /// `large` from the aligned address at or below it (a multi-size THP
+    /// of 6.8 on, or the model's THP), or the zero page (the huge zero page
+    /// for a THP) when `zero`, as a world description.
     pub fn add_anon(
         &mut self,
         mm: MmId,
         addr: u64,
-        thp: bool,
+        large: Option<u32>,
         zero: bool,
     ) -> Result<(), WorldError> {
         let Some(vma) = self.find_vma(mm, addr) else {
@@ -300,6 +302,7 @@ impl World {
                 "anon page at {addr:#x} is outside every vma"
             )));
         };
+        let thp = large.is_some();
         // A THP needs a THP-enabled vma; an order-0 page fits any anon vma.
         let fits = matches!(vma.backing, Backing::Anon { thp: enabled } if enabled || !thp);
         if !fits || vma.shared {
@@ -308,7 +311,17 @@ impl World {
                 if thp { " with thp" } else { "" }
             )));
         }
-        let order = if thp { THP_ORDER } else { 0 };
+        let order = large.unwrap_or(0);
+        if thp && order != THP_ORDER {
+            if zero {
+                return Err(WorldError::Invalid(
+                    "the huge zero page has the THP's size: declare it without order".into(),
+                ));
+            }
+            if !self.era.rules().anon_mthp {
+                return Err(self.era.lacks("anonymous multi-size THPs start in 6.8"));
+            }
+        }
         let span = PAGE_SIZE << order;
         let base = addr & !(span - 1);
         if base < vma.start || base + span > vma.end {

@@ -43,8 +43,16 @@ pub use names::{Counter, Counter64, ObjectName, Place};
 pub use page::PageRole;
 
 /// Order of a transparent huge page in the model (4 base pages: small
-/// enough to keep worlds tiny, large enough to have distinct tails).
+/// enough to keep worlds tiny, large enough to have distinct tails). It
+/// stands for the PMD size: a THP that faults in, khugepaged's collapse,
+/// shmem's huge pages and the huge zero page have it.
 pub const THP_ORDER: u32 = 2;
+
+/// The orders a large folio declared by order may have: the kernel's
+/// multi-size THP orders on x86-64 (4 to 512 base pages). Every folio is
+/// mapped by PTEs in the model, so an order-9 folio stands for a PMD-size
+/// THP mapped by PTEs.
+pub const FOLIO_ORDERS: std::ops::RangeInclusive<u32> = THP_ORDER..=9;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -147,6 +155,18 @@ impl WorldError {
     /// era's, so that running it there shows nothing about a revision.
     pub fn not_in_era(&self) -> bool {
         matches!(self, WorldError::NotInEra(_))
+    }
+}
+
+impl Era {
+    /// The error for a world object that kernels of this era lack, `since`
+    /// saying from when the kernel has it.
+    pub fn lacks(self, since: &str) -> WorldError {
+        let rules = self.rules();
+        WorldError::NotInEra(format!(
+            "{since}; era {} is {}",
+            rules.keyword, rules.kernels
+        ))
     }
 }
 
