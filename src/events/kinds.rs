@@ -172,6 +172,9 @@ event_kinds! {
     /// over `range` of `mm`: its inode if it still has one, else (once an
     /// eviction in progress is done) a new inode read back from disk.
     Reread "reread" (inode: Inode, mm: Mm, range: Range) [],
+    /// khugepaged's `collapse_huge_page()`: the small anonymous pages of
+    /// the aligned THP-sized block at `addr` are copied into a new THP.
+    CollapseAnon "collapse-anon" (mm: Mm, addr: Addr) [],
 }
 
 impl EventKind {

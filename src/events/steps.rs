@@ -55,6 +55,7 @@ enum Step {
     Cow(MmId, u64),
     ArmFault,
     Collapse(InodeId, u64),
+    CollapseAnon(MmId, u64),
     Umount(Fs),
     Reread(FileId, MmId, u64, u64),
     /// The end of a shutdown, once eviction is done: free the superblock.
@@ -245,6 +246,7 @@ fn plan(kind: &EventKind, world: &mut World, objects: &Objects) -> VecDeque<Step
         }
         EventKind::Fail {} => plan.push_back(Step::ArmFault),
         EventKind::Collapse { inode: i, index } => plan.push_back(Step::Collapse(inode(i), index)),
+        EventKind::CollapseAnon { mm: m, addr } => plan.push_back(Step::CollapseAnon(mm(m), addr)),
         EventKind::Reread {
             inode: i,
             mm: m,
@@ -530,6 +532,12 @@ fn run_step(
                 "khugepaged: pages {index}-{} of inode#{} collapsed into a huge page, the old ones unmapped, mapping = NULL",
                 index + (1 << crate::world::THP_ORDER) - 1,
                 inode.0
+            )
+        }),
+        Step::CollapseAnon(mm, addr) => say.waited(world.collapse_anon(mm, addr)?, || {
+            format!(
+                "khugepaged: the pages of mm#{} around {addr:#x} collapsed into a huge page, the old ones unmapped",
+                mm.0
             )
         }),
     })

@@ -8,15 +8,16 @@
 //!
 //! ```text
 //! mode strict                      # or relaxed
-//! era 4                            # mm rules: 3, 4, 4.8, 5.6 or 5 (src/era.rs); default: the revision's
+//! era 4                            # mm rules: 3, 4, 4.8, 5.6, 5, 6.7 or 6.8 (src/era.rs); default: the revision's
 //! mm A
 //! inode F shmem size=4             # file | shmem | hugetlbfs [order=K]; refs=N
 //! page F 0                         # a cached page at index 0 (swapped: in swap cache;
 //!                                  # thp: a large folio from there: shmem 4.8 on,
-//!                                  # regular files 6.7 on)
+//!                                  # regular files 6.7 on; thp order=K: of 2^K pages)
 //! vma A 0x10000 0x14000 file F pgoff=0 rw shared
 //! vma A 0x20000 0x30000 anon thp rw private
-//! anon A 0x20000 thp               # an anonymous page (or THP, or zero page) mapped there
+//! anon A 0x20000 thp               # an anonymous page (or THP, or zero page) mapped there;
+//!                                  # thp order=K: a multi-size THP, 6.8 on
 //! fork A B                         # B starts as a fork of A
 //! call A 0x10008 shared write      # get_futex_key(uaddr, fshared, key, VERIFY_WRITE)
 //! event e1 truncate F to=0

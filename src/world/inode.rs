@@ -45,7 +45,7 @@ pub enum InodeState {
 }
 
 /// Why a page cache holds no large folio.
-enum NoLargeFolio {
+pub(super) enum NoLargeFolio {
     /// The era's kernels have none there (the reason, with when they came).
     NotInEra(&'static str),
     /// A hugetlbfs page is huge by its inode's order already.
@@ -298,7 +298,7 @@ impl World {
 
     /// Why the page cache of an inode of `kind` holds no large folio in
     /// this era, if it holds none.
-    fn large_folio_refusal(&self, kind: InodeKind) -> Option<NoLargeFolio> {
+    pub(super) fn large_folio_refusal(&self, kind: InodeKind) -> Option<NoLargeFolio> {
         let rules = self.era.rules();
         match kind {
             InodeKind::Shmem if rules.shmem_thp => None,
@@ -314,7 +314,7 @@ impl World {
     /// A new large folio of `order` at `index` of `inode`'s cache, in
     /// place of the entries there: an entry and a cache reference for each
     /// base page, `mapping` and `index` on the head alone.
-    fn place_large_folio(
+    pub(super) fn place_large_folio(
         &mut self,
         inode: InodeId,
         index: u64,
@@ -334,71 +334,6 @@ impl World {
             }
         }
         Ok(head)
-    }
-
-    /// khugepaged's `collapse_file()` of the pages of a shmem file (4.8
-    /// on) or of a regular file nobody writes (6.7 on in the model) from
-    /// `index`: a new huge page takes their place in the cache (a hole
-    /// gets a zeroed or read-in sub-page), the old pages are unmapped, lose their mapping and the
-    /// cache's reference. It gives up as the kernel does on a locked page
-    /// (it trylocks), a swapped-out one (the model does not swap it in
-    /// first) and, in strict mode, a pinned one: its reference freeze
-    /// fails. The next fault maps the huge page by PTEs.
-    pub fn collapse_file(&mut self, inode: InodeId, index: u64) -> Result<Wait, WorldError> {
-        let n = 1u64 << THP_ORDER;
-        if !self.inode_live(inode) {
-            return Ok(Wait::Skipped("the inode is gone"));
-        }
-        let kind = self.inode_kind(inode);
-        match self.large_folio_refusal(kind) {
-            Some(NoLargeFolio::NotInEra(since)) => return Ok(Wait::Skipped(since)),
-            Some(NoLargeFolio::Hugetlbfs) => {
-                return Ok(Wait::Skipped("hugetlbfs pages are huge already"))
-            }
-            None => {}
-        }
-        // A regular file collapses only while nobody has it open for
-        // writing (collapse_file(), READ_ONLY_THP_FOR_FS): in the model,
-        // while no shared writable vma maps it.
-        if kind == InodeKind::File && self.mapped_shared_writable(inode) {
-            return Ok(Wait::Skipped("the file is open for writing"));
-        }
-        if index % n != 0 || index + n > self.inode_size_pages(inode) {
-            return Ok(Wait::Skipped(
-                "the range is not an aligned huge page inside the file",
-            ));
-        }
-        let mut old = Vec::new();
-        for i in index..index + n {
-            match self.cache_entry(inode, i) {
-                None => {}
-                Some(CacheEntry::Swapped(_)) => return Ok(Wait::Skipped("a page is swapped out")),
-                Some(CacheEntry::Present(p)) if self.in_cached_thp(p) => {
-                    return Ok(Wait::Skipped("the range is a huge page already"))
-                }
-                Some(CacheEntry::Present(p)) => {
-                    if self.lock_owner(p).is_some() {
-                        return Ok(Wait::Skipped("a page is locked (khugepaged trylocks)"));
-                    }
-                    if self.mode == Mode::Strict && self.extra_refs(p) > 0 {
-                        return Ok(Wait::Skipped(
-                            "a page is pinned (its reference freeze fails)",
-                        ));
-                    }
-                    old.push(p);
-                }
-            }
-        }
-        if old.is_empty() {
-            return Ok(Wait::Skipped("nothing is cached there"));
-        }
-        self.place_large_folio(inode, index, THP_ORDER)?;
-        for page in old {
-            self.unmap_base_page(page);
-            self.clear_mapping(page);
-            self.put_page(page);
-        }
-        Ok(Wait::Done)
     }
 
     /// How many references the page cache or swap cache holds on the

@@ -19,6 +19,7 @@
 //! zero, a kernel WARN) is recorded as a [`Finding`].
 
 pub mod build;
+mod collapse;
 pub mod fault;
 pub mod file;
 pub mod inode;
