@@ -28,18 +28,6 @@ call A 0x20d010 shared write
 at 1 u
 ";
 
-fn event_text(o: &futex_diff::exec::Outcome, event: &str) -> String {
-    o.trace
-        .entries
-        .iter()
-        .filter_map(|e| match e {
-            futex_diff::trace::Entry::Event { name, text } if name == event => Some(text.clone()),
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[test]
 fn an_anonymous_mthp_keys_on_the_mm_and_the_address() {
     for rev in BUNDLED_6X {

@@ -9,7 +9,6 @@ use common::*;
 use futex_diff::finding::FindingClass;
 use futex_diff::key::FUT_OFF_INODE;
 use futex_diff::op::Op;
-use futex_diff::trace::Entry;
 
 const BUNDLED_6X: [&str; 2] = ["v6.8", "v6.13"];
 
@@ -112,18 +111,6 @@ event t truncate F to=6
 call A 0x27040 shared write
 call A 0x25040 shared read
 ";
-
-fn event_text(o: &futex_diff::exec::Outcome, event: &str) -> String {
-    o.trace
-        .entries
-        .iter()
-        .filter_map(|e| match e {
-            Entry::Event { name, text } if name == event => Some(text.clone()),
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 #[test]
 fn a_partial_truncate_splits_a_large_folio_nobody_holds() {

@@ -116,14 +116,14 @@ fn large_folio(options: &mut Options) -> Result<Option<u32>> {
         (false, None) => Ok(None),
         (false, Some(_)) => Err("`order=` sizes a large folio: add `thp`".into()),
         (true, None) => Ok(Some(THP_ORDER)),
-        (true, Some(k)) if u32::try_from(k).is_ok_and(|k| FOLIO_ORDERS.contains(&k)) => {
-            Ok(Some(k as u32))
-        }
-        (true, Some(k)) => Err(format!(
-            "order={k}: a large folio's order is {} to {}",
-            FOLIO_ORDERS.start(),
-            FOLIO_ORDERS.end()
-        )),
+        (true, Some(k)) => match u32::try_from(k) {
+            Ok(order) if FOLIO_ORDERS.contains(&order) => Ok(Some(order)),
+            _ => Err(format!(
+                "order={k}: a large folio's order is {} to {}",
+                FOLIO_ORDERS.start(),
+                FOLIO_ORDERS.end()
+            )),
+        },
     }
 }
 

@@ -53,13 +53,10 @@ impl World {
                     return Ok(Wait::Skipped("the range is a huge page already"))
                 }
                 Some(CacheEntry::Present(p)) => {
-                    if self.lock_owner(p).is_some() {
-                        return Ok(Wait::Skipped("a page is locked (khugepaged trylocks)"));
-                    }
-                    if self.mode == Mode::Strict && self.extra_refs(p) > 0 {
-                        return Ok(Wait::Skipped(
-                            "a page is pinned (its reference freeze fails)",
-                        ));
+                    if let Some(why) =
+                        self.isolation_fails(p, "a page is pinned (its reference freeze fails)")
+                    {
+                        return Ok(Wait::Skipped(why));
                     }
                     old.push(p);
                 }
@@ -119,13 +116,10 @@ impl World {
             if !self.page_is_anon(page) {
                 return Ok(Wait::Skipped("a page is not anonymous"));
             }
-            if self.lock_owner(page).is_some() {
-                return Ok(Wait::Skipped("a page is locked (khugepaged trylocks)"));
-            }
-            if self.mode == Mode::Strict && self.extra_refs(page) > 0 {
-                return Ok(Wait::Skipped(
-                    "a page is pinned (its refcount is not its mapcount)",
-                ));
+            if let Some(why) =
+                self.isolation_fails(page, "a page is pinned (its refcount is not its mapcount)")
+            {
+                return Ok(Wait::Skipped(why));
             }
             mapped += 1;
             writable |= pte.writable;
@@ -139,13 +133,20 @@ impl World {
         if self.thread.irqs_off {
             return Ok(Wait::Blocked(Blocker::IrqsOff));
         }
-        let head = self.alloc_pages(THP_ORDER)?;
-        self.set_mapping_anon(head, mm, base / PAGE_SIZE);
-        for i in 0..1u64 << THP_ORDER {
-            // set_pte() drops the old page's mapping and its reference.
-            let page = PageId(head.0 + i as usize);
-            self.set_pte(mm, base + i * PAGE_SIZE, page, vma.prot.write);
-        }
+        self.map_new_anon_folio(mm, base, THP_ORDER, vma.prot.write)?;
         Ok(Wait::Done)
+    }
+
+    /// Why khugepaged cannot take `page`, if it cannot: it trylocks it,
+    /// and in strict mode a reference beyond the cache's and the mappings'
+    /// fails its check (`pinned` says which).
+    fn isolation_fails(&self, page: PageId, pinned: &'static str) -> Option<&'static str> {
+        if self.lock_owner(page).is_some() {
+            return Some("a page is locked (khugepaged trylocks)");
+        }
+        if self.mode == Mode::Strict && self.extra_refs(page) > 0 {
+            return Some(pinned);
+        }
+        None
     }
 }

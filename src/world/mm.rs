@@ -286,6 +286,29 @@ impl World {
         }
     }
 
+    /// A new anonymous folio of `order`, its `index` the page number of
+    /// `base`, mapped there by a PTE per base page (in place of whatever
+    /// was mapped, whose mapping and reference go).
+    pub(super) fn map_new_anon_folio(
+        &mut self,
+        mm: MmId,
+        base: u64,
+        order: u32,
+        writable: bool,
+    ) -> Result<PageId, WorldError> {
+        let head = self.alloc_pages(order)?;
+        self.set_mapping_anon(head, mm, base / PAGE_SIZE);
+        for i in 0..(1u64 << order) {
+            self.set_pte(
+                mm,
+                base + i * PAGE_SIZE,
+                PageId(head.0 + i as usize),
+                writable,
+            );
+        }
+        Ok(head)
+    }
+
     /// Maps a new anonymous page at `addr`, or a large folio of order
     /// `large` from the aligned address at or below it (a multi-size THP
     /// of 6.8 on, or the model's THP), or the zero page (the huge zero page
@@ -340,16 +363,7 @@ impl World {
             }
             return Ok(());
         }
-        let head = self.alloc_pages(order)?;
-        self.set_mapping_anon(head, mm, base / PAGE_SIZE);
-        for i in 0..(1u64 << order) {
-            self.set_pte(
-                mm,
-                base + i * PAGE_SIZE,
-                PageId(head.0 + i as usize),
-                vma.prot.write,
-            );
-        }
+        self.map_new_anon_folio(mm, base, order, vma.prot.write)?;
         Ok(())
     }
 

@@ -128,3 +128,17 @@ pub fn assert_clean(outcome: &Outcome) {
 pub fn event_ran(outcome: &Outcome, name: &str) -> bool {
     outcome.trace.entries.iter().any(|e| matches!(e, futex_diff::trace::Entry::Event { name: n, text } if n == name && !text.starts_with("waits") && !text.starts_with("skipped")))
 }
+
+/// What event `event` did, its steps' texts one per line.
+pub fn event_text(outcome: &Outcome, event: &str) -> String {
+    outcome
+        .trace
+        .entries
+        .iter()
+        .filter_map(|e| match e {
+            futex_diff::trace::Entry::Event { name, text } if name == event => Some(text.clone()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
