@@ -69,6 +69,7 @@ fn main() {
     }
 
     build.file(root.join("csrc/futex_shim.c"));
+    build.file(root.join("csrc/fiber.c"));
     for (index, revision) in revisions.iter().enumerate() {
         let unit = write_translation_unit(&out, index, revision);
         check_compiles(&build, &unit, revision);

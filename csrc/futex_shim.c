@@ -11,7 +11,10 @@
 struct fd_host_ops fd_host;
 _Thread_local int fd_call_line;
 _Thread_local int fd_abort_requested;
-_Thread_local jmp_buf fd_abort_jmp;
+
+/* The host keeps a jmp_buf of 64 words for each task. */
+_Static_assert(sizeof(jmp_buf) <= 64 * sizeof(unsigned long long),
+	       "jmp_buf is larger than the host's storage for it");
 
 void fd_install_host(const struct fd_host_ops *ops)
 {

@@ -1,24 +1,30 @@
 //! Runs one scenario on one implementation: builds the world, makes each
-//! call (`get_futex_key()`), then drops every key it got
-//! (`put_futex_key()`), lets the scheduled events finish, and collects what
-//! happened, with what the oracles need to judge it.
+//! call (`get_futex_key()`), the futex thread's and the second task's,
+//! then drops every key it got (`put_futex_key()`), lets the scheduled
+//! events finish, and collects what happened, with what the oracles need
+//! to judge it.
+
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use crate::finding::Finding;
-use crate::implementation::{CallResult, Target};
+use crate::implementation::{CallResult, Implementation, Target};
 use crate::kernel::{Held, Kernel, Observation};
 use crate::key::{Key, RawKey};
 use crate::reference::CallSpec;
-use crate::scenario::{Access, Scenario};
+use crate::scenario::{Access, Call, Scenario};
 use crate::sched::Scheduler;
 use crate::schedule::CallRef;
 use crate::trace::Trace;
 use crate::world::build::{Builder, Objects};
 use crate::world::file::FileId;
-use crate::world::{Counter, Era, InodeRef, ObjectName, World, WorldError};
+use crate::world::{Counter, Era, InodeRef, MmId, ObjectName, World, WorldError, TASKS};
 
 /// One call's result.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallOutcome {
+    /// The futex task that made it (0: the futex thread).
+    pub task: usize,
     pub result: CallResult,
     /// The key as returned (normalised when the call returned).
     pub key: Key,
@@ -27,8 +33,8 @@ pub struct CallOutcome {
     pub put: Option<CallResult>,
     /// The reference result on each world state the call saw.
     pub observation: Observation,
-    /// References the thread held right after this call returned (all calls
-    /// so far, as keys are put only after the last call).
+    /// References its task held right after this call returned (all the
+    /// task's calls so far, as keys are put only after its last call).
     pub held_after: Vec<(Held, i32)>,
 }
 
@@ -53,8 +59,8 @@ pub struct Outcome {
     /// The world's objects for the scenario's mms and inodes (see
     /// [`Outcome::legend`]).
     pub objects: Objects,
-    /// References the thread still held after every key was put.
-    pub held_at_end: Vec<(Held, i32)>,
+    /// References each task still held after every key it got was put.
+    pub held_at_end: [Vec<(Held, i32)>; TASKS],
     /// When a file was read back into a new inode: every inode object
     /// with the file it held (empty otherwise).
     pub inode_files: Vec<(InodeRef, FileId)>,
@@ -99,7 +105,9 @@ pub fn build(scenario: &Scenario, era: Era) -> Result<Built, WorldError> {
 }
 
 /// Runs `scenario` on `target`, keeping `trace` ([`Trace::recording`] for
-/// a report, [`Trace::yields_only`] for a search).
+/// a report, [`Trace::yields_only`] for a search). The futex thread makes
+/// its calls here; the calls `by` a `task` event are made by the second
+/// task, on a stack of its own, as the schedule lets it.
 pub fn run(scenario: &Scenario, target: Target, trace: Trace) -> Result<Outcome, WorldError> {
     let Target { name, era, imp } = target;
     let era = scenario.era.unwrap_or(era);
@@ -110,83 +118,25 @@ pub fn run(scenario: &Scenario, target: Target, trace: Trace) -> Result<Outcome,
     } else {
         Vec::new()
     };
-    let mut calls = Vec::with_capacity(scenario.calls.len());
-
-    for (i, call) in scenario.calls.iter().enumerate() {
-        let mm = kernel.sched.objects().mms[call.mm];
-        kernel.trace.note(|| {
-            format!(
-                "call {}: get_futex_key({:#x}, {}, {})",
-                i + 1,
-                call.addr,
-                if call.shared { "shared" } else { "private" },
-                access_of(era, call.access).1
-            )
+    let mut plans: [Vec<PlannedCall>; TASKS] = Default::default();
+    for (index, call) in scenario.calls.iter().enumerate() {
+        plans[call.task()].push(PlannedCall {
+            index,
+            mm: kernel.sched.objects().mms[call.mm],
+            call: call.clone(),
         });
-        let spec = CallSpec {
-            mm,
-            uaddr: call.addr,
-            shared: call.shared,
-            write: call.access == Access::Write,
-        };
-        let (result, raw_key) = match kernel.begin_get(i, spec) {
-            Ok(()) => imp.get_futex_key(
-                &mut kernel,
-                call.addr,
-                call.shared,
-                access_of(era, call.access).0,
-            ),
-            Err(_) => (CallResult::Aborted, RawKey::default()),
-        };
-        let observation = kernel.end_get();
-        settle(&mut kernel, result, "get_futex_key()");
-        let key = Key::normalise(raw_key, &kernel.world);
-        kernel.trace.note(|| match result {
-            CallResult::Returned(0) => format!("call {} returns 0: {key}", i + 1),
-            CallResult::Returned(code) => {
-                format!("call {} returns {}", i + 1, crate::abi::errno_name(code))
-            }
-            CallResult::Aborted => format!("call {} aborted", i + 1),
-        });
-        calls.push(CallOutcome {
-            result,
-            key,
-            raw_key,
-            put: None,
-            observation,
-            held_after: kernel.ledger.outstanding(),
-        });
-        if result == CallResult::Aborted {
-            break;
-        }
     }
-
-    for (i, call) in scenario.calls.iter().enumerate().take(calls.len()) {
-        if calls[i].result != CallResult::Returned(0) {
-            continue;
-        }
-        kernel.trace.note(|| {
-            if imp.has_put() {
-                format!("call {}: put_futex_key()", i + 1)
-            } else {
-                format!(
-                    "call {}: done with its key (no put_futex_key(): keys hold nothing)",
-                    i + 1
-                )
-            }
+    let [first, second] = plans;
+    let second_run = Rc::new(RefCell::new(TaskRun::default()));
+    if !second.is_empty() {
+        let done = Rc::clone(&second_run);
+        kernel.spawn_second(move |k| {
+            *done.borrow_mut() = run_task(k, imp, era, &second);
         });
-        let put = match kernel.begin_call(kernel.sched.objects().mms[call.mm], CallRef::Put(i)) {
-            Ok(()) => imp.put_futex_key(&mut kernel, calls[i].raw_key),
-            Err(_) => CallResult::Aborted,
-        };
-        settle(&mut kernel, put, "put_futex_key()");
-        calls[i].put = Some(put);
-        if put == CallResult::Aborted {
-            break;
-        }
     }
-
-    kernel.world.thread.mm = None;
+    let first_run = run_task(&mut kernel, imp, era, &first);
+    kernel.world.thread_mut().mm = None;
+    kernel.finish_second();
     let stuck = match kernel.sched.drain(&mut kernel.world, &mut kernel.trace) {
         Ok(stuck) => stuck
             .into_iter()
@@ -200,12 +150,16 @@ pub fn run(scenario: &Scenario, target: Target, trace: Trace) -> Result<Outcome,
             Vec::new()
         }
     };
+    let second_run = second_run.take();
+    let mut calls: Vec<(usize, CallOutcome)> = first_run.calls;
+    calls.extend(second_run.calls);
+    calls.sort_by_key(|(index, _)| *index);
     Ok(Outcome {
         revision: name.to_string(),
         era,
-        held_at_end: kernel.ledger.outstanding(),
+        held_at_end: [first_run.held_at_end, second_run.held_at_end],
         inode_files: kernel.world.reread_inode_files(),
-        calls,
+        calls: calls.into_iter().map(|(_, call)| call).collect(),
         before,
         after: kernel.world.refcounts(),
         findings: kernel.world.take_findings(),
@@ -215,6 +169,112 @@ pub fn run(scenario: &Scenario, target: Target, trace: Trace) -> Result<Outcome,
         objects: kernel.sched.take_objects(),
         trace: std::mem::take(&mut kernel.trace),
     })
+}
+
+/// A call a task makes: the scenario's call number `index`, from `mm`.
+#[derive(Clone)]
+struct PlannedCall {
+    index: usize,
+    mm: MmId,
+    call: Call,
+}
+
+/// What a task's calls came to.
+#[derive(Default)]
+struct TaskRun {
+    /// Each call's outcome, with the scenario's number of the call.
+    calls: Vec<(usize, CallOutcome)>,
+    /// References the task still held after its keys were put.
+    held_at_end: Vec<(Held, i32)>,
+}
+
+/// Makes the calls of the running task in order, each `get_futex_key()`,
+/// then puts every key it got, until one is aborted.
+fn run_task(
+    kernel: &mut Kernel,
+    imp: &dyn Implementation,
+    era: Era,
+    plan: &[PlannedCall],
+) -> TaskRun {
+    let mut calls: Vec<(usize, CallOutcome)> = Vec::with_capacity(plan.len());
+    for planned in plan {
+        let (n, call) = (planned.index + 1, &planned.call);
+        kernel.trace.note(|| {
+            format!(
+                "call {n}: get_futex_key({:#x}, {}, {})",
+                call.addr,
+                if call.shared { "shared" } else { "private" },
+                access_of(era, call.access).1
+            )
+        });
+        let spec = CallSpec {
+            mm: planned.mm,
+            uaddr: call.addr,
+            shared: call.shared,
+            write: call.access == Access::Write,
+        };
+        let (result, raw_key) = match kernel.begin_get(planned.index, spec) {
+            Ok(()) => imp.get_futex_key(
+                kernel,
+                call.addr,
+                call.shared,
+                access_of(era, call.access).0,
+            ),
+            Err(_) => (CallResult::Aborted, RawKey::default()),
+        };
+        let observation = kernel.end_get();
+        settle(kernel, result, "get_futex_key()");
+        let key = Key::normalise(raw_key, &kernel.world);
+        kernel.trace.note(|| match result {
+            CallResult::Returned(0) => format!("call {n} returns 0: {key}"),
+            CallResult::Returned(code) => {
+                format!("call {n} returns {}", crate::abi::errno_name(code))
+            }
+            CallResult::Aborted => format!("call {n} aborted"),
+        });
+        calls.push((
+            planned.index,
+            CallOutcome {
+                task: kernel.running(),
+                result,
+                key,
+                raw_key,
+                put: None,
+                observation,
+                held_after: kernel.ledger().outstanding(),
+            },
+        ));
+        if result == CallResult::Aborted {
+            break;
+        }
+    }
+
+    for (planned, (_, outcome)) in plan.iter().zip(calls.iter_mut()) {
+        if outcome.result != CallResult::Returned(0) {
+            continue;
+        }
+        let n = planned.index + 1;
+        kernel.trace.note(|| {
+            if imp.has_put() {
+                format!("call {n}: put_futex_key()")
+            } else {
+                format!("call {n}: done with its key (no put_futex_key(): keys hold nothing)")
+            }
+        });
+        let put = match kernel.begin_call(planned.mm, CallRef::Put(planned.index)) {
+            Ok(()) => imp.put_futex_key(kernel, outcome.raw_key),
+            Err(_) => CallResult::Aborted,
+        };
+        settle(kernel, put, "put_futex_key()");
+        outcome.put = Some(put);
+        if put == CallResult::Aborted {
+            break;
+        }
+    }
+    TaskRun {
+        calls,
+        held_at_end: kernel.ledger().outstanding(),
+    }
 }
 
 /// The `rw` argument of a call, as the era's `get_futex_key()` takes it:

@@ -39,5 +39,7 @@ pub struct Target<'a> {
     pub name: &'a str,
     /// The mm rules the world follows unless the scenario sets its own.
     pub era: Era,
-    pub imp: &'a dyn Implementation,
+    /// Registered for the life of the process: a second task may run it
+    /// from a stack of its own.
+    pub imp: &'static dyn Implementation,
 }

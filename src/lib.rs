@@ -58,6 +58,7 @@ pub mod events;
 pub mod exec;
 pub mod explore;
 pub mod ffi;
+pub mod fiber;
 pub mod finding;
 pub mod futex;
 pub mod fuzz;

@@ -8,6 +8,12 @@
 //! holds, the scheduler runs that event until it lets go; when the event
 //! cannot move either, the two are deadlocked. Nothing here is random: one
 //! schedule gives one interleaving, on every machine (docs/model.md §6).
+//!
+//! A second futex task is scheduled as an event is (its `task` event), but
+//! its steps are the kernel's to run: the scheduler only counts the steps
+//! asked of it ([`Scheduler::task_wanted`]). Yield points of either task
+//! are numbered together, and a placement by call names the call of
+//! whichever task makes it.
 
 use crate::events::{EventKind, EventRun, StepOutcome};
 use crate::op::Op;
@@ -15,7 +21,7 @@ use crate::schedule::{CallRef, Label, Placement, Scheduled, Side, Steps};
 use crate::trace::Trace;
 use crate::world::build::Objects;
 use crate::world::page::Blocker;
-use crate::world::{World, WorldError};
+use crate::world::{World, WorldError, TASKS};
 
 /// A schedule entry placed by call and label, with how far it got.
 struct Relative {
@@ -47,8 +53,10 @@ pub struct Scheduler {
     relative: Vec<Relative>,
     /// Entries whose labelled yield point has passed: due at the next one.
     due_after: Vec<(usize, Steps)>,
-    /// The call the thread is making.
-    call: Option<CallRef>,
+    /// The call each task is making.
+    calls: [Option<CallRef>; TASKS],
+    /// The event that stands for the second task, if the scenario has one.
+    task: Option<usize>,
 }
 
 impl Scheduler {
@@ -60,6 +68,9 @@ impl Scheduler {
         objects: Objects,
     ) -> Scheduler {
         let n = events.len();
+        let task = events
+            .iter()
+            .position(|(_, kind)| matches!(kind, EventKind::Task {}));
         let (names, runs) = events
             .into_iter()
             .enumerate()
@@ -100,8 +111,35 @@ impl Scheduler {
             starts,
             relative,
             due_after: Vec::new(),
-            call: None,
+            calls: [None; TASKS],
+            task,
         }
+    }
+
+    /// Whether steps of the second task are wanted now.
+    pub fn task_wanted(&self) -> bool {
+        self.task.is_some_and(|t| self.wanted[t] > 0)
+    }
+
+    /// The second task took a step: one fewer is wanted.
+    pub fn task_step_done(&mut self) {
+        if let Some(t) = self.task {
+            if self.wanted[t] != u32::MAX {
+                self.wanted[t] = self.wanted[t].saturating_sub(1);
+            }
+        }
+    }
+
+    /// The second task has made all its calls: nothing more is wanted of it.
+    pub fn task_finished(&mut self) {
+        if let Some(t) = self.task {
+            self.wanted[t] = 0;
+        }
+    }
+
+    /// Whether `event` is the second task rather than an mm event.
+    fn is_task(&self, event: usize) -> bool {
+        self.task == Some(event)
     }
 
     pub fn name(&self, event: usize) -> &str {
@@ -137,16 +175,17 @@ impl Scheduler {
         }
     }
 
-    /// The thread begins `call`: what is placed at its start runs, and what
-    /// waited for the yield point after the previous call's last one.
+    /// Task `task` begins `call`: what is placed at its start runs, and
+    /// what waited for the yield point after the previous call's last one.
     #[inline]
     pub fn begin_call(
         &mut self,
+        task: usize,
         call: CallRef,
         world: &mut World,
         trace: &mut Trace,
     ) -> Result<(), WorldError> {
-        self.call = Some(call);
+        self.calls[task] = Some(call);
         if self.due_after.is_empty() && self.starts.is_empty() {
             // Nothing is placed here, and nothing wanted waits: events that
             // wait for the thread get their next try at its next yield.
@@ -165,12 +204,13 @@ impl Scheduler {
         self.run_wanted(world, trace)
     }
 
-    /// Runs what the schedule places at yield point `n`, a call of `op`
-    /// (reading `expr`, for a marked read), and anything still waiting from
-    /// earlier.
+    /// Runs what the schedule places at yield point `n` of task `task`, a
+    /// call of `op` (reading `expr`, for a marked read), and anything still
+    /// waiting from earlier.
     #[inline]
     pub fn at_yield(
         &mut self,
+        task: usize,
         n: u32,
         op: Op,
         expr: Option<&str>,
@@ -189,12 +229,13 @@ impl Scheduler {
         if idle {
             return Ok(());
         }
-        self.run_at_yield(n, op, expr, world, trace)
+        self.run_at_yield(task, n, op, expr, world, trace)
     }
 
     #[inline(never)]
     fn run_at_yield(
         &mut self,
+        task: usize,
         n: u32,
         op: Op,
         expr: Option<&str>,
@@ -210,15 +251,16 @@ impl Scheduler {
             self.next += 1;
         }
         if !self.relative.is_empty() {
-            self.match_labels(op, expr);
+            self.match_labels(task, op, expr);
         }
         self.run_wanted(world, trace)
     }
 
-    /// Counts this yield point for the entries placed by its call and
-    /// label: one placed before it is due now, one after it at the next.
-    fn match_labels(&mut self, op: Op, expr: Option<&str>) {
-        let Some(call) = self.call else { return };
+    /// Counts this yield point of `task` for the entries placed by its
+    /// call and label: one placed before it is due now, one after it at
+    /// the next.
+    fn match_labels(&mut self, task: usize, op: Op, expr: Option<&str>) {
+        let Some(call) = self.calls[task] else { return };
         let mut i = 0;
         while i < self.relative.len() {
             let entry = &mut self.relative[i];
@@ -237,11 +279,15 @@ impl Scheduler {
         }
     }
 
-    /// Runs wanted steps until none can make progress.
-    fn run_wanted(&mut self, world: &mut World, trace: &mut Trace) -> Result<(), WorldError> {
+    /// Runs wanted event steps until none can make progress (the second
+    /// task's are the kernel's to run).
+    pub fn run_wanted(&mut self, world: &mut World, trace: &mut Trace) -> Result<(), WorldError> {
         loop {
             let mut progress = false;
             for event in 0..self.events.len() {
+                if self.is_task(event) {
+                    continue;
+                }
                 while self.wanted[event] > 0 {
                     match self.step(event, world, trace)? {
                         StepOutcome::Ran(_) => {
@@ -313,7 +359,7 @@ impl Scheduler {
         world: &mut World,
         trace: &mut Trace,
     ) -> Result<Vec<(String, Blocker)>, WorldError> {
-        self.call = None;
+        self.calls = [None; TASKS];
         self.want_due_after();
         for (_, event, steps) in std::mem::take(&mut self.absolute).split_off(self.next) {
             self.want(event, steps);
@@ -322,7 +368,7 @@ impl Scheduler {
         self.run_wanted(world, trace)?;
         let mut stuck = Vec::new();
         for event in 0..self.events.len() {
-            if self.wanted[event] > 0 && !self.events[event].finished() {
+            if self.wanted[event] > 0 && !self.events[event].finished() && !self.is_task(event) {
                 if let StepOutcome::Blocked(b) =
                     self.events[event].step(world, &self.objects, false)?
                 {

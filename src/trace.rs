@@ -1,6 +1,6 @@
-//! The trace of one execution: the futex thread's yield points and the
+//! The trace of one execution: the futex tasks' yield points and the
 //! event steps that ran between them, in order, and its side-by-side
-//! rendering.
+//! rendering (the second task's yield points are marked `[task 2]`).
 //!
 //! Yield points are always kept, as values (the lockstep oracle compares
 //! them); the lines of text around them are made only by a recording
@@ -55,9 +55,10 @@ impl fmt::Display for Arg {
 /// One line of the trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Entry {
-    /// The thread reached yield point `n` at `op` on `arg`.
+    /// Task `task` reached yield point `n` at `op` on `arg`.
     Yield {
         n: u32,
+        task: usize,
         op: Op,
         arg: Arg,
         line: Option<u32>,
@@ -72,7 +73,7 @@ pub enum Entry {
 const KEPT: usize = 4;
 
 thread_local! {
-    static SPARE_YIELDS: RefCell<Vec<Vec<(Op, Arg)>>> = const { RefCell::new(Vec::new()) };
+    static SPARE_YIELDS: RefCell<Vec<Vec<(usize, Op, Arg)>>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Drop for Trace {
@@ -97,8 +98,8 @@ pub struct Trace {
     recording: bool,
     /// Every line, when recording.
     pub entries: Vec<Entry>,
-    /// The yield points, recording or not.
-    yields: Vec<(Op, Arg)>,
+    /// The yield points with the task that reached each, recording or not.
+    yields: Vec<(usize, Op, Arg)>,
 }
 
 impl Trace {
@@ -123,11 +124,17 @@ impl Trace {
         self.recording
     }
 
-    /// The thread reached yield point `n`.
-    pub fn yield_point(&mut self, n: u32, op: Op, arg: Arg, line: Option<u32>) {
-        self.yields.push((op, arg));
+    /// Task `task` reached yield point `n`.
+    pub fn yield_point(&mut self, n: u32, task: usize, op: Op, arg: Arg, line: Option<u32>) {
+        self.yields.push((task, op, arg));
         if self.recording {
-            self.entries.push(Entry::Yield { n, op, arg, line });
+            self.entries.push(Entry::Yield {
+                n,
+                task,
+                op,
+                arg,
+                line,
+            });
         }
     }
 
@@ -150,6 +157,11 @@ impl Trace {
 
     /// The yield points alone, as (op, argument) pairs.
     pub fn yields(&self) -> impl Iterator<Item = (Op, Arg)> + '_ {
+        self.yields.iter().map(|&(_, op, arg)| (op, arg))
+    }
+
+    /// The yield points with the task that reached each.
+    pub fn task_yields(&self) -> impl Iterator<Item = (usize, Op, Arg)> + '_ {
         self.yields.iter().copied()
     }
 
@@ -200,9 +212,19 @@ impl Trace {
                 continue;
             }
             out.push(match entry {
-                Entry::Yield { n, op, arg, line } => {
+                Entry::Yield {
+                    n,
+                    task,
+                    op,
+                    arg,
+                    line,
+                } => {
                     let site = line.map(|l| format!("  [{file}:{l}]")).unwrap_or_default();
-                    (format!("#{n:<3} {}({arg}){site}", op.name()), None)
+                    let who = match task {
+                        0 => String::new(),
+                        t => format!("[task {}] ", t + 1),
+                    };
+                    (format!("#{n:<3} {who}{}({arg}){site}", op.name()), None)
                 }
                 Entry::Thread(text) => (format!("     {text}"), None),
                 Entry::Event { name, text } => (String::new(), Some(format!("{name}: {text}"))),

@@ -217,6 +217,7 @@ pub struct fault_attr {
 #[derive(Default, Copy, Clone)]
 pub struct fd_host_ops {
     pub current_task: ::std::option::Option<unsafe extern "C" fn() -> *mut task_struct>,
+    pub abort_jump: ::std::option::Option<unsafe extern "C" fn() -> *mut ::std::os::raw::c_void>,
     pub warn: ::std::option::Option<
         unsafe extern "C" fn(
             file: *const ::std::os::raw::c_char,

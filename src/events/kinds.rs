@@ -175,6 +175,11 @@ event_kinds! {
     /// khugepaged's `collapse_huge_page()`: the small anonymous pages of
     /// the aligned THP-sized block at `addr` are copied into a new THP.
     CollapseAnon "collapse-anon" (mm: Mm, addr: Addr) [],
+    /// A second futex task, making the calls that name it
+    /// (`call ... by NAME`) with the same revision. Its steps are its own
+    /// yield points: a step runs it to the next one, where it stops before
+    /// the operation. Whatever is left runs once the futex thread is done.
+    Task "task" () [],
 }
 
 impl EventKind {

@@ -257,6 +257,8 @@ fn plan(kind: &EventKind, world: &mut World, objects: &Objects) -> VecDeque<Step
                 plan.push_back(Step::Umount(Fs::of(kind)));
             }
         }
+        // The second task is run by the kernel, not step by step here.
+        EventKind::Task {} => {}
     }
     plan
 }
@@ -467,7 +469,7 @@ fn run_step(
             format!("mm#{} writes {addr:#x}: COW gives it a new page", mm.0)
         }),
         Step::ArmFault => {
-            world.thread.fault_armed = true;
+            world.fault_armed = true;
             say.ran(|| "fail_futex armed: the next should_fail_futex() fails".into())
         }
         Step::Umount(fs) => match world.begin_umount(fs) {
@@ -546,16 +548,27 @@ fn run_step(
 impl fmt::Display for Blocker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Blocker::PageLock(p, Actor::Thread) => {
-                write!(f, "page#{} is locked by the futex thread", p.0)
+            Blocker::PageLock(p, Actor::Task(t)) => {
+                write!(
+                    f,
+                    "page#{} is locked by {}",
+                    p.0,
+                    crate::world::task_name(*t)
+                )
             }
             Blocker::PageLock(p, Actor::Event(e)) => {
                 write!(f, "page#{} is locked by event {}", p.0, e + 1)
             }
-            Blocker::IrqsOff => f.write_str("the futex thread has irqs off (TLB flush IPI)"),
-            Blocker::RcuReader => {
-                f.write_str("the grace period waits for the futex thread's RCU read section")
-            }
+            Blocker::IrqsOff(task) => write!(
+                f,
+                "{} has irqs off (TLB flush IPI)",
+                crate::world::task_name(*task)
+            ),
+            Blocker::RcuReader(task) => write!(
+                f,
+                "the grace period waits for {}'s RCU read section",
+                crate::world::task_name(*task)
+            ),
             Blocker::InodeMapped(i) => write!(f, "inode#{} is still mapped (strict mode)", i.0),
             Blocker::SlotBusy(i) => write!(f, "inode#{} is not freed yet", i.0),
         }

@@ -18,6 +18,7 @@ use crate::kernel::{Abort, Atomic64Ptr, AtomicPtr, InodePtr, Kernel, MmPtr, Page
 pub(super) fn ops() -> raw::fd_host_ops {
     raw::fd_host_ops {
         current_task: Some(host_current_task),
+        abort_jump: Some(host_abort_jump),
         warn: Some(host_warn),
         read_once: Some(host_read_once),
         access_ok: Some(host_access_ok),
@@ -99,6 +100,10 @@ fn c_text(text: *const c_char) -> String {
 
 extern "C" fn host_current_task() -> *mut raw::task_struct {
     host(ptr::null_mut(), |k| Ok(k.current_task()))
+}
+
+extern "C" fn host_abort_jump() -> *mut c_void {
+    host(ptr::null_mut(), |k| Ok(k.abort_jump().cast()))
 }
 
 extern "C" fn host_warn(file: *const c_char, line: c_int, cond: *const c_char, once: bool) {

@@ -104,7 +104,10 @@ pub fn load_library(path: &Path) -> Result<CRevision, String> {
 }
 
 thread_local! {
-    /// The kernel and shim of the revision this thread is running.
+    /// The kernel and shim of the revision this thread runs, set by every
+    /// call into it and left set: a second futex task may stop in the
+    /// middle of its call and go on after the futex thread's call returned,
+    /// with the same kernel and shim. Only calls into C read it.
     static CURRENT: Cell<(*mut Kernel, Option<&'static Shim>)> =
         const { Cell::new((ptr::null_mut(), None)) };
     static PANIC: RefCell<Option<Box<dyn Any + Send>>> = const { RefCell::new(None) };
@@ -123,11 +126,10 @@ fn install_linked_host() {
 /// Runs `call` with `kernel` as the host of every callback it makes.
 fn with_host<R>(kernel: &mut Kernel, shim: &'static Shim, call: impl FnOnce() -> R) -> R {
     install_linked_host();
-    let previous = CURRENT.replace((kernel, Some(shim)));
+    CURRENT.set((kernel, Some(shim)));
     // SAFETY: clearing this thread's abort flag has no preconditions.
     unsafe { (shim.clear_abort)() };
     let result = call();
-    CURRENT.set(previous);
     if let Some(panic) = PANIC.with(|p| p.borrow_mut().take()) {
         resume_unwind(panic);
     }

@@ -12,7 +12,7 @@ use crate::op::Op;
 use crate::trace::Arg;
 use crate::world::fault::Gup;
 use crate::world::page::{Blocker, Wait};
-use crate::world::{Actor, InodeId, MmId, ObjectName, PageId, TASK_SIZE};
+use crate::world::{InodeId, MmId, ObjectName, PageId, TASK_SIZE};
 
 impl Kernel {
     fn check_page(&mut self, op: Op, page: PageId) -> bool {
@@ -66,30 +66,30 @@ impl Kernel {
     fn hold_page(&mut self, page: PageId, delta: i32) {
         if self.world.era.rules().compound_refs == CompoundRefs::HeadOnly {
             let head = self.world.head_of(page);
-            self.ledger.add(Held::Page(head), delta);
+            self.ledger_mut().add(Held::Page(head), delta);
             return;
         }
         if delta > 0 {
-            self.ledger.add(Held::Page(page), delta);
+            self.ledger_mut().add(Held::Page(page), delta);
             return;
         }
         let head = self.world.head_of(page);
         let world = &self.world;
-        let settles = self
-            .ledger
+        let ledger = self.ledger();
+        let settles = ledger
             .positive_where(|held| matches!(held, Held::Page(q) if *q == page))
             .or_else(|| {
-                self.ledger.positive_where(
+                ledger.positive_where(
                     |held| matches!(held, Held::Page(q) if world.head_of(*q) == head),
                 )
             })
             .unwrap_or(Held::Page(page));
-        self.ledger.add(settles, delta);
+        self.ledger_mut().add(settles, delta);
     }
 
     fn hold_inode(&mut self, inode: InodeId, delta: i32) {
         let held = Held::Inode(self.world.inode_ref(inode));
-        self.ledger.add(held, delta);
+        self.ledger_mut().add(held, delta);
     }
 
     /// Resolves a page pointer and enters the yield point of `op` on it.
@@ -126,8 +126,9 @@ impl Kernel {
     /// `should_fail()` of fail_futex: true once after a `fail` event.
     pub fn should_fail(&mut self) -> Result<bool, Abort> {
         self.enter(Op::ShouldFail, Arg::None)?;
-        let fail = std::mem::take(&mut self.world.thread.fault_armed);
-        self.observation.fault_injected |= fail;
+        let fail = std::mem::take(&mut self.world.fault_armed);
+        let t = self.world.running;
+        self.tasks[t].observation.fault_injected |= fail;
         Ok(fail)
     }
 
@@ -139,7 +140,7 @@ impl Kernel {
         write: bool,
     ) -> Result<Result<PagePtr, i32>, Abort> {
         self.enter(Op::GetUserPagesFast, Arg::Gup { addr, write })?;
-        let mm = self.world.thread.mm.expect("a call is in progress");
+        let mm = self.world.thread().mm.expect("a call is in progress");
         loop {
             match self.world.gup(mm, addr, write, true) {
                 Gup::Page(page) => {
@@ -161,7 +162,7 @@ impl Kernel {
         write: bool,
     ) -> Result<Option<PagePtr>, Abort> {
         self.enter(Op::GetUserPagesFastIrq, Arg::Gup { addr, write })?;
-        let mm = self.world.thread.mm.expect("a call is in progress");
+        let mm = self.world.thread().mm.expect("a call is in progress");
         Ok(match self.world.gup(mm, addr, write, false) {
             Gup::Page(page) => {
                 self.hold_page(page, 1);
@@ -274,7 +275,7 @@ impl Kernel {
             return Ok(());
         }
         loop {
-            match self.world.try_lock_page(id, Actor::Thread) {
+            match self.world.try_lock_page(id, self.world.actor()) {
                 Wait::Blocked(b) => self.wait_for(b)?,
                 _ => return Ok(()),
             }
@@ -292,7 +293,7 @@ impl Kernel {
 
     fn unlock_as(&mut self, op: Op, page: PagePtr) -> Result<(), Abort> {
         let id = self.enter_page(op, page)?;
-        if self.check_page(op, id) && !self.world.unlock_page(id, Actor::Thread) {
+        if self.check_page(op, id) && !self.world.unlock_page(id, self.world.actor()) {
             let name = self.world.page_name(id);
             self.world.report(
                 FindingClass::LockImbalance,
@@ -326,14 +327,16 @@ impl Kernel {
         self.trace
             .note(|| format!("last reference: evicts inode#{}", id.0));
         loop {
-            match self.world.evict_now(id, Actor::Thread) {
+            match self.world.evict_now(id, self.world.actor()) {
                 Ok(()) => return Ok(()),
-                Err(Blocker::RcuReader) => {
+                Err(Blocker::RcuReader(_)) => {
                     self.deferred_frees.push(id);
                     return Ok(());
                 }
                 // Truncation sleeps on a page lock an event holds.
-                Err(b @ Blocker::PageLock(_, Actor::Event(_))) => self.wait_for(b)?,
+                Err(b @ Blocker::PageLock(_, owner)) if owner != self.world.actor() => {
+                    self.wait_for(b)?
+                }
                 Err(b) => {
                     let why = self.sched.describe(&b);
                     self.world.report(
@@ -350,7 +353,7 @@ impl Kernel {
         let id = self.mm_id(mm)?;
         self.enter(Op::Mmdrop, Arg::Object(ObjectName::Mm(id)))?;
         if self.check_mm(Op::Mmdrop, id) {
-            self.ledger.add(Held::Mm(id), -1);
+            self.ledger_mut().add(Held::Mm(id), -1);
             self.world.mmdrop(id);
         }
         Ok(())
@@ -362,7 +365,7 @@ impl Kernel {
         self.enter(Op::Mmgrab, Arg::Object(ObjectName::Mm(id)))?;
         if self.check_mm(Op::Mmgrab, id) {
             self.world.mmgrab(id);
-            self.ledger.add(Held::Mm(id), 1);
+            self.ledger_mut().add(Held::Mm(id), 1);
         }
         Ok(())
     }
@@ -427,7 +430,7 @@ impl Kernel {
             Counter::MmCount(mm) => {
                 if self.check_mm(Op::AtomicInc, mm) {
                     self.world.mmgrab(mm);
-                    self.ledger.add(Held::Mm(mm), 1);
+                    self.ledger_mut().add(Held::Mm(mm), 1);
                 }
             }
             Counter::ICount(inode) => {
@@ -470,7 +473,7 @@ impl Kernel {
                     false
                 } else {
                     self.world.mmgrab(mm);
-                    self.ledger.add(Held::Mm(mm), 1);
+                    self.ledger_mut().add(Held::Mm(mm), 1);
                     true
                 }
             }
@@ -490,7 +493,7 @@ impl Kernel {
 
     pub fn rcu_read_lock(&mut self) -> Result<(), Abort> {
         self.enter(Op::RcuReadLock, Arg::None)?;
-        let thread = &mut self.world.thread;
+        let thread = self.world.thread_mut();
         if thread.rcu_depth == 0 {
             thread.rcu_section += 1;
         }
@@ -500,26 +503,26 @@ impl Kernel {
 
     pub fn rcu_read_unlock(&mut self) -> Result<(), Abort> {
         self.enter(Op::RcuReadUnlock, Arg::None)?;
-        if self.world.thread.rcu_depth == 0 {
+        if self.world.thread().rcu_depth == 0 {
             self.world.report(
                 FindingClass::RcuImbalance,
                 "rcu_read_unlock() outside a read section",
             );
         } else {
-            self.world.thread.rcu_depth -= 1;
+            self.world.thread_mut().rcu_depth -= 1;
         }
         Ok(())
     }
 
     pub fn local_irq_disable(&mut self) -> Result<(), Abort> {
         self.enter(Op::LocalIrqDisable, Arg::None)?;
-        self.world.thread.irqs_off = true;
+        self.world.thread_mut().irqs_off = true;
         Ok(())
     }
 
     pub fn local_irq_enable(&mut self) -> Result<(), Abort> {
         self.enter(Op::LocalIrqEnable, Arg::None)?;
-        self.world.thread.irqs_off = false;
+        self.world.thread_mut().irqs_off = false;
         Ok(())
     }
 }

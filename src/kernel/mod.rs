@@ -1,20 +1,25 @@
-//! The fake kernel as the futex thread sees it: one method per kernel API
+//! The fake kernel as the futex tasks see it: one method per kernel API
 //! that `get_futex_key()` calls (`api`), on pointers as the futex code
 //! holds them ([`ptr`]). Each method is a yield point (the scheduler runs
 //! concurrent event steps first), then performs its operation on the world.
 //! The C revisions reach these methods through `ffi`; Rust ports call them
 //! directly, so both run on the same semantics.
 //!
+//! Two tasks may call: the futex thread, which makes the scenario's calls,
+//! and a second task on a stack of its own ([`task`]), which the schedule
+//! runs step by step at the futex thread's yield points, as it runs events.
+//!
 //! While a call runs, the kernel also keeps what the oracles need: the
 //! reference result on every world state the call saw ([`Observation`]),
-//! and the references the thread holds ([`Ledger`]).
+//! and the references each task holds ([`Ledger`]).
 //!
-//! A method returns `Err(Abort)` when the thread cannot go on: a deadlock,
+//! A method returns `Err(Abort)` when the task cannot go on: a deadlock,
 //! a livelock past the retry bound, a wild pointer, or a harness error. The
 //! reason is recorded before it returns.
 
 mod api;
 pub mod ptr;
+mod task;
 
 pub use ptr::{Atomic64Ptr, AtomicPtr, Counter, Counter64, InodePtr, MappingPtr, MmPtr, PagePtr};
 
@@ -26,7 +31,9 @@ use crate::sched::Scheduler;
 use crate::schedule::CallRef;
 use crate::trace::{Arg, Trace};
 use crate::world::page::{Blocker, Wait};
-use crate::world::{Actor, InodeId, InodeRef, MmId, PageId, PageRef, World};
+use crate::world::{Actor, InodeId, InodeRef, MmId, PageId, World, TASKS};
+
+use task::TaskState;
 
 /// The thread cannot continue; see the findings or `harness_error`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,7 +50,7 @@ pub enum Held {
     Mm(MmId),
 }
 
-/// References the futex thread took and has not dropped, per object.
+/// References a futex task took and has not dropped, per object.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Ledger {
     counts: Vec<(Held, i32)>,
@@ -97,28 +104,48 @@ pub struct Observation {
     pub fault_injected: bool,
 }
 
+impl Observation {
+    /// Notes the meaning of `call` on `world` as it is now, a state that
+    /// holds from yield point `at` on.
+    fn record(&mut self, world: &World, call: CallSpec, at: u32) {
+        let now = reference::expected(world, call);
+        // Only a failed write request leads to the read-only retry; on
+        // a writable vma it fails exactly when the state means -EFAULT.
+        let retrying = !call.write
+            && call.shared
+            && (now == Expected::Error(-EFAULT) || !self.read_only_retry.is_empty());
+        if retrying {
+            let retry = reference::read_only_retry(world, call);
+            if !self.read_only_retry.contains(&retry) {
+                self.read_only_retry.push(retry);
+            }
+        }
+        if self.expected.last() != Some(&now) {
+            let at = if self.expected.is_empty() { 0 } else { at };
+            self.expected.push(now);
+            self.since.push(at);
+        }
+    }
+}
+
 pub struct Kernel {
     pub world: World,
     pub sched: Scheduler,
     pub trace: Trace,
-    /// Yield points so far in this execution (they number the schedule).
+    /// Yield points so far in this execution, of every task (they number
+    /// the schedule).
     yields: u32,
-    /// Yield points in the current call, against `retry_bound`.
-    call_yields: u32,
     pub retry_bound: u32,
     /// The C source line of the call being made, when a C revision makes it.
     pub site: Option<u32>,
     /// A failure of the harness itself (not of the revision).
     pub harness_error: Option<String>,
-    /// RCU frees started by the thread's own iput, waiting for a grace period.
+    /// RCU frees started by a task's own iput, waiting for a grace period.
     deferred_frees: Vec<InodeId>,
-    pub ledger: Ledger,
-    /// The `get_futex_key()` being observed, if any.
-    observing: Option<CallSpec>,
-    observation: Observation,
-    truncations_at_entry: usize,
-    /// The pages GUP found for the observed call (compound heads).
-    found: Vec<PageRef>,
+    /// What each futex task keeps of its calls, by task.
+    tasks: [TaskState; TASKS],
+    /// The second task, on a stack of its own, while it has work left.
+    second: task::Second,
 }
 
 impl Kernel {
@@ -130,16 +157,12 @@ impl Kernel {
             sched,
             trace,
             yields: 0,
-            call_yields: 0,
             retry_bound: DEFAULT_RETRY_BOUND,
             site: None,
             harness_error: None,
             deferred_frees: Vec::new(),
-            ledger: Ledger::default(),
-            observing: None,
-            observation: Observation::default(),
-            truncations_at_entry: 0,
-            found: Vec::new(),
+            tasks: Default::default(),
+            second: task::Second::default(),
         }
     }
 
@@ -147,88 +170,108 @@ impl Kernel {
         self.yields
     }
 
+    /// The task whose code runs now (0: the futex thread).
+    pub fn running(&self) -> usize {
+        self.world.running
+    }
+
+    /// References the running task took and has not dropped.
+    pub fn ledger(&self) -> &Ledger {
+        &self.tasks[self.world.running].ledger
+    }
+
+    fn ledger_mut(&mut self) -> &mut Ledger {
+        &mut self.tasks[self.world.running].ledger
+    }
+
+    /// Where an aborted C call of the running task jumps back to: storage
+    /// for a `jmp_buf`, set by the revision's entry point.
+    pub fn abort_jump(&mut self) -> *mut u8 {
+        self.tasks[self.world.running]
+            .abort_jump
+            .as_mut_ptr()
+            .cast()
+    }
+
     /// Starts `call` from `mm` (a `put_futex_key()`, or a `get` not
-    /// observed): its retry budget starts afresh, and what the schedule
-    /// places at its start runs. `Err` when the harness fails there.
+    /// observed) on the running task: its retry budget starts afresh, and
+    /// what the schedule places at its start runs. `Err` when the harness
+    /// fails there.
     pub fn begin_call(&mut self, mm: MmId, call: CallRef) -> Result<(), Abort> {
-        self.world.thread.mm = Some(mm);
-        self.call_yields = 0;
-        self.observing = None;
+        let t = self.world.running;
+        self.world.thread_mut().mm = Some(mm);
+        self.tasks[t].call_yields = 0;
+        self.tasks[t].observing = None;
         if let Err(e) = self
             .sched
-            .begin_call(call, &mut self.world, &mut self.trace)
+            .begin_call(t, call, &mut self.world, &mut self.trace)
         {
             return self.fail(e.to_string());
+        }
+        if t == 0 {
+            self.run_second_as_wanted()?;
         }
         self.retry_deferred_frees();
         Ok(())
     }
 
-    /// Starts the scenario's `get_futex_key()` number `index` and observes
-    /// the world it sees.
+    /// Starts the scenario's `get_futex_key()` number `index` on the
+    /// running task and observes the world it sees.
     pub fn begin_get(&mut self, index: usize, call: CallSpec) -> Result<(), Abort> {
         self.begin_call(call.mm, CallRef::Get(index))?;
-        self.observing = Some(call);
-        self.observation = Observation::default();
-        self.truncations_at_entry = self.world.truncations().len();
-        self.found.clear();
+        let truncations = self.world.truncations().len();
+        let task = &mut self.tasks[self.world.running];
+        task.observing = Some(call);
+        task.observation = Observation::default();
+        task.truncations_at_entry = truncations;
+        task.found.clear();
         self.observe();
         Ok(())
     }
 
-    /// Ends the observed call and hands over what it saw.
+    /// Ends the running task's observed call and hands over what it saw.
     pub fn end_get(&mut self) -> Observation {
         self.observe();
-        let mut observation = std::mem::take(&mut self.observation);
-        let truncated = &self.world.truncations()[self.truncations_at_entry..];
-        observation.found_page_truncated = truncated.iter().any(|p| self.found.contains(p));
-        self.observing = None;
+        let task = &mut self.tasks[self.world.running];
+        let mut observation = std::mem::take(&mut task.observation);
+        let truncated = &self.world.truncations()[task.truncations_at_entry..];
+        observation.found_page_truncated = truncated.iter().any(|p| task.found.contains(p));
+        task.observing = None;
         observation
     }
 
-    /// Notes a page GUP handed to the observed call.
+    /// Notes a page GUP handed to the running task's observed call.
     fn observe_found(&mut self, page: PageId) {
-        if self.observing.is_some() {
+        let t = self.world.running;
+        if self.tasks[t].observing.is_some() {
             let head = self.world.head_of(page);
-            self.found.push(self.world.page_ref(head));
+            let found = self.world.page_ref(head);
+            self.tasks[t].found.push(found);
         }
     }
 
+    /// Evaluates the meaning on the world as it is now for every call in
+    /// progress, whichever task makes it.
     fn observe(&mut self) {
-        if let Some(call) = self.observing {
-            let now = reference::expected(&self.world, call);
-            // Only a failed write request leads to the read-only retry; on
-            // a writable vma it fails exactly when the state means -EFAULT.
-            let retrying = !call.write
-                && call.shared
-                && (now == Expected::Error(-EFAULT)
-                    || !self.observation.read_only_retry.is_empty());
-            if retrying {
-                let retry = reference::read_only_retry(&self.world, call);
-                if !self.observation.read_only_retry.contains(&retry) {
-                    self.observation.read_only_retry.push(retry);
-                }
-            }
-            if self.observation.expected.last() != Some(&now) {
-                let at = if self.observation.expected.is_empty() {
-                    0
-                } else {
-                    self.yields
-                };
-                self.observation.expected.push(now);
-                self.observation.since.push(at);
+        for t in 0..TASKS {
+            if let Some(call) = self.tasks[t].observing {
+                let since = self.yields;
+                self.tasks[t].observation.record(&self.world, call, since);
             }
         }
     }
 
-    /// A yield point: numbers it, traces it, bounds retries, lets the
-    /// scheduled events run, and observes the world they leave.
+    /// A yield point of the running task: numbers it, traces it, bounds
+    /// retries, lets the scheduled events (and, for the futex thread, the
+    /// second task's scheduled steps) run, and observes the world they
+    /// leave. The second task stops here once the steps asked of it ran.
     fn enter(&mut self, op: Op, arg: Arg) -> Result<(), Abort> {
+        let t = self.world.running;
         self.yields += 1;
-        self.call_yields += 1;
+        self.tasks[t].call_yields += 1;
         self.trace
-            .yield_point(self.yields, op, arg, self.site.take());
-        if self.call_yields > self.retry_bound && !self.let_others_run()? {
+            .yield_point(self.yields, t, op, arg, self.site.take());
+        if self.tasks[t].call_yields > self.retry_bound && !self.let_others_run()? {
             self.world.report(
                 FindingClass::Livelock,
                 format!(
@@ -242,40 +285,48 @@ impl Kernel {
             Arg::Read { expr, .. } => Some(expr),
             _ => None,
         };
-        if let Err(e) = self
-            .sched
-            .at_yield(self.yields, op, expr, &mut self.world, &mut self.trace)
+        if let Err(e) =
+            self.sched
+                .at_yield(t, self.yields, op, expr, &mut self.world, &mut self.trace)
         {
             return self.fail(e.to_string());
+        }
+        if t == 0 {
+            self.run_second_as_wanted()?;
+        } else {
+            self.second_arrives()?;
         }
         self.retry_deferred_frees();
         self.observe();
         Ok(())
     }
 
-    /// The thread has spun past the retry bound. A retry loop that only
-    /// waits for an event half done (an eviction the schedule paused, say)
-    /// is not a livelock: other CPUs would finish it. So every started event
-    /// runs to its end and the thread gets a new budget; only a thread that
-    /// still spins once nothing else can move is livelocked.
+    /// A task has spun past the retry bound. A retry loop that only waits
+    /// for something half done (an eviction the schedule paused, the other
+    /// task's call) is not a livelock: other CPUs would finish it. So
+    /// every started event runs to its end, and the futex thread lets the
+    /// second task run to its end, and the spinning task gets a new budget;
+    /// only a task that still spins once nothing else can move is
+    /// livelocked.
     fn let_others_run(&mut self) -> Result<bool, Abort> {
-        match self
+        let mut ran = match self
             .sched
             .run_started_to_end(&mut self.world, &mut self.trace)
         {
-            Ok(true) => {
-                let bound = self.retry_bound;
-                self.trace.note(|| {
-                    format!(
-                        "spinning past {bound} yield points: the started events run to their end"
-                    )
-                });
-                self.call_yields = 0;
-                Ok(true)
-            }
-            Ok(false) => Ok(false),
-            Err(e) => self.fail(e.to_string()),
+            Ok(ran) => ran,
+            Err(e) => return self.fail(e.to_string()),
+        };
+        if self.world.running == 0 {
+            ran |= self.run_second_to_end()?;
         }
+        if ran {
+            let bound = self.retry_bound;
+            self.trace.note(|| {
+                format!("spinning past {bound} yield points: the others run to their end")
+            });
+            self.tasks[self.world.running].call_yields = 0;
+        }
+        Ok(ran)
     }
 
     fn fail<T>(&mut self, message: String) -> Result<T, Abort> {
@@ -286,53 +337,88 @@ impl Kernel {
 
     fn retry_deferred_frees(&mut self) {
         let world = &mut self.world;
-        self.deferred_frees
-            .retain(|&inode| world.rcu_free_inode(inode) == Wait::Blocked(Blocker::RcuReader));
+        self.deferred_frees.retain(|&inode| {
+            matches!(
+                world.rcu_free_inode(inode),
+                Wait::Blocked(Blocker::RcuReader(_))
+            )
+        });
     }
 
-    /// Waits for what blocks the thread: runs the event holding a page
-    /// lock until it releases it. Anything else is a deadlock.
+    /// Waits for what blocks the running task: runs the event, or the
+    /// other task, holding a page lock until it releases it. Anything else
+    /// is a deadlock.
     fn wait_for(&mut self, blocker: Blocker) -> Result<(), Abort> {
-        let Blocker::PageLock(page, Actor::Event(event)) = blocker else {
-            self.world.report(
-                FindingClass::Deadlock,
-                format!(
-                    "the futex thread waits for itself: {}",
-                    self.sched.describe(&blocker)
-                ),
-            );
-            return Err(Abort);
-        };
-        let holder = self.sched.name(event).to_string();
-        let name = self.world.page_name(page);
-        self.trace
-            .note(|| format!("sleeps: {name} is locked by {holder}"));
-        let released = self
-            .sched
-            .run_until(event, &mut self.world, &mut self.trace, |w| {
-                w.lock_owner(page) != Some(Actor::Event(event))
-            });
-        match released {
-            Err(e) => self.fail(e.to_string()),
-            Ok(Ok(())) if self.world.lock_owner(page) != Some(Actor::Event(event)) => Ok(()),
-            Ok(Ok(())) => {
+        let t = self.world.running;
+        match blocker {
+            Blocker::PageLock(page, Actor::Event(event)) => self.wait_for_event(page, event),
+            Blocker::PageLock(page, Actor::Task(other)) if other != t => {
+                if t == 0 {
+                    self.wait_for_second(page)
+                } else {
+                    self.second_waits(blocker)
+                }
+            }
+            _ => {
+                let who = task::name(t);
                 self.world.report(
                     FindingClass::Deadlock,
-                    format!(
-                        "{holder} finished holding the lock of {name} the futex thread waits for"
-                    ),
+                    format!("{who} waits for itself: {}", self.sched.describe(&blocker)),
                 );
                 Err(Abort)
             }
-            Ok(Err(waits)) => {
-                let why = self.sched.describe(&waits);
-                self.world.report(
-                    FindingClass::Deadlock,
-                    format!(
-                        "the futex thread waits for {name} held by {holder}, which waits: {why}"
-                    ),
-                );
-                Err(Abort)
+        }
+    }
+
+    /// Runs `event`, which holds the lock of `page`, until it lets go. An
+    /// event that must wait for the other task in turn: the futex thread
+    /// lets the second task go on; the second task stops until later.
+    fn wait_for_event(&mut self, page: PageId, event: usize) -> Result<(), Abort> {
+        let t = self.world.running;
+        let holder = self.sched.name(event).to_string();
+        let name = self.world.page_name(page);
+        let who = task::name(t);
+        self.trace
+            .note(|| format!("sleeps: {name} is locked by {holder}"));
+        loop {
+            let released = self
+                .sched
+                .run_until(event, &mut self.world, &mut self.trace, |w| {
+                    w.lock_owner(page) != Some(Actor::Event(event))
+                });
+            match released {
+                Err(e) => return self.fail(e.to_string()),
+                Ok(Ok(())) if self.world.lock_owner(page) != Some(Actor::Event(event)) => {
+                    return Ok(())
+                }
+                Ok(Ok(())) => {
+                    self.world.report(
+                        FindingClass::Deadlock,
+                        format!("{holder} finished holding the lock of {name} {who} waits for"),
+                    );
+                    return Err(Abort);
+                }
+                Ok(Err(waits)) if t == 1 && waits.held_by(Actor::Task(0)) => {
+                    return self.second_waits(Blocker::PageLock(page, Actor::Event(event)));
+                }
+                Ok(Err(waits)) if t == 0 && waits.held_by(Actor::Task(1)) => {
+                    if !self.step_second_for() {
+                        let why = self.sched.describe(&waits);
+                        self.world.report(
+                            FindingClass::Deadlock,
+                            format!("{who} waits for {name} held by {holder}, which waits: {why}"),
+                        );
+                        return Err(Abort);
+                    }
+                }
+                Ok(Err(waits)) => {
+                    let why = self.sched.describe(&waits);
+                    self.world.report(
+                        FindingClass::Deadlock,
+                        format!("{who} waits for {name} held by {holder}, which waits: {why}"),
+                    );
+                    return Err(Abort);
+                }
             }
         }
     }
@@ -341,10 +427,12 @@ impl Kernel {
     /// holds. After an aborted call they were cut short by the abort, not
     /// left behind by the revision, so this alone runs, without a report.
     pub fn reset_after_abort(&mut self) {
-        self.world.thread.rcu_depth = 0;
-        self.world.thread.irqs_off = false;
-        for page in self.world.pages_locked_by(Actor::Thread) {
-            self.world.unlock_page(page, Actor::Thread);
+        let actor = self.world.actor();
+        let thread = self.world.thread_mut();
+        thread.rcu_depth = 0;
+        thread.irqs_off = false;
+        for page in self.world.pages_locked_by(actor) {
+            self.world.unlock_page(page, actor);
         }
         self.retry_deferred_frees();
     }
@@ -353,19 +441,19 @@ impl Kernel {
     /// released. Reports what is not, and releases it so later calls of
     /// the scenario start clean.
     pub fn check_balanced(&mut self, what: &str) {
-        if self.world.thread.rcu_depth > 0 {
+        if self.world.thread().rcu_depth > 0 {
             self.world.report(
                 FindingClass::RcuImbalance,
                 format!("{what} returns inside an RCU read section"),
             );
         }
-        if self.world.thread.irqs_off {
+        if self.world.thread().irqs_off {
             self.world.report(
                 FindingClass::LockImbalance,
                 format!("{what} returns with irqs disabled"),
             );
         }
-        for page in self.world.pages_locked_by(Actor::Thread) {
+        for page in self.world.pages_locked_by(self.world.actor()) {
             let name = self.world.page_name(page);
             self.world.report(
                 FindingClass::LockImbalance,

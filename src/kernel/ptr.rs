@@ -189,13 +189,13 @@ impl Kernel {
 
     /// `current->mm`: a plain read, not a yield point.
     pub fn current_mm(&mut self) -> MmPtr {
-        let mm = self.world.thread.mm.expect("a call is in progress");
+        let mm = self.world.thread().mm.expect("a call is in progress");
         MmPtr(self.world.memory().mms.as_ptr() as usize + mm.0 * size_of::<raw::mm_struct>())
     }
 
     /// The address of `current`, for C's `current` macro.
     pub fn current_task(&mut self) -> *mut raw::task_struct {
-        let mm = self.world.thread.mm.expect("a call is in progress");
+        let mm = self.world.thread().mm.expect("a call is in progress");
         self.world.task_ptr(mm)
     }
 

@@ -68,8 +68,8 @@ fn divergence(name: &str, what: &str) -> Finding {
 
 /// Where two runs of one scenario first differ, in words.
 pub fn first_difference(c: &Outcome, rust: &Outcome) -> Option<String> {
-    let mut c_yields = c.trace.yields();
-    let mut r_yields = rust.trace.yields();
+    let mut c_yields = c.trace.task_yields();
+    let mut r_yields = rust.trace.task_yields();
     let mut n = 0;
     loop {
         n += 1;
@@ -77,8 +77,9 @@ pub fn first_difference(c: &Outcome, rust: &Outcome) -> Option<String> {
             (None, None) => break,
             (a, b) if a == b => continue,
             (a, b) => {
-                let show = |y: Option<(Op, Arg)>| match y {
-                    Some((op, arg)) => format!("{}({arg})", op.name()),
+                let show = |y: Option<(usize, Op, Arg)>| match y {
+                    Some((0, op, arg)) => format!("{}({arg})", op.name()),
+                    Some((t, op, arg)) => format!("[task {}] {}({arg})", t + 1, op.name()),
                     None => "returns".to_string(),
                 };
                 return Some(format!(

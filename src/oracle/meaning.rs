@@ -26,6 +26,7 @@ use crate::reference::Expected;
 use crate::abi::EFAULT;
 use crate::era::{Era, InodeKeyName};
 use crate::world::file::FileId;
+use crate::world::task_name;
 
 /// A divergence the kernel accepts, so not a finding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -193,11 +194,12 @@ fn held_name(held: Held) -> String {
     }
 }
 
-/// Compares what the thread holds with what its keys stand for.
+/// Compares what a task (`who`) holds with what its keys stand for.
 fn compare_held(
     actual: &[(Held, i32)],
     expected: &BTreeMap<Held, i32>,
     when: &str,
+    who: &str,
     findings: &mut Vec<Finding>,
 ) {
     let mut all: BTreeMap<Held, (i32, i32)> = BTreeMap::new();
@@ -212,38 +214,55 @@ fn compare_held(
         if got > want {
             findings.push(Finding::new(
                 FindingClass::RefcountLeak,
-                format!("{when} the thread holds {} reference(s) on {name} more than its keys stand for", got - want),
+                format!(
+                    "{when} {who} holds {} reference(s) on {name} more than its keys stand for",
+                    got - want
+                ),
             ));
         } else if got < want {
             findings.push(Finding::new(
                 FindingClass::RefcountUnderflow,
-                format!("{when} the thread holds {} reference(s) on {name} fewer than its keys stand for", want - got),
+                format!(
+                    "{when} {who} holds {} reference(s) on {name} fewer than its keys stand for",
+                    want - got
+                ),
             ));
         }
     }
 }
 
+/// Each task's references against its own keys: after each of its calls,
+/// those of its calls so far; after its puts, none.
 fn check_references(outcome: &Outcome, findings: &mut Vec<Finding>) {
-    let mut expected: BTreeMap<Held, i32> = BTreeMap::new();
-    for (i, call) in outcome.calls.iter().enumerate() {
-        if call.result == CallResult::Returned(0) {
-            if let Some(held) = key_reference(&call.key, outcome.era) {
-                *expected.entry(held).or_default() += 1;
+    for (task, held_at_end) in outcome.held_at_end.iter().enumerate() {
+        let who = match task {
+            0 => "the thread",
+            t => task_name(t),
+        };
+        let mut expected: BTreeMap<Held, i32> = BTreeMap::new();
+        let calls = outcome.calls.iter().enumerate();
+        for (i, call) in calls.filter(|(_, c)| c.task == task) {
+            if call.result == CallResult::Returned(0) {
+                if let Some(held) = key_reference(&call.key, outcome.era) {
+                    *expected.entry(held).or_default() += 1;
+                }
             }
+            compare_held(
+                &call.held_after,
+                &expected,
+                &format!("after call {}", i + 1),
+                who,
+                findings,
+            );
         }
         compare_held(
-            &call.held_after,
-            &expected,
-            &format!("after call {}", i + 1),
+            held_at_end,
+            &BTreeMap::new(),
+            "after put_futex_key()",
+            who,
             findings,
         );
     }
-    compare_held(
-        &outcome.held_at_end,
-        &BTreeMap::new(),
-        "after put_futex_key()",
-        findings,
-    );
 }
 
 /// The key every state a call saw agrees on, if they all agree.

@@ -43,6 +43,10 @@ const TAG_AT: u8 = 8;
 const TAG_AT_LABEL: u8 = 9;
 const TAGS: u8 = 10;
 
+/// A call's flags bit: the second task makes it (the scenario's `task`
+/// event, which may be declared after the call).
+const CALL_BY_TASK: u8 = 1 << 4;
+
 /// The address selector that reads an absolute address.
 const ABSOLUTE: u8 = 0xff;
 /// Offsets into a mapping count futex words for a call's address.
@@ -72,6 +76,8 @@ struct Decoder<'a> {
     builder: Builder,
     /// Names handed out by default, to keep generated names unique.
     generated: usize,
+    /// Calls made by the second task, whose `task` event may come later.
+    by_task: Vec<usize>,
 }
 
 impl<'a> Decoder<'a> {
@@ -95,6 +101,7 @@ impl<'a> Decoder<'a> {
             builder: Builder::new(mode, era.unwrap_or(Era::NEWEST)),
             scenario,
             generated: 0,
+            by_task: Vec::new(),
         }
     }
 
@@ -261,6 +268,9 @@ impl<'a> Decoder<'a> {
                 };
                 let flags = self.byte();
                 if self.scenario.calls.len() < MAX_CALLS {
+                    if flags & CALL_BY_TASK != 0 {
+                        self.by_task.push(self.scenario.calls.len());
+                    }
                     self.scenario.calls.push(Call {
                         mm,
                         addr,
@@ -270,6 +280,7 @@ impl<'a> Decoder<'a> {
                         } else {
                             Access::Read
                         },
+                        by: None,
                     });
                 }
             }
@@ -444,7 +455,10 @@ impl<'a> Decoder<'a> {
         let Some(event) = EventKind::from_values(kind, &values) else {
             return;
         };
-        if event.check().is_ok() && self.scenario.events.len() < MAX_EVENTS {
+        // The model has one second task.
+        let task = |kind: &EventKind| matches!(kind, EventKind::Task {});
+        let second_task = task(&event) && self.scenario.events.iter().any(|e| task(&e.kind));
+        if event.check().is_ok() && !second_task && self.scenario.events.len() < MAX_EVENTS {
             self.scenario.events.push(EventDecl { name, kind: event });
         }
     }
@@ -480,8 +494,13 @@ impl<'a> Decoder<'a> {
     }
 
     /// A scenario makes at least one call: without one, a private futex
-    /// call (which needs an mm) is added.
+    /// call (which needs an mm) is added. Calls marked as the second
+    /// task's are its, when the scenario has a `task` event.
     fn finish(mut self) -> Scenario {
+        let task = (self.scenario.events.iter()).position(|e| matches!(e.kind, EventKind::Task {}));
+        for &call in &self.by_task {
+            self.scenario.calls[call].by = task;
+        }
         if self.scenario.calls.is_empty() {
             if self.scenario.mm_names.is_empty() {
                 let name = self.generated_name("m");
@@ -492,6 +511,7 @@ impl<'a> Decoder<'a> {
                 addr: 0,
                 shared: false,
                 access: Access::Read,
+                by: None,
             });
         }
         self.scenario
@@ -554,8 +574,11 @@ pub fn encode(scenario: &Scenario) -> Result<Vec<u8>, EncodeError> {
     for call in &scenario.calls {
         e.out.extend([TAG_CALL, call.mm as u8]);
         e.address(call.mm, call.addr, WORD, 1);
-        e.out
-            .push(u8::from(call.shared) | (u8::from(call.access == Access::Write) << 1));
+        e.out.push(
+            u8::from(call.shared)
+                | (u8::from(call.access == Access::Write) << 1)
+                | if call.by.is_some() { CALL_BY_TASK } else { 0 },
+        );
     }
     for event in &scenario.events {
         e.out.push(TAG_EVENT);

@@ -74,6 +74,16 @@ pub struct Call {
     pub addr: u64,
     pub shared: bool,
     pub access: Access,
+    /// The `task` event that makes the call (`by NAME`); the futex thread
+    /// makes it otherwise.
+    pub by: Option<usize>,
+}
+
+impl Call {
+    /// The futex task that makes the call (0: the futex thread).
+    pub fn task(&self) -> usize {
+        usize::from(self.by.is_some())
+    }
 }
 
 /// An event, named for the schedule.

@@ -59,6 +59,9 @@ struct Parser {
     line: usize,
     /// The line of each schedule entry, for errors found at the end.
     schedule_lines: Vec<usize>,
+    /// Calls made `by` a task event, which may be declared after them:
+    /// (call, event name, line).
+    calls_by: Vec<(usize, String, usize)>,
 }
 
 /// `key=value` options after the positional words of a statement.
@@ -387,8 +390,28 @@ impl Parser {
                     "write" => Access::Write,
                     other => return Err(format!("`{other}` is neither `read` nor `write`")),
                 };
-                Options::new(&words[5.min(words.len())..]).done()?;
-                self.scenario.calls.push(Call { mm, addr, shared, access });
+                let mut rest = &words[5.min(words.len())..];
+                let mut by = None;
+                if let Some(at) = rest.iter().position(|w| *w == "by") {
+                    let name = rest
+                        .get(at + 1)
+                        .ok_or("`by` names the task event that makes the call")?;
+                    by = Some(name.to_string());
+                    rest = &rest[..at];
+                    Options::new(&words[5 + at + 2..]).done()?;
+                }
+                Options::new(rest).done()?;
+                if let Some(name) = by {
+                    self.calls_by
+                        .push((self.scenario.calls.len(), name, self.line));
+                }
+                self.scenario.calls.push(Call {
+                    mm,
+                    addr,
+                    shared,
+                    access,
+                    by: None,
+                });
                 Ok(())
             }
             "event" => self.event_decl(words),
@@ -538,6 +561,17 @@ impl Parser {
         let event = EventKind::from_values(kind, &values)
             .ok_or_else(|| format!("the arguments of `{keyword}` do not fit it"))?;
         event.check()?;
+        let task = |e: &EventDecl| matches!(e.kind, EventKind::Task {});
+        if task(&EventDecl {
+            name: String::new(),
+            kind: event.clone(),
+        }) && self.scenario.events.iter().any(task)
+        {
+            return Err(
+                "the model has one second task: a scenario declares at most one `task` event"
+                    .into(),
+            );
+        }
         self.scenario.events.push(EventDecl { name, kind: event });
         Ok(())
     }
@@ -570,7 +604,20 @@ impl Parser {
         Ok(value)
     }
 
-    fn finish(self) -> std::result::Result<Scenario, ParseError> {
+    fn finish(mut self) -> std::result::Result<Scenario, ParseError> {
+        for (call, name, line) in std::mem::take(&mut self.calls_by) {
+            let task = self
+                .event(&name)
+                .ok()
+                .filter(|&e| matches!(self.scenario.events[e].kind, EventKind::Task {}))
+                .ok_or_else(|| ParseError {
+                    line,
+                    message: format!(
+                        "`{name}` is not a task event (declare it with `event {name} task`)"
+                    ),
+                })?;
+            self.scenario.calls[call].by = Some(task);
+        }
         let calls = self.scenario.calls.len();
         if calls == 0 {
             return Err(ParseError {

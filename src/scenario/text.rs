@@ -111,9 +111,13 @@ impl Scenario {
             };
         }
         for call in &self.calls {
+            let by = match call.by {
+                Some(task) => format!(" by {}", self.events[task].name),
+                None => String::new(),
+            };
             let _ = writeln!(
                 out,
-                "call {} {:#x} {} {}",
+                "call {} {:#x} {} {}{by}",
                 mm(call.mm),
                 call.addr,
                 if call.shared { "shared" } else { "private" },

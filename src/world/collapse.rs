@@ -130,8 +130,8 @@ impl World {
         if !writable {
             return Ok(Wait::Skipped("no page is mapped writable"));
         }
-        if self.thread.irqs_off {
-            return Ok(Wait::Blocked(Blocker::IrqsOff));
+        if let Some(task) = self.irqs_off_task() {
+            return Ok(Wait::Blocked(Blocker::IrqsOff(task)));
         }
         self.map_new_anon_folio(mm, base, THP_ORDER, vma.prot.write)?;
         Ok(Wait::Done)

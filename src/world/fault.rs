@@ -7,9 +7,7 @@
 use super::inode::CacheEntry;
 use super::mm::{Backing, Vma};
 use super::page::{Blocker, Wait};
-use super::{
-    Actor, InodeId, InodeKind, MmId, PageId, World, WorldError, PAGE_SIZE, TASK_SIZE, THP_ORDER,
-};
+use super::{InodeId, InodeKind, MmId, PageId, World, WorldError, PAGE_SIZE, TASK_SIZE, THP_ORDER};
 use crate::abi::EFAULT;
 
 /// What a GUP attempt came to.
@@ -173,11 +171,11 @@ impl World {
             Some(CacheEntry::Present(page)) => page,
             Some(CacheEntry::Swapped(page)) => {
                 // shmem_getpage() swaps the page back in under its lock.
-                if let Wait::Blocked(b) = self.try_lock_page(page, Actor::Thread) {
+                if let Wait::Blocked(b) = self.try_lock_page(page, self.actor()) {
                     return Ok(Err(b));
                 }
                 self.swap_in_locked(page);
-                self.unlock_page(page, Actor::Thread);
+                self.unlock_page(page, self.actor());
                 page
             }
             None => self.cache_new_page(inode, index)?,

@@ -535,7 +535,7 @@ impl World {
     /// free, which waits for the thread's read section if one is open now.
     pub fn call_rcu_free_inode(&mut self, inode: InodeId) {
         self.inodes[inode.0].state = InodeState::Freeing;
-        let waits_for = (self.thread.rcu_depth > 0).then_some(self.thread.rcu_section);
+        let waits_for = self.open_sections();
         self.rcu_frees.push(RcuFree { inode, waits_for });
     }
 
@@ -546,11 +546,8 @@ impl World {
             return Wait::Skipped("no free pending for the inode");
         };
         let free = self.rcu_frees[pos];
-        if free
-            .waits_for
-            .is_some_and(|s| self.thread.rcu_depth > 0 && self.thread.rcu_section == s)
-        {
-            return Wait::Blocked(Blocker::RcuReader);
+        if let Some(task) = self.grace_period_waits(&free.waits_for) {
+            return Wait::Blocked(Blocker::RcuReader(task));
         }
         self.rcu_frees.remove(pos);
         let (generation, file) = (self.inodes[inode.0].generation, self.inodes[inode.0].file);

@@ -444,8 +444,8 @@ impl World {
     /// `munmap()` of `[start, end)`: PTEs and VMA parts go. Waits for the
     /// TLB flush IPI.
     pub fn munmap(&mut self, mm: MmId, start: u64, end: u64) -> Wait {
-        if self.thread.irqs_off {
-            return Wait::Blocked(Blocker::IrqsOff);
+        if let Some(task) = self.irqs_off_task() {
+            return Wait::Blocked(Blocker::IrqsOff(task));
         }
         self.clear_ptes(mm, start, end);
         self.split_vmas(mm, start, end, None);
@@ -456,8 +456,8 @@ impl World {
     /// permission when it is withdrawn, and go with read permission. Waits
     /// for the TLB flush IPI.
     pub fn mprotect(&mut self, mm: MmId, start: u64, end: u64, prot: Prot) -> Wait {
-        if self.thread.irqs_off {
-            return Wait::Blocked(Blocker::IrqsOff);
+        if let Some(task) = self.irqs_off_task() {
+            return Wait::Blocked(Blocker::IrqsOff(task));
         }
         self.split_vmas(mm, start, end, Some(prot));
         if !prot.read {

@@ -90,11 +90,29 @@ pub struct PageRef {
     pub generation: u32,
 }
 
-/// Who acts on the world: the futex thread, or a concurrent event.
+/// How many futex tasks the model runs: the futex thread, which makes the
+/// scenario's calls, and a second task that makes the calls naming it.
+pub const TASKS: usize = 2;
+
+/// Who acts on the world: one of the futex tasks (0 is the futex thread),
+/// or a concurrent event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Actor {
-    Thread,
+    Task(usize),
     Event(usize),
+}
+
+impl Actor {
+    /// The futex thread, which makes the scenario's calls.
+    pub const THREAD: Actor = Actor::Task(0);
+}
+
+/// A futex task, in words.
+pub fn task_name(task: usize) -> &'static str {
+    match task {
+        0 => "the futex thread",
+        _ => "the second futex task",
+    }
 }
 
 /// Whether events honour the kernel's preconditions (reclaim and migration
@@ -115,7 +133,7 @@ impl fmt::Display for Mode {
     }
 }
 
-/// The futex thread's own CPU context.
+/// A futex task's own CPU context.
 #[derive(Clone, Debug, Default)]
 pub struct ThreadState {
     /// The mm of the call being made (`current->mm`).
@@ -126,16 +144,21 @@ pub struct ThreadState {
     /// Counts outermost read sections, so a grace period can tell whether
     /// the section it waits for is still the one open.
     pub rcu_section: u64,
-    /// Fault injection: the next `should_fail()` returns true.
-    pub fault_armed: bool,
+}
+
+impl ThreadState {
+    /// The outermost read section open now, if any.
+    fn open_section(&self) -> Option<u64> {
+        (self.rcu_depth > 0).then_some(self.rcu_section)
+    }
 }
 
 /// An inode free waiting for an RCU grace period.
 #[derive(Clone, Copy, Debug)]
 pub struct RcuFree {
     pub inode: InodeId,
-    /// The thread's read section open when `call_rcu()` ran, if any.
-    pub waits_for: Option<u64>,
+    /// Each task's read section open when `call_rcu()` ran, if any.
+    pub waits_for: [Option<u64>; TASKS],
 }
 
 /// A world that cannot be built as described.
@@ -179,7 +202,12 @@ pub struct World {
     rcu_frees: Vec<RcuFree>,
     /// The superblocks, by [`superblock::Fs`].
     sbs: [superblock::SuperBlock; 3],
-    pub thread: ThreadState,
+    /// Each futex task's CPU context, by task.
+    pub tasks: [ThreadState; TASKS],
+    /// The task whose code runs now: the one a fault or a lock is for.
+    pub running: usize,
+    /// Fault injection: the next `should_fail()` returns true.
+    pub fault_armed: bool,
     pub mode: Mode,
     pub era: Era,
     zero_page: PageId,
@@ -210,7 +238,9 @@ impl World {
             mms: storage.mms,
             rcu_frees: Vec::new(),
             sbs: Default::default(),
-            thread: ThreadState::default(),
+            tasks: Default::default(),
+            running: 0,
+            fault_armed: false,
             mode,
             era,
             zero_page: PageId(0),
@@ -234,6 +264,36 @@ impl World {
     /// One past the highest page slot in use since the world was built.
     fn pages_used(&self) -> usize {
         self.mem.pages_used
+    }
+
+    /// The running task's CPU context.
+    pub fn thread(&self) -> &ThreadState {
+        &self.tasks[self.running]
+    }
+
+    pub fn thread_mut(&mut self) -> &mut ThreadState {
+        &mut self.tasks[self.running]
+    }
+
+    /// The running task, as an actor.
+    pub fn actor(&self) -> Actor {
+        Actor::Task(self.running)
+    }
+
+    /// A futex task with irqs off on its CPU, holding off a TLB flush IPI.
+    pub fn irqs_off_task(&self) -> Option<usize> {
+        self.tasks.iter().position(|t| t.irqs_off)
+    }
+
+    /// Each task's read section open now, for a `call_rcu()`.
+    fn open_sections(&self) -> [Option<u64>; TASKS] {
+        std::array::from_fn(|t| self.tasks[t].open_section())
+    }
+
+    /// The task whose read section, open when a grace period began with
+    /// `sections` open, is still open: the grace period waits for it.
+    fn grace_period_waits(&self, sections: &[Option<u64>; TASKS]) -> Option<usize> {
+        (0..TASKS).find(|&t| sections[t].is_some() && self.tasks[t].open_section() == sections[t])
     }
 
     pub fn memory(&self) -> &Memory {

@@ -62,14 +62,26 @@ pub enum Wait {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Blocker {
     PageLock(PageId, Actor),
-    /// A TLB flush IPI cannot be answered while the thread has irqs off.
-    IrqsOff,
-    /// An RCU grace period waits for the thread's read section.
-    RcuReader,
+    /// A TLB flush IPI cannot be answered while a futex task (this one)
+    /// has irqs off.
+    IrqsOff(usize),
+    /// An RCU grace period waits for a futex task's read section.
+    RcuReader(usize),
     /// The inode is still mapped, so its last reference cannot go (strict).
     InodeMapped(InodeId),
     /// The inode slot is not free yet.
     SlotBusy(InodeId),
+}
+
+impl Blocker {
+    /// Whether `actor` holds what this waits for.
+    pub fn held_by(&self, actor: Actor) -> bool {
+        match *self {
+            Blocker::PageLock(_, owner) => owner == actor,
+            Blocker::IrqsOff(task) | Blocker::RcuReader(task) => actor == Actor::Task(task),
+            Blocker::InodeMapped(_) | Blocker::SlotBusy(_) => false,
+        }
+    }
 }
 
 impl World {
@@ -453,8 +465,8 @@ impl World {
         {
             return Wait::Skipped("not a transparent huge page");
         }
-        if self.thread.irqs_off {
-            return Wait::Blocked(Blocker::IrqsOff);
+        if let Some(task) = self.irqs_off_task() {
+            return Wait::Blocked(Blocker::IrqsOff(task));
         }
         if self.mode == Mode::Strict
             && !self.era.rules().split_pinned_thp

@@ -12,7 +12,9 @@
  * the retry bound, a panic in the host), it raises the abort flag and the
  * trampoline that made the host call longjmp()s back to the revision's
  * entry point.  Only C frames are unwound that way; the host call itself has
- * already returned.
+ * already returned.  Each futex task has a jmp_buf of its own, which the
+ * host keeps: a second task runs on a stack of its own, and its calls
+ * interleave with the futex thread's.
  */
 #ifndef _FAKE_CUSTOM_H
 #define _FAKE_CUSTOM_H
@@ -27,6 +29,8 @@
 struct fd_host_ops {
 	/* Non-yielding: the harness's view of "current". */
 	struct task_struct *(*current_task)(void);
+	/* Non-yielding: the running task's jmp_buf, for the abort path. */
+	void *(*abort_jump)(void);
 	/* printk-like: WARN_ON and friends, with the condition's text. */
 	void (*warn)(const char *file, int line, const char *cond, bool once);
 
@@ -90,13 +94,24 @@ int fd_take_line(void);
 
 /* Abort plumbing, owned by futex_shim.c. */
 extern _Thread_local int fd_abort_requested;
-extern _Thread_local jmp_buf fd_abort_jmp;
 void fd_request_abort(void);
 
+/* The running task's jmp_buf, which its revision entry point set. */
+static inline jmp_buf *fd_abort_target(void)
+{
+	return (jmp_buf *)fd_host.abort_jump();
+}
+
+/*
+ * The flag is set by the host call that just returned, for this task: it is
+ * cleared before the jump, so the other task never sees it.
+ */
 static inline void fd_check_abort(void)
 {
-	if (unlikely(fd_abort_requested))
-		longjmp(fd_abort_jmp, 1);
+	if (unlikely(fd_abort_requested)) {
+		fd_abort_requested = 0;
+		longjmp(*fd_abort_target(), 1);
+	}
 }
 
 /* A marked read of the word at addr, spelt expr at line: a yield point. */
@@ -122,7 +137,7 @@ int fd_rev_##sym##_get(u32 __user *uaddr, int fshared,			\
 		       union futex_key *key, int rw)			\
 {									\
 	fd_abort_requested = 0;						\
-	if (setjmp(fd_abort_jmp))					\
+	if (setjmp(*fd_abort_target()))					\
 		return FD_ABORTED;					\
 	return get_futex_key(uaddr, fshared, key, rw);			\
 }
@@ -135,7 +150,7 @@ int fd_rev_##sym##_get(u32 __user *uaddr, int fshared,			\
 		       union futex_key *key, int rw)			\
 {									\
 	fd_abort_requested = 0;						\
-	if (setjmp(fd_abort_jmp))					\
+	if (setjmp(*fd_abort_target()))					\
 		return FD_ABORTED;					\
 	return get_futex_key(uaddr, fshared ? FLAGS_SHARED : 0, key, rw); \
 }
@@ -143,7 +158,7 @@ int fd_rev_##sym##_get(u32 __user *uaddr, int fshared,			\
 int fd_rev_##sym##_put(union futex_key *key)				\
 {									\
 	fd_abort_requested = 0;						\
-	if (setjmp(fd_abort_jmp))					\
+	if (setjmp(*fd_abort_target()))					\
 		return FD_ABORTED;					\
 	put_futex_key(key);						\
 	return 0;							\
