@@ -137,11 +137,14 @@ pub fn shrink_lines(
     }
 }
 
+/// Whether `line` declares the event `name`, places it, or is a call the
+/// task `name` makes: the lines that go with it.
 fn mentions_event(line: &str, name: &str) -> bool {
     let words: Vec<&str> = line.split_whitespace().collect();
     match words.as_slice() {
         ["event", n, ..] => *n == name,
         ["at", ..] => at_event(&words).is_some_and(|(i, _)| words[i] == name),
+        ["call", .., "by", task] => *task == name,
         _ => false,
     }
 }
@@ -154,10 +157,14 @@ fn at_event(words: &[&str]) -> Option<(usize, bool)> {
 }
 
 /// Simpler forms of one statement: all of an event's steps instead of a
-/// count, no `refs=` or `pgoff=` option.
+/// count, no `refs=` or `pgoff=` option, a call made by the futex thread
+/// rather than the second task.
 fn simplifications(line: &str) -> Vec<String> {
     let words: Vec<&str> = line.split_whitespace().collect();
     let mut out = Vec::new();
+    if let ["call", rest @ .., "by", _] = words.as_slice() {
+        out.push(format!("call {}", rest.join(" ")));
+    }
     if let ["at", ..] = words.as_slice() {
         if let Some((event, true)) = at_event(&words) {
             out.push(words[..=event].join(" "));
