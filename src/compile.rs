@@ -20,12 +20,14 @@ include!(concat!(env!("OUT_DIR"), "/fake_sources.rs"));
 
 /// Flags every revision is compiled with: those of the build (kernel C is
 /// gnu11, an undeclared function is an error as in the kernel's own
-/// build), plus what a shared object needs.
+/// build; `-fsanitize=thread` for the access callbacks the shim defines,
+/// see build.rs), plus what a shared object needs.
 const FLAGS: &[&str] = &[
     "-std=gnu11",
     "-O1",
     "-fPIC",
     "-fno-strict-aliasing",
+    "-fsanitize=thread",
     "-Wall",
     "-Wextra",
     "-Wno-unused-parameter",
@@ -123,14 +125,32 @@ pub fn shared_object(source: &Path) -> Result<PathBuf, CompileError> {
         hash.finish(),
         std::process::id()
     ));
+    // Compiled to objects first, then linked without the sanitizer's
+    // runtime: the shim defines the callbacks the instrumentation makes.
     let shim = csrc.join("futex_shim.c").display().to_string();
-    let output = compiler(&[
-        "-shared",
-        "-o",
-        &partial.display().to_string(),
-        &unit_arg,
-        &shim,
-    ])?;
+    let sources = [(&unit_arg, "unit"), (&shim, "shim")];
+    let objects = sources.map(|(_, what)| {
+        cache.join(format!(
+            "{:016x}.{}.{what}.o",
+            hash.finish(),
+            std::process::id()
+        ))
+    });
+    for ((file, _), object) in sources.iter().zip(&objects) {
+        let output = compiler(&["-c", "-o", &object.display().to_string(), file])?;
+        if !output.status.success() {
+            return Err(rejected(&source, &output.stderr));
+        }
+    }
+    let output = Command::new(&cc)
+        .args(["-shared", "-o"])
+        .arg(&partial)
+        .args(&objects)
+        .output()
+        .map_err(|e| CompileError::Compiler(cc.clone(), e))?;
+    for object in &objects {
+        let _ = std::fs::remove_file(object);
+    }
     if !output.status.success() {
         let _ = std::fs::remove_file(&partial);
         return Err(rejected(&source, &output.stderr));

@@ -30,6 +30,23 @@ pub enum Era {
     V6_7,
     /// 6.8 to 6.15: as 6.7, and anonymous memory may hold multi-size THPs.
     V6_8,
+    /// 6.16 to 6.19 (6.18 before 6.18.21, 6.19 before 6.19.11): as 6.8,
+    /// and futexes may be NUMA-aware (FUTEX2_NUMA, FUTEX2_MPOL): the key
+    /// names a node; a replaced memory policy is freed at once.
+    V6_16,
+    /// 7.0 and 7.1 (and 6.18.21, 6.19.11 on): as 6.16, but a memory policy
+    /// is freed after an RCU grace period (`kfree_rcu()`).
+    V7_0,
+}
+
+/// When a memory policy whose last reference goes is freed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PolicyFree {
+    /// At once (`kmem_cache_free()` in `__mpol_put()`, before 7.0).
+    AtOnce,
+    /// After an RCU grace period (`kfree_rcu()`, 7.0 on: "futex: Fix UaF
+    /// between futex_key_to_node_opt() and vma_replace_policy()").
+    AfterGracePeriod,
 }
 
 /// How references on a compound page are counted.
@@ -75,6 +92,9 @@ pub struct KeyRules {
     pub inode_key_holds_inode: bool,
     /// An mm-shared key holds one `mm_count` until `put_futex_key()`.
     pub mm_key_holds_mm: bool,
+    /// The key names a node (`key->both.node`, 6.16 on), which picks the
+    /// hash table: `get_futex_key()` takes FUTEX2_NUMA and FUTEX2_MPOL.
+    pub node: bool,
 }
 
 /// How the era's `get_futex_key()` is called: the values and names of its
@@ -117,6 +137,7 @@ pub struct Description {
     /// allows (multi-size THP, 6.8 on), or only the PMD size (the model's
     /// `THP_ORDER`).
     pub anon_mthp: bool,
+    pub policy_free: PolicyFree,
     pub call: CallAbi,
     /// The era's number in the binary scenario form (never reused).
     pub code: u8,
@@ -142,6 +163,7 @@ const ERA_3: Description = Description {
         inode_named_by: InodeKeyName::Address,
         inode_key_holds_inode: true,
         mm_key_holds_mm: true,
+        node: false,
     },
     compound_refs: CompoundRefs::TailPins,
     split_pinned_thp: true,
@@ -151,6 +173,7 @@ const ERA_3: Description = Description {
     partial_truncate_splits: false,
     migrates_large_folios: false,
     anon_mthp: false,
+    policy_free: PolicyFree::AtOnce,
     call: VERIFY,
     code: 1,
 };
@@ -163,6 +186,7 @@ const ERA_4: Description = Description {
         inode_named_by: InodeKeyName::Address,
         inode_key_holds_inode: true,
         mm_key_holds_mm: true,
+        node: false,
     },
     compound_refs: CompoundRefs::HeadOnly,
     split_pinned_thp: false,
@@ -172,6 +196,7 @@ const ERA_4: Description = Description {
     partial_truncate_splits: false,
     migrates_large_folios: false,
     anon_mthp: false,
+    policy_free: PolicyFree::AtOnce,
     call: VERIFY,
     code: 2,
 };
@@ -193,6 +218,7 @@ const ERA_5_6: Description = Description {
         inode_named_by: InodeKeyName::Sequence,
         inode_key_holds_inode: false,
         mm_key_holds_mm: true,
+        node: false,
     },
     compound_refs: CompoundRefs::HeadOnly,
     split_pinned_thp: false,
@@ -202,6 +228,7 @@ const ERA_5_6: Description = Description {
     partial_truncate_splits: false,
     migrates_large_folios: false,
     anon_mthp: false,
+    policy_free: PolicyFree::AtOnce,
     call: FUTEX_ACCESS,
     code: 3,
 };
@@ -214,6 +241,7 @@ const ERA_5: Description = Description {
         inode_named_by: InodeKeyName::Sequence,
         inode_key_holds_inode: false,
         mm_key_holds_mm: false,
+        node: false,
     },
     code: 4,
     ..ERA_5_6
@@ -240,15 +268,38 @@ const ERA_6_8: Description = Description {
     ..ERA_6_7
 };
 
+const ERA_6_16: Description = Description {
+    era: Era::V6_16,
+    keyword: "6.16",
+    kernels: "6.16-6.19",
+    key: KeyRules {
+        inode_named_by: InodeKeyName::Sequence,
+        inode_key_holds_inode: false,
+        mm_key_holds_mm: false,
+        node: true,
+    },
+    code: 8,
+    ..ERA_6_8
+};
+
+const ERA_7_0: Description = Description {
+    era: Era::V7_0,
+    keyword: "7.0",
+    kernels: "7.0-7.1, 6.18.21+, 6.19.11+",
+    policy_free: PolicyFree::AfterGracePeriod,
+    code: 9,
+    ..ERA_6_16
+};
+
 impl Era {
     /// The era whose world has every object the model has (shmem huge
     /// pages among them). The binary form builds the world of a scenario
     /// that names no era under it, so that decoding keeps what only some
     /// eras have; running it on an older era's revision then says so.
-    pub const NEWEST: Era = Era::V6_8;
+    pub const NEWEST: Era = Era::V7_0;
 
     /// Every era, oldest first.
-    pub const ALL: [Era; 7] = [
+    pub const ALL: [Era; 9] = [
         Era::V3,
         Era::V4,
         Era::V4_8,
@@ -256,6 +307,8 @@ impl Era {
         Era::V5,
         Era::V6_7,
         Era::V6_8,
+        Era::V6_16,
+        Era::V7_0,
     ];
 
     pub fn rules(self) -> &'static Description {
@@ -267,6 +320,8 @@ impl Era {
             Era::V5 => &ERA_5,
             Era::V6_7 => &ERA_6_7,
             Era::V6_8 => &ERA_6_8,
+            Era::V6_16 => &ERA_6_16,
+            Era::V7_0 => &ERA_7_0,
         }
     }
 

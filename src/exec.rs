@@ -7,6 +7,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::abi::CallFlags;
 use crate::finding::Finding;
 use crate::implementation::{CallResult, Implementation, Target};
 use crate::kernel::{Held, Kernel, Observation};
@@ -29,6 +30,8 @@ pub struct CallOutcome {
     /// The key as returned (normalised when the call returned).
     pub key: Key,
     pub raw_key: RawKey,
+    /// The node the key names (6.16 on), for a call that returned a key.
+    pub node: Option<i32>,
     /// The `put_futex_key()` made for a successful call.
     pub put: Option<CallResult>,
     /// The reference result on each world state the call saw.
@@ -90,9 +93,22 @@ pub struct Built {
 /// Builds the world of `scenario` under the mm rules of its era, or of
 /// `era` when it sets none, and the scheduler that replays its schedule.
 pub fn build(scenario: &Scenario, era: Era) -> Result<Built, WorldError> {
-    let mut builder = Builder::new(scenario.mode, scenario.era.unwrap_or(era));
+    let era = scenario.era.unwrap_or(era);
+    let mut builder = Builder::new(scenario.mode, era);
     for item in &scenario.world {
         builder.apply(item)?;
+    }
+    for (i, call) in scenario.calls.iter().enumerate() {
+        if (call.numa || call.mpol) && !era.rules().key.node {
+            return Err(era.lacks("FUTEX2_NUMA and FUTEX2_MPOL start in 6.16"));
+        }
+        if !builder.world.node_possible(i64::from(call.node)) {
+            return Err(WorldError::Invalid(format!(
+                "call {} runs on node {}, which the machine does not have",
+                i + 1,
+                call.node
+            )));
+        }
     }
     let Builder { world, objects, .. } = builder;
     let events = scenario
@@ -212,21 +228,29 @@ fn run_task(
             uaddr: call.addr,
             shared: call.shared,
             write: call.access == Access::Write,
+            numa: call.numa,
+            mpol: call.mpol,
+            node: call.node,
+        };
+        let flags = CallFlags {
+            shared: call.shared,
+            numa: call.numa,
+            mpol: call.mpol,
         };
         let (result, raw_key) = match kernel.begin_get(planned.index, spec) {
-            Ok(()) => imp.get_futex_key(
-                kernel,
-                call.addr,
-                call.shared,
-                access_of(era, call.access).0,
-            ),
+            Ok(()) => imp.get_futex_key(kernel, call.addr, flags, access_of(era, call.access).0),
             Err(_) => (CallResult::Aborted, RawKey::default()),
         };
         let observation = kernel.end_get();
         settle(kernel, result, "get_futex_key()");
         let key = Key::normalise(raw_key, &kernel.world);
+        let node =
+            (result == CallResult::Returned(0) && era.rules().key.node).then_some(raw_key.node);
         kernel.trace.note(|| match result {
-            CallResult::Returned(0) => format!("call {n} returns 0: {key}"),
+            CallResult::Returned(0) => match node {
+                Some(node) => format!("call {n} returns 0: {key}, node {node}"),
+                None => format!("call {n} returns 0: {key}"),
+            },
             CallResult::Returned(code) => {
                 format!("call {n} returns {}", crate::abi::errno_name(code))
             }
@@ -239,6 +263,7 @@ fn run_task(
                 result,
                 key,
                 raw_key,
+                node,
                 put: None,
                 observation,
                 held_after: kernel.ledger().outstanding(),

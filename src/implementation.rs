@@ -2,6 +2,7 @@
 //! is reached through: a compiled C revision (`ffi`) and a Rust port
 //! (`futex`) alike. Execution knows nothing else of them.
 
+use crate::abi::CallFlags;
 use crate::era::Era;
 use crate::kernel::Kernel;
 use crate::key::RawKey;
@@ -17,12 +18,13 @@ pub enum CallResult {
 /// One implementation of `get_futex_key()` / `put_futex_key()`, running on
 /// the fake kernel `k`.
 pub trait Implementation: Sync {
-    /// `get_futex_key(uaddr, fshared, &key, rw)`.
+    /// `get_futex_key(uaddr, flags, &key, rw)`, the flags as the era's
+    /// function takes them (`fshared`, then futex flags).
     fn get_futex_key(
         &self,
         k: &mut Kernel,
         uaddr: u64,
-        fshared: bool,
+        flags: CallFlags,
         rw: i32,
     ) -> (CallResult, RawKey);
     /// `put_futex_key(&key)` of a key `get_futex_key()` filled in; where

@@ -11,12 +11,15 @@ use crate::world::{InodeId, InodeRef, MmId, World};
 
 pub use crate::abi::{FUT_OFF_INODE, FUT_OFF_MMSHARED};
 
-/// The three words of a key as a revision left them.
+/// The words of a key as a revision left them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RawKey {
     pub word: u64,
     pub ptr: usize,
     pub offset: i32,
+    /// `key->both.node` (6.16 on): the node whose hash table the futex is
+    /// in, `FUTEX_NO_NODE` for the one the key's hash picks.
+    pub node: i32,
 }
 
 /// What a key's pointer names.

@@ -39,6 +39,14 @@ pub enum Op {
     FolioPut,
     FolioTestAnon,
     FolioTestSwapcache,
+    GetUser,
+    PutUser,
+    MmapLockSpeculateTryBegin,
+    MmapLockSpeculateRetry,
+    MmapReadLock,
+    MmapReadUnlock,
+    VmaLookup,
+    VmaPolicy,
 }
 
 impl Op {
@@ -78,6 +86,14 @@ impl Op {
             Op::FolioPut => "folio_put",
             Op::FolioTestAnon => "folio_test_anon",
             Op::FolioTestSwapcache => "folio_test_swapcache",
+            Op::GetUser => "get_user",
+            Op::PutUser => "put_user",
+            Op::MmapLockSpeculateTryBegin => "mmap_lock_speculate_try_begin",
+            Op::MmapLockSpeculateRetry => "mmap_lock_speculate_retry",
+            Op::MmapReadLock => "mmap_read_lock",
+            Op::MmapReadUnlock => "mmap_read_unlock",
+            Op::VmaLookup => "vma_lookup",
+            Op::VmaPolicy => "vma_policy",
         }
     }
 }
@@ -85,7 +101,7 @@ impl Op {
 impl Op {
     /// Every operation, in a fixed order (the binary form numbers them by
     /// it: new ones go at the end).
-    pub const ALL: [Op; 34] = [
+    pub const ALL: [Op; 42] = [
         Op::ReadOnce,
         Op::AccessOk,
         Op::ShouldFail,
@@ -120,14 +136,27 @@ impl Op {
         Op::FolioPut,
         Op::FolioTestAnon,
         Op::FolioTestSwapcache,
+        Op::GetUser,
+        Op::PutUser,
+        Op::MmapLockSpeculateTryBegin,
+        Op::MmapLockSpeculateRetry,
+        Op::MmapReadLock,
+        Op::MmapReadUnlock,
+        Op::VmaLookup,
+        Op::VmaPolicy,
     ];
 
-    /// The operation a kernel API name stands for; `ACCESS_ONCE` is the
-    /// older spelling of a marked read, `READ_ONCE`.
+    /// The operation a kernel API name stands for, under its other
+    /// spellings too: `ACCESS_ONCE` is the older one of `READ_ONCE`; a user
+    /// word is read with `get_user_inline` (6.19 on), `futex_get_value` or
+    /// its `unsafe_get_user` (6.16 to 6.18), and written alike.
     pub fn from_name(name: &str) -> Option<Op> {
-        if name == "ACCESS_ONCE" {
-            return Some(Op::ReadOnce);
-        }
-        Op::ALL.into_iter().find(|op| op.name() == name)
+        let op = match name {
+            "ACCESS_ONCE" => Op::ReadOnce,
+            "get_user_inline" | "futex_get_value" | "unsafe_get_user" => Op::GetUser,
+            "put_user_inline" | "futex_put_value" | "unsafe_put_user" => Op::PutUser,
+            _ => return Op::ALL.into_iter().find(|op| op.name() == name),
+        };
+        Some(op)
     }
 }

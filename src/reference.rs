@@ -1,8 +1,9 @@
-//! The reference semantics of `get_futex_key()` in 3.x-4.x: what the key,
-//! or the error, must be for one world state when nothing interferes
-//! (docs/model.md §2). A specification written from the kernel's documented
-//! behaviour, not a revision run again: a revision that is wrong even
-//! without a race disagrees with it too.
+//! The reference semantics of `get_futex_key()`: what the key, or the
+//! error, must be for one world state when nothing interferes
+//! (docs/model.md §2), and from 6.16 the node the key names. A
+//! specification written from the kernel's documented behaviour, not a
+//! revision run again: a revision that is wrong even without a race
+//! disagrees with it too.
 //!
 //! Evaluating it never changes the world: the faults a real call would take
 //! (a COW, a swap-in, a page-cache fill) are reasoned about, not performed.
@@ -12,7 +13,7 @@ use std::fmt;
 use crate::key::{Key, KeyObject, FUT_OFF_INODE, FUT_OFF_MMSHARED};
 use crate::world::{Backing, InodeRef, InodeState, MmId, World, PAGE_SIZE, TASK_SIZE};
 
-use crate::abi::{EFAULT, EINVAL};
+use crate::abi::{EFAULT, EINVAL, FUTEX_NO_NODE};
 
 /// One call's parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,6 +23,28 @@ pub struct CallSpec {
     pub shared: bool,
     /// `rw == VERIFY_WRITE`.
     pub write: bool,
+    /// FUTEX2_NUMA: the word after the futex names its node (6.16 on).
+    pub numa: bool,
+    /// FUTEX2_MPOL: the node follows the vma's memory policy (6.16 on).
+    pub mpol: bool,
+    /// The node of the CPU the call runs on (`numa_node_id()`).
+    pub node: u32,
+}
+
+impl CallSpec {
+    /// The futex's size in bytes: a FUTEX2_NUMA futex is two words.
+    pub fn size(&self) -> u64 {
+        if self.numa {
+            8
+        } else {
+            4
+        }
+    }
+
+    /// Where the node word of a FUTEX2_NUMA futex is.
+    pub fn node_addr(&self) -> u64 {
+        self.uaddr + 4
+    }
 }
 
 /// What the call must return on one world state.
@@ -93,6 +116,49 @@ pub fn expected(world: &World, call: CallSpec) -> Expected {
     result(world, call, Gup::WriteFirst)
 }
 
+/// The node `call` names on `world` as it is now (6.16 on): `None` where
+/// the call fails before it has one, or in an era whose keys name none.
+/// A FUTEX2_NUMA word that names a node gives it; one that names none
+/// (`FUTEX_NO_NODE`) gives the vma policy's node under FUTEX2_MPOL, else
+/// the calling CPU's, which the call writes back. Without FUTEX2_NUMA the
+/// node is the policy's (FUTEX2_MPOL), else none: `FUTEX_NO_NODE`.
+pub fn expected_node(world: &World, call: CallSpec) -> Option<i32> {
+    if !world.era.rules().key.node || call.uaddr % call.size() != 0 {
+        return None;
+    }
+    node_path(world, call).ok()
+}
+
+/// The node part of `get_futex_key()` (6.16 on): the node, or the error
+/// that stops the call there.
+fn node_path(world: &World, call: CallSpec) -> Result<i32, i32> {
+    let address = call.uaddr & !(PAGE_SIZE - 1);
+    let mut node = FUTEX_NO_NODE;
+    if call.numa {
+        node = world.peek_user_word(call.mm, call.node_addr())? as i32;
+        if node != FUTEX_NO_NODE && !world.node_possible(i64::from(node)) {
+            return Err(-EINVAL);
+        }
+    }
+    let mut updated = false;
+    if node == FUTEX_NO_NODE && call.mpol {
+        node = world
+            .policy_node(call.mm, address)
+            .map_or(FUTEX_NO_NODE, |n| n as i32);
+        updated = true;
+    }
+    if call.numa {
+        if node == FUTEX_NO_NODE {
+            node = call.node as i32;
+            updated = true;
+        }
+        if updated && !world.user_word_writable(call.mm, call.node_addr()) {
+            return Err(-EFAULT);
+        }
+    }
+    Ok(node)
+}
+
 /// What the read-only retry of a `VERIFY_READ` call finds on `world` as it
 /// is now: after a write request failed with `-EFAULT`, every revision asks
 /// GUP again without write (docs/model.md §2, rule 5). On a writable
@@ -116,17 +182,26 @@ enum Gup {
 fn result(world: &World, call: CallSpec, gup: Gup) -> Expected {
     let offset = (call.uaddr % PAGE_SIZE) as i32;
     let address = call.uaddr - offset as u64;
-    // 1. The word must be naturally aligned.
-    if call.uaddr % 4 != 0 {
+    // 1. The word must be naturally aligned (a FUTEX2_NUMA futex is two).
+    if call.uaddr % call.size() != 0 {
         return Expected::Error(-EINVAL);
+    }
+    let in_range = call
+        .uaddr
+        .checked_add(call.size())
+        .is_some_and(|end| end <= TASK_SIZE);
+    // 6.16 on: the node word is read (and written back) before anything else.
+    if world.era.rules().key.node {
+        if !in_range {
+            return Expected::Error(-EFAULT);
+        }
+        if let Err(e) = node_path(world, call) {
+            return Expected::Error(e);
+        }
     }
     // 2. A private futex needs a user address and nothing else.
     if !call.shared {
-        return if call
-            .uaddr
-            .checked_add(4)
-            .is_some_and(|end| end <= TASK_SIZE)
-        {
+        return if in_range {
             Expected::Private {
                 mm: call.mm,
                 address,

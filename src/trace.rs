@@ -27,6 +27,13 @@ pub enum Arg {
         addr: u64,
         write: bool,
     },
+    /// A user address (`get_user()`, `vma_lookup()`).
+    Addr(u64),
+    /// `put_user(value, addr)`.
+    Store {
+        addr: u64,
+        value: u32,
+    },
     Object(ObjectName),
     Counter(Counter),
     Counter64(Counter64),
@@ -44,6 +51,8 @@ impl fmt::Display for Arg {
             Arg::None => Ok(()),
             Arg::Range { addr, size } => write!(f, "{addr:#x}, {size}"),
             Arg::Gup { addr, write } => write!(f, "{addr:#x}, write={}", u8::from(*write)),
+            Arg::Addr(addr) => write!(f, "{addr:#x}"),
+            Arg::Store { addr, value } => write!(f, "{}, {addr:#x}", *value as i32),
             Arg::Object(object) => object.fmt(f),
             Arg::Counter(counter) => counter.fmt(f),
             Arg::Counter64(counter) => counter.fmt(f),

@@ -36,9 +36,15 @@ pub fn translation_unit(banner: &str, path: &str, source: &str, sym: &str) -> St
         String::new()
     };
     let entry = if takes_futex_flags(source) {
-        "FD_REVISION_FLAGS_ENTRY"
+        // The flags a kernel lacks (the size before 6.16, NUMA and MPOL)
+        // are asked of it as none.
+        let mut lacking = String::new();
+        for flag in ["FLAGS_SIZE_32", "FLAGS_NUMA", "FLAGS_MPOL"] {
+            lacking.push_str(&format!("#ifndef {flag}\n#define {flag} 0\n#endif\n"));
+        }
+        format!("{lacking}FD_REVISION_FLAGS_ENTRY")
     } else {
-        "FD_REVISION_ENTRY"
+        "FD_REVISION_ENTRY".to_string()
     };
     format!(
         "/* {banner} */\n\

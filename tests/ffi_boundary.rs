@@ -23,7 +23,12 @@ fn a_panic_in_the_current_callback_resumes_after_the_c_call_returns() {
         let mut kernel = Kernel::new(built.world, built.sched, Trace::yields_only());
         let imp = rev.target().imp;
         let panic = catch_unwind(AssertUnwindSafe(|| {
-            imp.get_futex_key(&mut kernel, 0x10000, false, futex_diff::abi::VERIFY_WRITE)
+            imp.get_futex_key(
+                &mut kernel,
+                0x10000,
+                Default::default(),
+                futex_diff::abi::VERIFY_WRITE,
+            )
         }))
         .expect_err("the callback's panic reaches the caller");
         let message = panic

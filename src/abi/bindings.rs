@@ -5,10 +5,17 @@ pub const EFAULT: u32 = 14;
 pub const EINVAL: u32 = 22;
 pub const VERIFY_READ: u32 = 0;
 pub const VERIFY_WRITE: u32 = 1;
+pub const MAX_NUMNODES: u32 = 64;
+pub const NUMA_NO_NODE: i32 = -1;
 pub const PAGE_MAPPING_ANON: u32 = 1;
 pub const FUT_OFF_INODE: u32 = 1;
 pub const FUT_OFF_MMSHARED: u32 = 2;
+pub const FUTEX_NO_NODE: i32 = -1;
 pub const FD_ABORTED: i32 = -4096;
+pub const FD_CALL_SHARED: u32 = 1;
+pub const FD_CALL_NUMA: u32 = 2;
+pub const FD_CALL_MPOL: u32 = 4;
+pub type u32_ = u32;
 pub type u64_ = u64;
 pub type s64 = i64;
 pub type loff_t = i64;
@@ -48,6 +55,46 @@ impl Default for page {
 pub struct mm_struct {
     pub mm_users: atomic_t,
     pub mm_count: atomic_t,
+}
+#[repr(C)]
+#[derive(Default, Copy, Clone)]
+pub struct nodemask_t {
+    pub bits: [::std::os::raw::c_ulong; 1usize],
+}
+pub const MPOL_DEFAULT: _bindgen_ty_1 = 0;
+pub const MPOL_PREFERRED: _bindgen_ty_1 = 1;
+pub const MPOL_BIND: _bindgen_ty_1 = 2;
+pub const MPOL_INTERLEAVE: _bindgen_ty_1 = 3;
+pub const MPOL_LOCAL: _bindgen_ty_1 = 4;
+pub const MPOL_PREFERRED_MANY: _bindgen_ty_1 = 5;
+pub const MPOL_WEIGHTED_INTERLEAVE: _bindgen_ty_1 = 6;
+pub const MPOL_MAX: _bindgen_ty_1 = 7;
+pub type _bindgen_ty_1 = ::std::os::raw::c_uint;
+#[repr(C)]
+#[derive(Default, Copy, Clone)]
+pub struct mempolicy {
+    pub refcnt: atomic_t,
+    pub mode: ::std::os::raw::c_ushort,
+    pub flags: ::std::os::raw::c_ushort,
+    pub nodes: nodemask_t,
+    pub home_node: ::std::os::raw::c_int,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct vm_area_struct {
+    pub vm_start: ::std::os::raw::c_ulong,
+    pub vm_end: ::std::os::raw::c_ulong,
+    pub vm_mm: *mut mm_struct,
+    pub vm_policy: *mut mempolicy,
+}
+impl Default for vm_area_struct {
+    fn default() -> Self {
+        let mut s = ::std::mem::MaybeUninit::<Self>::uninit();
+        unsafe {
+            ::std::ptr::write_bytes(s.as_mut_ptr(), 0, 1);
+            s.assume_init()
+        }
+    }
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
@@ -187,6 +234,7 @@ pub struct futex_key__bindgen_ty_3 {
     pub word: ::std::os::raw::c_ulong,
     pub ptr: *mut ::std::os::raw::c_void,
     pub offset: ::std::os::raw::c_int,
+    pub node: ::std::os::raw::c_uint,
 }
 impl Default for futex_key__bindgen_ty_3 {
     fn default() -> Self {
@@ -290,9 +338,48 @@ pub struct fd_host_ops {
     pub folio_put: ::std::option::Option<unsafe extern "C" fn(head: *mut page)>,
     pub folio_test_anon: ::std::option::Option<unsafe extern "C" fn(head: *mut page) -> bool>,
     pub folio_test_swapcache: ::std::option::Option<unsafe extern "C" fn(head: *mut page) -> bool>,
+    pub get_user: ::std::option::Option<
+        unsafe extern "C" fn(
+            addr: ::std::os::raw::c_ulong,
+            val: *mut u32_,
+        ) -> ::std::os::raw::c_int,
+    >,
+    pub put_user: ::std::option::Option<
+        unsafe extern "C" fn(addr: ::std::os::raw::c_ulong, val: u32_) -> ::std::os::raw::c_int,
+    >,
+    pub numa_node_id: ::std::option::Option<unsafe extern "C" fn() -> ::std::os::raw::c_int>,
+    pub node_possible:
+        ::std::option::Option<unsafe extern "C" fn(node: ::std::os::raw::c_int) -> bool>,
+    pub mmap_lock_speculate_try_begin: ::std::option::Option<
+        unsafe extern "C" fn(mm: *mut mm_struct, seq: *mut ::std::os::raw::c_uint) -> bool,
+    >,
+    pub mmap_lock_speculate_retry: ::std::option::Option<
+        unsafe extern "C" fn(mm: *mut mm_struct, seq: ::std::os::raw::c_uint) -> bool,
+    >,
+    pub mmap_read_lock: ::std::option::Option<unsafe extern "C" fn(mm: *mut mm_struct)>,
+    pub mmap_read_unlock: ::std::option::Option<unsafe extern "C" fn(mm: *mut mm_struct)>,
+    pub vma_lookup: ::std::option::Option<
+        unsafe extern "C" fn(
+            mm: *mut mm_struct,
+            addr: ::std::os::raw::c_ulong,
+        ) -> *mut vm_area_struct,
+    >,
+    pub vma_policy_loaded: ::std::option::Option<unsafe extern "C" fn(vma: *mut vm_area_struct)>,
+    pub read_once_done:
+        ::std::option::Option<unsafe extern "C" fn(addr: *const ::std::os::raw::c_void)>,
+    pub watched_access: ::std::option::Option<
+        unsafe extern "C" fn(
+            addr: *const ::std::os::raw::c_void,
+            size: ::std::os::raw::c_ulong,
+            write: bool,
+        ),
+    >,
 }
 unsafe extern "C" {
     pub fn fd_install_host(ops: *const fd_host_ops);
+}
+unsafe extern "C" {
+    pub fn fd_watch(lo: ::std::os::raw::c_ulong, len: ::std::os::raw::c_ulong);
 }
 unsafe extern "C" {
     pub fn fd_take_line() -> ::std::os::raw::c_int;

@@ -30,6 +30,41 @@ pub const PAGE_MAPPING_ANON: usize = raw::PAGE_MAPPING_ANON as usize;
 /// The top of the user address range (x86_64 `TASK_SIZE`).
 pub const TASK_SIZE: u64 = (1 << 47) - PAGE_SIZE;
 
+/// Nodes a NUMA machine may have (`1 << CONFIG_NODES_SHIFT`, x86-64's
+/// default shift of 6).
+pub const MAX_NUMNODES: u32 = raw::MAX_NUMNODES;
+/// A FUTEX2_NUMA node word that names no node yet (`FUTEX_NO_NODE`, ABI).
+pub const FUTEX_NO_NODE: i32 = raw::FUTEX_NO_NODE;
+
+/// How the harness asks a call of a revision's entry point, whatever the
+/// era's signature: shared or private, and the futex2 NUMA flags
+/// (`FD_CALL_*` in `csrc/include/fake/custom.h`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CallFlags {
+    pub shared: bool,
+    /// FUTEX2_NUMA (6.16 on): the word after the futex names its node.
+    pub numa: bool,
+    /// FUTEX2_MPOL (6.16 on): the node follows the vma's memory policy.
+    pub mpol: bool,
+}
+
+impl CallFlags {
+    /// The entry point's `fd_flags` argument.
+    pub fn bits(self) -> i32 {
+        let mut bits = 0;
+        if self.shared {
+            bits |= raw::FD_CALL_SHARED;
+        }
+        if self.numa {
+            bits |= raw::FD_CALL_NUMA;
+        }
+        if self.mpol {
+            bits |= raw::FD_CALL_MPOL;
+        }
+        bits as i32
+    }
+}
+
 /// A return code as the kernel would name it: `-EFAULT`, `-EINVAL`, or the
 /// number.
 pub fn errno_name(code: i32) -> String {

@@ -398,11 +398,11 @@ fn run_step(
         Step::Split(p) => say.waited(world.split_thp(p), || {
             format!("THP of {} split", name(world, p))
         }),
-        Step::Munmap(mm, start, end) => say.waited(world.munmap(mm, start, end), || {
+        Step::Munmap(mm, start, end) => say.waited(world.munmap(mm, start, end, actor)?, || {
             format!("munmap mm#{} {start:#x}-{end:#x}", mm.0)
         }),
         Step::Mprotect(mm, start, end, prot) => say
-            .waited(world.mprotect(mm, start, end, prot), || {
+            .waited(world.mprotect(mm, start, end, prot, actor)?, || {
                 format!("mprotect mm#{} {start:#x}-{end:#x} {prot}", mm.0)
             }),
         Step::DropRef(inode) => {
@@ -462,7 +462,7 @@ fn run_step(
                 say.ran(|| format!("a new inode is allocated at inode#{}'s address", inode.0))
             }
         }
-        Step::Fork(parent, child) => say.waited(world.fork(parent, child), || {
+        Step::Fork(parent, child) => say.waited(world.fork(parent, child, actor)?, || {
             format!("fork: mm#{} -> mm#{}", parent.0, child.0)
         }),
         Step::Cow(mm, addr) => say.waited(world.cow_break(mm, addr)?, || {
@@ -494,7 +494,7 @@ fn run_step(
                 })
             }
         },
-        Step::Reread(file, mm, start, end) => match world.reread(file, mm, start, end) {
+        Step::Reread(file, mm, start, end) => match world.reread(file, mm, start, end, actor) {
             Err(b) => StepOutcome::Blocked(b),
             Ok(Ok(inode)) => say.ran(|| {
                 format!(
@@ -536,7 +536,7 @@ fn run_step(
                 inode.0
             )
         }),
-        Step::CollapseAnon(mm, addr) => say.waited(world.collapse_anon(mm, addr)?, || {
+        Step::CollapseAnon(mm, addr) => say.waited(world.collapse_anon(mm, addr, actor)?, || {
             format!(
                 "khugepaged: the pages of mm#{} around {addr:#x} collapsed into a huge page, the old ones unmapped",
                 mm.0
@@ -571,6 +571,15 @@ impl fmt::Display for Blocker {
             ),
             Blocker::InodeMapped(i) => write!(f, "inode#{} is still mapped (strict mode)", i.0),
             Blocker::SlotBusy(i) => write!(f, "inode#{} is not freed yet", i.0),
+            Blocker::MmapLock(mm, Actor::Event(e)) => {
+                write!(f, "the mmap lock of mm#{} is held by event {}", mm.0, e + 1)
+            }
+            Blocker::MmapLock(mm, Actor::Task(t)) => write!(
+                f,
+                "{} holds the mmap lock of mm#{} for reading",
+                crate::world::task_name(*t),
+                mm.0
+            ),
         }
     }
 }

@@ -12,7 +12,7 @@ use std::ptr;
 
 use super::{CURRENT, PANIC};
 use crate::abi::raw;
-use crate::kernel::{Abort, Atomic64Ptr, AtomicPtr, InodePtr, Kernel, MmPtr, PagePtr};
+use crate::kernel::{Abort, Atomic64Ptr, AtomicPtr, InodePtr, Kernel, MmPtr, PagePtr, VmaPtr};
 
 /// The table of every host operation, as a revision's shim installs it.
 pub(super) fn ops() -> raw::fd_host_ops {
@@ -54,6 +54,18 @@ pub(super) fn ops() -> raw::fd_host_ops {
         folio_put: Some(host_folio_put),
         folio_test_anon: Some(host_folio_test_anon),
         folio_test_swapcache: Some(host_folio_test_swapcache),
+        get_user: Some(host_get_user),
+        put_user: Some(host_put_user),
+        numa_node_id: Some(host_numa_node_id),
+        node_possible: Some(host_node_possible),
+        mmap_lock_speculate_try_begin: Some(host_mmap_lock_speculate_try_begin),
+        mmap_lock_speculate_retry: Some(host_mmap_lock_speculate_retry),
+        mmap_read_lock: Some(host_mmap_read_lock),
+        mmap_read_unlock: Some(host_mmap_read_unlock),
+        vma_lookup: Some(host_vma_lookup),
+        vma_policy_loaded: Some(host_vma_policy_loaded),
+        read_once_done: Some(host_read_once_done),
+        watched_access: Some(host_watched_access),
     }
 }
 
@@ -318,6 +330,81 @@ extern "C" fn host_atomic64_add_return(i: i64, v: *mut raw::atomic64_t) -> i64 {
 
 extern "C" fn host_atomic64_cmpxchg(v: *mut raw::atomic64_t, old: i64, new: i64) -> i64 {
     host(0, |k| k.atomic64_cmpxchg(Atomic64Ptr(v as usize), old, new))
+}
+
+extern "C" fn host_get_user(addr: c_ulong, val: *mut u32) -> c_int {
+    host(-crate::abi::EFAULT, |k| {
+        Ok(match k.get_user(addr as u64)? {
+            Ok(value) => {
+                // SAFETY: C passes the address of a local `u32`.
+                unsafe { *val = value };
+                0
+            }
+            Err(errno) => errno,
+        })
+    })
+}
+
+extern "C" fn host_put_user(addr: c_ulong, val: u32) -> c_int {
+    host(-crate::abi::EFAULT, |k| {
+        Ok(match k.put_user(addr as u64, val)? {
+            Ok(()) => 0,
+            Err(errno) => errno,
+        })
+    })
+}
+
+extern "C" fn host_numa_node_id() -> c_int {
+    host(0, |k| Ok(k.numa_node_id()))
+}
+
+extern "C" fn host_node_possible(node: c_int) -> bool {
+    host(false, |k| Ok(k.node_possible(node)))
+}
+
+extern "C" fn host_mmap_lock_speculate_try_begin(mm: *mut raw::mm_struct, seq: *mut u32) -> bool {
+    host(false, |k| {
+        let (begun, value) = k.mmap_lock_speculate_try_begin(MmPtr(mm as usize))?;
+        // SAFETY: C passes the address of the caller's sequence variable.
+        unsafe { *seq = value };
+        Ok(begun)
+    })
+}
+
+extern "C" fn host_mmap_lock_speculate_retry(mm: *mut raw::mm_struct, seq: u32) -> bool {
+    host(true, |k| {
+        k.mmap_lock_speculate_retry(MmPtr(mm as usize), seq)
+    })
+}
+
+extern "C" fn host_mmap_read_lock(mm: *mut raw::mm_struct) {
+    host((), |k| k.mmap_read_lock(MmPtr(mm as usize)))
+}
+
+extern "C" fn host_mmap_read_unlock(mm: *mut raw::mm_struct) {
+    host((), |k| k.mmap_read_unlock(MmPtr(mm as usize)))
+}
+
+extern "C" fn host_vma_lookup(mm: *mut raw::mm_struct, addr: c_ulong) -> *mut raw::vm_area_struct {
+    host(ptr::null_mut(), |k| {
+        let vma = k.vma_lookup(MmPtr(mm as usize), addr as u64)?;
+        Ok(ptr::with_exposed_provenance_mut(vma.0))
+    })
+}
+
+extern "C" fn host_vma_policy_loaded(vma: *mut raw::vm_area_struct) {
+    host((), |k| k.vma_policy_loaded(VmaPtr(vma as usize)))
+}
+
+extern "C" fn host_read_once_done(addr: *const c_void) {
+    host((), |k| k.read_once_done(addr as usize))
+}
+
+extern "C" fn host_watched_access(addr: *const c_void, _size: c_ulong, write: bool) {
+    host((), |k| {
+        k.watched_access(addr as usize, write);
+        Ok(())
+    })
 }
 
 extern "C" fn host_rcu_read_lock() {

@@ -19,7 +19,7 @@ use std::path::Path;
 use std::ptr;
 use std::sync::Once;
 
-use crate::abi::raw;
+use crate::abi::{raw, CallFlags};
 use crate::implementation::{CallResult, Implementation};
 use crate::kernel::Kernel;
 use crate::key::RawKey;
@@ -34,6 +34,7 @@ pub struct Shim {
     take_line: unsafe extern "C" fn() -> c_int,
     request_abort: unsafe extern "C" fn(),
     clear_abort: unsafe extern "C" fn(),
+    watch: unsafe extern "C" fn(c_ulong, c_ulong),
 }
 
 /// The shim linked into this binary, which the linked revisions use.
@@ -41,6 +42,7 @@ static LINKED_SHIM: Shim = Shim {
     take_line: raw::fd_take_line,
     request_abort: raw::fd_request_abort,
     clear_abort: raw::fd_clear_abort,
+    watch: raw::fd_watch,
 };
 
 /// A compiled C revision: its entry points and the shim they run with.
@@ -93,6 +95,7 @@ pub fn load_library(path: &Path) -> Result<CRevision, String> {
             take_line: *library.get(b"fd_take_line").map_err(fail)?,
             request_abort: *library.get(b"fd_request_abort").map_err(fail)?,
             clear_abort: *library.get(b"fd_clear_abort").map_err(fail)?,
+            watch: *library.get(b"fd_watch").map_err(fail)?,
         };
         install(&host::ops());
         Ok(CRevision {
@@ -126,9 +129,14 @@ fn install_linked_host() {
 /// Runs `call` with `kernel` as the host of every callback it makes.
 fn with_host<R>(kernel: &mut Kernel, shim: &'static Shim, call: impl FnOnce() -> R) -> R {
     install_linked_host();
+    let (lo, len) = kernel.world.memory().mempolicy_range();
     CURRENT.set((kernel, Some(shim)));
-    // SAFETY: clearing this thread's abort flag has no preconditions.
-    unsafe { (shim.clear_abort)() };
+    // SAFETY: clearing this thread's abort flag and setting the range its
+    // access hooks watch have no preconditions.
+    unsafe {
+        (shim.clear_abort)();
+        (shim.watch)(lo as c_ulong, len as c_ulong);
+    }
     let result = call();
     if let Some(panic) = PANIC.with(|p| p.borrow_mut().take()) {
         resume_unwind(panic);
@@ -145,12 +153,12 @@ fn returned(code: c_int) -> CallResult {
 }
 
 impl Implementation for CRevision {
-    /// Calls the revision's `get_futex_key(uaddr, fshared, key, rw)`.
+    /// Calls the revision's `get_futex_key(uaddr, flags, key, rw)`.
     fn get_futex_key(
         &self,
         kernel: &mut Kernel,
         uaddr: u64,
-        fshared: bool,
+        flags: CallFlags,
         rw: i32,
     ) -> (CallResult, RawKey) {
         let mut key = raw::futex_key::default();
@@ -158,14 +166,7 @@ impl Implementation for CRevision {
             // SAFETY: `get` is a revision entry point compiled over the fake
             // kernel layer; `key` outlives the call; `uaddr` is only ever an
             // integer to the fake kernel (user memory is never dereferenced).
-            unsafe {
-                (self.get)(
-                    uaddr as usize as *mut u32,
-                    c_int::from(fshared),
-                    &mut key,
-                    rw,
-                )
-            }
+            unsafe { (self.get)(uaddr as usize as *mut u32, flags.bits(), &mut key, rw) }
         });
         (returned(code), read_key(&key))
     }
@@ -197,6 +198,7 @@ fn read_key(key: &raw::futex_key) -> RawKey {
         word: both.word as u64,
         ptr: both.ptr as usize,
         offset: both.offset,
+        node: both.node as i32,
     }
 }
 
@@ -206,6 +208,7 @@ fn write_key(key: RawKey) -> raw::futex_key {
             word: key.word as c_ulong,
             ptr: ptr::with_exposed_provenance_mut(key.ptr),
             offset: key.offset,
+            node: key.node as u32,
         },
     }
 }

@@ -20,7 +20,7 @@ use crate::key::RawKey;
 
 pub use refs::{drop_futex_key_refs, get_futex_key_refs};
 
-use crate::abi::{EFAULT, VERIFY_READ};
+use crate::abi::{CallFlags, EFAULT, VERIFY_READ};
 
 /// A Rust port: the body of `get_futex_key()` over the kernel API.
 pub trait Port: Sync {
@@ -28,7 +28,7 @@ pub trait Port: Sync {
         &self,
         k: &mut Kernel,
         uaddr: u64,
-        fshared: bool,
+        flags: CallFlags,
         key: &mut RawKey,
         rw: i32,
     ) -> Result<i32, Abort>;
@@ -49,11 +49,11 @@ impl<P: Port> Implementation for P {
         &self,
         k: &mut Kernel,
         uaddr: u64,
-        fshared: bool,
+        flags: CallFlags,
         rw: i32,
     ) -> (CallResult, RawKey) {
         let mut key = RawKey::default();
-        let result = match self.get(k, uaddr, fshared, &mut key, rw) {
+        let result = match self.get(k, uaddr, flags, &mut key, rw) {
             Ok(code) => CallResult::Returned(code),
             Err(Abort) => CallResult::Aborted,
         };

@@ -5,6 +5,7 @@
 
 use super::v3_12::{get_with, Flow, Pinned};
 use super::{get_futex_key_refs, set_inode_key, set_mm_key, Port};
+use crate::abi::CallFlags;
 use crate::abi::EFAULT;
 use crate::kernel::{Abort, Kernel};
 use crate::key::{RawKey, FUT_OFF_MMSHARED};
@@ -16,11 +17,11 @@ impl Port for Rfc2013 {
         &self,
         k: &mut Kernel,
         uaddr: u64,
-        fshared: bool,
+        flags: CallFlags,
         key: &mut RawKey,
         rw: i32,
     ) -> Result<i32, Abort> {
-        get_with(k, uaddr, fshared, key, rw, |k, key, pinned| {
+        get_with(k, uaddr, flags.shared, key, rw, |k, key, pinned| {
             let Pinned {
                 page,
                 head,

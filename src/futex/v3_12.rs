@@ -4,6 +4,7 @@
 //! through `again:`) is `get_with`.
 
 use super::{get_futex_key_refs, pin_user_page, set_inode_key, set_mm_key, Port};
+use crate::abi::CallFlags;
 use crate::abi::{EFAULT, EINVAL, PAGE_SIZE};
 use crate::kernel::{Abort, Kernel, PagePtr};
 use crate::key::{RawKey, FUT_OFF_MMSHARED};
@@ -119,11 +120,11 @@ impl Port for V3_12 {
         &self,
         k: &mut Kernel,
         uaddr: u64,
-        fshared: bool,
+        flags: CallFlags,
         key: &mut RawKey,
         rw: i32,
     ) -> Result<i32, Abort> {
-        get_with(k, uaddr, fshared, key, rw, |k, key, pinned| {
+        get_with(k, uaddr, flags.shared, key, rw, |k, key, pinned| {
             let Pinned {
                 page,
                 head,

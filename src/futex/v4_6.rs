@@ -4,6 +4,7 @@
 //! returned (a tail of a huge page), v4.6 from its head.
 
 use super::{get_futex_key_refs, pin_user_page, set_inode_key, set_mm_key, Port};
+use crate::abi::CallFlags;
 use crate::abi::{EFAULT, EINVAL, PAGE_SIZE};
 use crate::kernel::{Abort, Kernel};
 use crate::key::{RawKey, FUT_OFF_MMSHARED};
@@ -118,11 +119,11 @@ impl Port for V4_6 {
         &self,
         k: &mut Kernel,
         uaddr: u64,
-        fshared: bool,
+        flags: CallFlags,
         key: &mut RawKey,
         rw: i32,
     ) -> Result<i32, Abort> {
-        get(k, uaddr, fshared, key, rw, false)
+        get(k, uaddr, flags.shared, key, rw, false)
     }
 }
 
@@ -131,10 +132,10 @@ impl Port for V4_7 {
         &self,
         k: &mut Kernel,
         uaddr: u64,
-        fshared: bool,
+        flags: CallFlags,
         key: &mut RawKey,
         rw: i32,
     ) -> Result<i32, Abort> {
-        get(k, uaddr, fshared, key, rw, true)
+        get(k, uaddr, flags.shared, key, rw, true)
     }
 }

@@ -7,6 +7,7 @@
 //! on folios.
 
 use super::{pin_user_page, set_mm_key, Port};
+use crate::abi::CallFlags;
 use crate::abi::{EFAULT, EINVAL, PAGE_SIZE};
 use crate::kernel::{Abort, Atomic64Ptr, InodePtr, Kernel, MmPtr, PagePtr};
 use crate::key::{RawKey, FUT_OFF_INODE, FUT_OFF_MMSHARED};
@@ -270,11 +271,11 @@ impl Port for SequenceKeys {
         &self,
         k: &mut Kernel,
         uaddr: u64,
-        fshared: bool,
+        flags: CallFlags,
         key: &mut RawKey,
         rw: i32,
     ) -> Result<i32, Abort> {
-        get(k, uaddr, fshared, key, rw, &self.flavour)
+        get(k, uaddr, flags.shared, key, rw, &self.flavour)
     }
 
     /// 5.6's `put_futex_key()` drops what `get_futex_key_refs()` took;

@@ -18,10 +18,14 @@
 //! reason is recorded before it returns.
 
 mod api;
+mod numa;
 pub mod ptr;
 mod task;
 
-pub use ptr::{Atomic64Ptr, AtomicPtr, Counter, Counter64, InodePtr, MappingPtr, MmPtr, PagePtr};
+pub use ptr::{
+    Atomic64Ptr, AtomicPtr, Counter, Counter64, InodePtr, MappingPtr, MempolicyPtr, MmPtr, PagePtr,
+    VmaPtr,
+};
 
 use crate::abi::EFAULT;
 use crate::finding::FindingClass;
@@ -102,6 +106,8 @@ pub struct Observation {
     pub found_page_truncated: bool,
     /// `should_fail()` failed the call on purpose (fail_futex).
     pub fault_injected: bool,
+    /// The node each state means (6.16 on), without repeats.
+    pub nodes: Vec<i32>,
 }
 
 impl Observation {
@@ -124,6 +130,11 @@ impl Observation {
             let at = if self.expected.is_empty() { 0 } else { at };
             self.expected.push(now);
             self.since.push(at);
+        }
+        if let Some(node) = reference::expected_node(world, call) {
+            if !self.nodes.contains(&node) {
+                self.nodes.push(node);
+            }
         }
     }
 }
@@ -221,6 +232,7 @@ impl Kernel {
         self.begin_call(call.mm, CallRef::Get(index))?;
         let truncations = self.world.truncations().len();
         let task = &mut self.tasks[self.world.running];
+        task.node = call.node;
         task.observing = Some(call);
         task.observation = Observation::default();
         task.truncations_at_entry = truncations;
@@ -336,6 +348,7 @@ impl Kernel {
     }
 
     fn retry_deferred_frees(&mut self) {
+        self.world.run_rcu_callbacks();
         let world = &mut self.world;
         self.deferred_frees.retain(|&inode| {
             matches!(
@@ -346,15 +359,15 @@ impl Kernel {
     }
 
     /// Waits for what blocks the running task: runs the event, or the
-    /// other task, holding a page lock until it releases it. Anything else
-    /// is a deadlock.
+    /// other task, holding a lock (a page lock, the mmap lock) until it
+    /// lets go. Anything else is a deadlock.
     fn wait_for(&mut self, blocker: Blocker) -> Result<(), Abort> {
         let t = self.world.running;
-        match blocker {
-            Blocker::PageLock(page, Actor::Event(event)) => self.wait_for_event(page, event),
-            Blocker::PageLock(page, Actor::Task(other)) if other != t => {
+        match blocker.holder() {
+            Some(Actor::Event(event)) if blocker.is_lock() => self.wait_for_event(blocker, event),
+            Some(Actor::Task(other)) if other != t && blocker.is_lock() => {
                 if t == 0 {
-                    self.wait_for_second(page)
+                    self.wait_for_second(blocker)
                 } else {
                     self.second_waits(blocker)
                 }
@@ -370,13 +383,24 @@ impl Kernel {
         }
     }
 
-    /// Runs `event`, which holds the lock of `page`, until it lets go. An
-    /// event that must wait for the other task in turn: the futex thread
-    /// lets the second task go on; the second task stops until later.
-    fn wait_for_event(&mut self, page: PageId, event: usize) -> Result<(), Abort> {
+    /// What a lock `blocker` names is, in words: a page, or an mm's mmap
+    /// lock.
+    fn lock_name(&self, blocker: Blocker) -> String {
+        match blocker {
+            Blocker::PageLock(page, _) => self.world.page_name(page),
+            Blocker::MmapLock(mm, _) => format!("the mmap lock of mm#{}", mm.0),
+            other => self.sched.describe(&other),
+        }
+    }
+
+    /// Runs `event`, which holds the lock `blocker` names, until it lets
+    /// go. An event that must wait for the other task in turn: the futex
+    /// thread lets the second task go on; the second task stops until
+    /// later.
+    fn wait_for_event(&mut self, blocker: Blocker, event: usize) -> Result<(), Abort> {
         let t = self.world.running;
         let holder = self.sched.name(event).to_string();
-        let name = self.world.page_name(page);
+        let name = self.lock_name(blocker);
         let who = task::name(t);
         self.trace
             .note(|| format!("sleeps: {name} is locked by {holder}"));
@@ -384,13 +408,11 @@ impl Kernel {
             let released = self
                 .sched
                 .run_until(event, &mut self.world, &mut self.trace, |w| {
-                    w.lock_owner(page) != Some(Actor::Event(event))
+                    !w.still_holds(&blocker)
                 });
             match released {
                 Err(e) => return self.fail(e.to_string()),
-                Ok(Ok(())) if self.world.lock_owner(page) != Some(Actor::Event(event)) => {
-                    return Ok(())
-                }
+                Ok(Ok(())) if !self.world.still_holds(&blocker) => return Ok(()),
                 Ok(Ok(())) => {
                     self.world.report(
                         FindingClass::Deadlock,
@@ -399,7 +421,7 @@ impl Kernel {
                     return Err(Abort);
                 }
                 Ok(Err(waits)) if t == 1 && waits.held_by(Actor::Task(0)) => {
-                    return self.second_waits(Blocker::PageLock(page, Actor::Event(event)));
+                    return self.second_waits(blocker);
                 }
                 Ok(Err(waits)) if t == 0 && waits.held_by(Actor::Task(1)) => {
                     if !self.step_second_for() {
@@ -434,6 +456,10 @@ impl Kernel {
         for page in self.world.pages_locked_by(actor) {
             self.world.unlock_page(page, actor);
         }
+        let task = self.world.running;
+        for mm in self.world.mmap_read_locked_by(task) {
+            while self.world.mmap_read_unlock(mm, task) {}
+        }
         self.retry_deferred_frees();
     }
 
@@ -451,6 +477,12 @@ impl Kernel {
             self.world.report(
                 FindingClass::LockImbalance,
                 format!("{what} returns with irqs disabled"),
+            );
+        }
+        for mm in self.world.mmap_read_locked_by(self.world.running) {
+            self.world.report(
+                FindingClass::LockImbalance,
+                format!("{what} returns holding the mmap lock of mm#{}", mm.0),
             );
         }
         for page in self.world.pages_locked_by(self.world.actor()) {

@@ -50,6 +50,38 @@ pointer!(
     /// `atomic64_t *`
     Atomic64Ptr
 );
+pointer!(
+    /// `struct vm_area_struct *`
+    VmaPtr
+);
+pointer!(
+    /// `struct mempolicy *`
+    MempolicyPtr
+);
+
+impl VmaPtr {
+    /// `&vma->vm_policy`
+    pub fn vm_policy_field(self) -> usize {
+        self.0 + offset_of!(raw::vm_area_struct, vm_policy)
+    }
+}
+
+impl MempolicyPtr {
+    /// `&pol->mode`
+    pub fn mode_field(self) -> usize {
+        self.0 + offset_of!(raw::mempolicy, mode)
+    }
+
+    /// `&pol->nodes`
+    pub fn nodes_field(self) -> usize {
+        self.0 + offset_of!(raw::mempolicy, nodes)
+    }
+
+    /// `&pol->home_node`
+    pub fn home_node_field(self) -> usize {
+        self.0 + offset_of!(raw::mempolicy, home_node)
+    }
+}
 
 impl PagePtr {
     /// `&page->mapping` (`&folio->mapping` of the folio a head page is)
@@ -191,6 +223,59 @@ impl Kernel {
     pub fn current_mm(&mut self) -> MmPtr {
         let mm = self.world.thread().mm.expect("a call is in progress");
         MmPtr(self.world.memory().mms.as_ptr() as usize + mm.0 * size_of::<raw::mm_struct>())
+    }
+
+    /// A vma pointer: the vma slot it names. A pointer into no vma cannot
+    /// be followed: the call ends there.
+    pub(super) fn vma_slot(&mut self, vma: VmaPtr) -> Result<usize, Abort> {
+        match self.world.resolve(vma.0) {
+            Some(Resolved {
+                slot: Slot::Vma(v),
+                offset: 0,
+                ..
+            }) => Ok(v),
+            _ => self.wild("vm_area_struct", vma.0),
+        }
+    }
+
+    /// `vma->vm_policy`, a plain read: a freed vma still reads as what it
+    /// held (vmas are type-safe by RCU).
+    pub fn vma_policy_word(&self, vma: VmaPtr) -> MempolicyPtr {
+        MempolicyPtr(self.read_word(vma.vm_policy_field()))
+    }
+
+    /// A plain read of a policy's field at `addr`, `width` bytes: checked
+    /// as KASAN checks the C revision's (a freed policy's read is a
+    /// use-after-free), then read as C would.
+    fn read_policy(&mut self, addr: usize, width: usize) -> u64 {
+        self.world.check_policy_access(addr, false);
+        let word = self.world.memory().read_word(addr).unwrap_or(0);
+        match width {
+            2 => word & 0xffff,
+            4 => word & 0xffff_ffff,
+            _ => word,
+        }
+    }
+
+    /// `pol->mode`, a plain read.
+    pub fn mpol_mode(&mut self, pol: MempolicyPtr) -> u16 {
+        self.read_policy(pol.mode_field(), 2) as u16
+    }
+
+    /// `pol->home_node`, a plain read.
+    pub fn mpol_home_node(&mut self, pol: MempolicyPtr) -> i32 {
+        self.read_policy(pol.home_node_field(), 4) as u32 as i32
+    }
+
+    /// `first_node(pol->nodes)`: plain reads of the mask, the first node
+    /// set, `MAX_NUMNODES` when none is.
+    pub fn mpol_first_node(&mut self, pol: MempolicyPtr) -> u32 {
+        let mask = self.read_policy(pol.nodes_field(), 8);
+        if mask == 0 {
+            crate::abi::MAX_NUMNODES
+        } else {
+            mask.trailing_zeros()
+        }
     }
 
     /// The address of `current`, for C's `current` macro.

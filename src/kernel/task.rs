@@ -17,7 +17,7 @@ use crate::fiber::{self, Fiber};
 use crate::finding::FindingClass;
 use crate::reference::CallSpec;
 use crate::world::page::Blocker;
-use crate::world::{Actor, PageId, PageRef};
+use crate::world::{Actor, PageRef};
 
 pub use crate::world::task_name as name;
 
@@ -38,6 +38,8 @@ pub(super) struct TaskState {
     pub ledger: Ledger,
     /// Where an aborted C call of the task jumps back to.
     pub abort_jump: Box<[u64; JMP_BUF_WORDS]>,
+    /// The node of the CPU its call runs on (`numa_node_id()`).
+    pub node: u32,
 }
 
 impl Default for TaskState {
@@ -50,6 +52,7 @@ impl Default for TaskState {
             found: Vec::new(),
             ledger: Ledger::default(),
             abort_jump: Box::new([0; JMP_BUF_WORDS]),
+            node: 0,
         }
     }
 }
@@ -97,23 +100,20 @@ impl Kernel {
     /// Runs an event that holds what `blocker` names until it lets go;
     /// false when it cannot.
     fn unblock_by_events(&mut self, blocker: Blocker) -> bool {
-        let Blocker::PageLock(page, Actor::Event(event)) = blocker else {
+        let Some(Actor::Event(event)) = blocker.holder() else {
             return false;
         };
         let released = self
             .sched
             .run_until(event, &mut self.world, &mut self.trace, |w| {
-                w.lock_owner(page) != Some(Actor::Event(event))
+                !w.still_holds(&blocker)
             });
         matches!(released, Ok(Ok(()))) && !self.still_blocks(blocker)
     }
 
     /// Whether what `blocker` names still holds.
     fn still_blocks(&self, blocker: Blocker) -> bool {
-        match blocker {
-            Blocker::PageLock(page, owner) => self.world.lock_owner(page) == Some(owner),
-            _ => true,
-        }
+        self.world.still_holds(&blocker)
     }
 
     /// Whether the second task can take a step now.
@@ -201,13 +201,13 @@ impl Kernel {
         stopped
     }
 
-    /// The futex thread waits for the lock of `page`, which the second
-    /// task holds: the second task runs until it lets go.
-    pub(super) fn wait_for_second(&mut self, page: PageId) -> Result<(), Abort> {
-        let name = self.world.page_name(page);
+    /// The futex thread waits for the lock `blocker` names, which the
+    /// second task holds: the second task runs until it lets go.
+    pub(super) fn wait_for_second(&mut self, blocker: Blocker) -> Result<(), Abort> {
+        let name = self.lock_name(blocker);
         self.trace
             .note(|| format!("sleeps: {name} is locked by the second futex task"));
-        while self.world.lock_owner(page) == Some(Actor::Task(1)) {
+        while self.world.still_holds(&blocker) {
             if !self.second_can_go() {
                 let why = match self.second.blocked {
                     Some(blocker) => format!("which waits: {}", self.sched.describe(&blocker)),

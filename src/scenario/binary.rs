@@ -3,8 +3,8 @@
 //! [`encode`] turns any scenario that builds into bytes that decode back to
 //! exactly it, so seeds are written as text and crashes read as text.
 //!
-//! Layout: one header byte (bit 0: relaxed mode; bits 1-2: era: 1 for 3.x,
-//! 2 for 4.x, else the revision's), then statements until the input ends,
+//! Layout: one header byte (bit 0: relaxed mode; bits 1-4: the era's code
+//! in `src/era.rs`, 0 for the revision's), then statements until the input ends,
 //! each a tag byte (modulo the number of statements) and its fields, in the
 //! order of the text form's statements. Numbers are LEB128; references to
 //! mms, inodes and events are a byte, modulo how many exist; names are a
@@ -43,9 +43,14 @@ const TAG_AT: u8 = 8;
 const TAG_AT_LABEL: u8 = 9;
 const TAGS: u8 = 10;
 
-/// A call's flags bit: the second task makes it (the scenario's `task`
-/// event, which may be declared after the call).
+/// A call's flags: bit 0 shared, bit 1 write, then FUTEX2_NUMA and
+/// FUTEX2_MPOL, whether the second task makes it (the scenario's `task`
+/// event, which may be declared after the call), and the call's node in
+/// the top three bits.
+const CALL_NUMA: u8 = 1 << 2;
+const CALL_MPOL: u8 = 1 << 3;
 const CALL_BY_TASK: u8 = 1 << 4;
+const CALL_NODE_SHIFT: u8 = 5;
 
 /// The address selector that reads an absolute address.
 const ABSOLUTE: u8 = 0xff;
@@ -89,8 +94,8 @@ impl<'a> Decoder<'a> {
         } else {
             Mode::Strict
         };
-        // Bits 1-3: 0 for the default era, else the era's code.
-        let era = Era::from_code((header >> 1) & 7);
+        // Bits 1-4: 0 for the default era, else the era's code.
+        let era = Era::from_code((header >> 1) & 15);
         let scenario = Scenario {
             mode,
             era,
@@ -267,6 +272,14 @@ impl<'a> Decoder<'a> {
                     return;
                 };
                 let flags = self.byte();
+                // The futex2 flags only where the era has them, and a node
+                // the machine has (the lowest one for any other).
+                let world = &self.builder.world;
+                let numa_era = world.era.rules().key.node;
+                let node = Some(u32::from(flags >> CALL_NODE_SHIFT))
+                    .filter(|&n| world.node_possible(i64::from(n)))
+                    .or_else(|| (0..8).find(|&n| world.node_possible(i64::from(n))))
+                    .unwrap_or(0);
                 if self.scenario.calls.len() < MAX_CALLS {
                     if flags & CALL_BY_TASK != 0 {
                         self.by_task.push(self.scenario.calls.len());
@@ -280,6 +293,9 @@ impl<'a> Decoder<'a> {
                         } else {
                             Access::Read
                         },
+                        numa: numa_era && flags & CALL_NUMA != 0,
+                        mpol: numa_era && flags & CALL_MPOL != 0,
+                        node,
                         by: None,
                     });
                 }
@@ -511,6 +527,9 @@ impl<'a> Decoder<'a> {
                 addr: 0,
                 shared: false,
                 access: Access::Read,
+                numa: false,
+                mpol: false,
+                node: 0,
                 by: None,
             });
         }
@@ -577,7 +596,10 @@ pub fn encode(scenario: &Scenario) -> Result<Vec<u8>, EncodeError> {
         e.out.push(
             u8::from(call.shared)
                 | (u8::from(call.access == Access::Write) << 1)
-                | if call.by.is_some() { CALL_BY_TASK } else { 0 },
+                | if call.numa { CALL_NUMA } else { 0 }
+                | if call.mpol { CALL_MPOL } else { 0 }
+                | if call.by.is_some() { CALL_BY_TASK } else { 0 }
+                | (call.node as u8) << CALL_NODE_SHIFT,
         );
     }
     for event in &scenario.events {

@@ -44,6 +44,10 @@ pub(crate) const MAX_SCHEDULE: usize = 256;
 pub(crate) const MAX_INODE_PAGES: u64 = 1 << 20;
 pub(crate) const MAX_NAME: usize = 63;
 
+/// The nodes a call's CPU may be on in a scenario (its node must also be
+/// one the machine has).
+pub(crate) const MAX_CALL_NODE: u32 = 7;
+
 /// Words an `at` statement reads as part of a placement, so no object may
 /// be named so.
 pub(crate) const RESERVED_NAMES: [&str; 2] = ["before", "after"];
@@ -74,6 +78,12 @@ pub struct Call {
     pub addr: u64,
     pub shared: bool,
     pub access: Access,
+    /// FUTEX2_NUMA: the word after the futex names its node (6.16 on).
+    pub numa: bool,
+    /// FUTEX2_MPOL: the node follows the vma's memory policy (6.16 on).
+    pub mpol: bool,
+    /// The node of the CPU the call runs on.
+    pub node: u32,
     /// The `task` event that makes the call (`by NAME`); the futex thread
     /// makes it otherwise.
     pub by: Option<usize>,

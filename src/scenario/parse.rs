@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::{
     Access, Call, EventDecl, InodeDecl, Scenario, VmaBacking, VmaDecl, WorldItem, MAX_CALLS,
-    MAX_EVENTS, MAX_INODE_PAGES, MAX_NAME, MAX_SCHEDULE, RESERVED_NAMES,
+    MAX_CALL_NODE, MAX_EVENTS, MAX_INODE_PAGES, MAX_NAME, MAX_SCHEDULE, RESERVED_NAMES,
 };
 use crate::events::{ArgKind, EventKind, Field, PageSpec, Range, Value};
 use crate::schedule::{CallRef, Placement, Scheduled, Steps};
@@ -400,7 +400,14 @@ impl Parser {
                     rest = &rest[..at];
                     Options::new(&words[5 + at + 2..]).done()?;
                 }
-                Options::new(rest).done()?;
+                let mut options = Options::new(rest);
+                let numa = options.flag("numa");
+                let mpol = options.flag("mpol");
+                let node = options.number("node")?.unwrap_or(0);
+                if node > u64::from(MAX_CALL_NODE) {
+                    return Err(format!("a call's node is 0 to {MAX_CALL_NODE}"));
+                }
+                options.done()?;
                 if let Some(name) = by {
                     self.calls_by
                         .push((self.scenario.calls.len(), name, self.line));
@@ -410,6 +417,9 @@ impl Parser {
                     addr,
                     shared,
                     access,
+                    numa,
+                    mpol,
+                    node: node as u32,
                     by: None,
                 });
                 Ok(())

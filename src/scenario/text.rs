@@ -111,13 +111,22 @@ impl Scenario {
             };
         }
         for call in &self.calls {
-            let by = match call.by {
-                Some(task) => format!(" by {}", self.events[task].name),
-                None => String::new(),
-            };
+            let mut options = String::new();
+            if call.numa {
+                options.push_str(" numa");
+            }
+            if call.mpol {
+                options.push_str(" mpol");
+            }
+            if call.node != 0 {
+                let _ = write!(options, " node={}", call.node);
+            }
+            if let Some(task) = call.by {
+                let _ = write!(options, " by {}", self.events[task].name);
+            }
             let _ = writeln!(
                 out,
-                "call {} {:#x} {} {}{by}",
+                "call {} {:#x} {} {}{options}",
                 mm(call.mm),
                 call.addr,
                 if call.shared { "shared" } else { "private" },

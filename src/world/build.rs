@@ -3,7 +3,7 @@
 //! forks), which name objects by their index in the description, applied
 //! one at a time so that a decoder can keep exactly those a world takes.
 
-use super::{Backing, Era, InodeId, InodeKind, MmId, Mode, Prot, Vma, World, WorldError};
+use super::{Actor, Backing, Era, InodeId, InodeKind, MmId, Mode, Prot, Vma, World, WorldError};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct InodeDecl {
@@ -181,6 +181,7 @@ impl Builder {
                         prot: d.prot,
                         shared: d.shared,
                         backing,
+                        slot: 0,
                     },
                 )?;
             }
@@ -191,9 +192,8 @@ impl Builder {
                 zero,
             } => world.add_anon(self.objects.mms[*mm], *addr, *large, *zero)?,
             WorldItem::Fork { parent, child } => {
-                if let super::page::Wait::Skipped(why) =
-                    world.fork(self.objects.mms[*parent], self.objects.mms[*child])
-                {
+                let (parent, child) = (self.objects.mms[*parent], self.objects.mms[*child]);
+                if let super::page::Wait::Skipped(why) = world.fork(parent, child, Actor::THREAD)? {
                     return Err(WorldError::Invalid(format!("fork: {why}")));
                 }
             }

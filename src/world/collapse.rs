@@ -58,15 +58,16 @@ impl World {
                     {
                         return Ok(Wait::Skipped(why));
                     }
-                    old.push(p);
+                    old.push((i, p));
                 }
             }
         }
         if old.is_empty() {
             return Ok(Wait::Skipped("nothing is cached there"));
         }
-        self.place_large_folio(inode, index, THP_ORDER)?;
-        for page in old {
+        let head = self.place_large_folio(inode, index, THP_ORDER)?;
+        for (i, page) in old {
+            self.copy_words(page, PageId(head.0 + (i - index) as usize));
             self.unmap_base_page(page);
             self.clear_mapping(page);
             self.put_page(page);
@@ -83,7 +84,12 @@ impl World {
     /// locked one (it trylocks), in strict mode a pinned one (its refcount
     /// is not its mapcount), and when no page is mapped writable
     /// (`SCAN_PAGE_RO`). The PMD flush waits for a thread with irqs off.
-    pub fn collapse_anon(&mut self, mm: MmId, addr: u64) -> Result<Wait, WorldError> {
+    pub fn collapse_anon(
+        &mut self,
+        mm: MmId,
+        addr: u64,
+        actor: super::Actor,
+    ) -> Result<Wait, WorldError> {
         let span = PAGE_SIZE << THP_ORDER;
         let base = addr & !(span - 1);
         let Some(vma) = self.find_vma(mm, addr) else {
@@ -133,7 +139,17 @@ impl World {
         if let Some(task) = self.irqs_off_task() {
             return Ok(Wait::Blocked(Blocker::IrqsOff(task)));
         }
-        self.map_new_anon_folio(mm, base, THP_ORDER, vma.prot.write)?;
+        // collapse_huge_page() takes the mmap lock for writing.
+        if let Some(b) = self.mmap_write_section(mm, actor) {
+            return Ok(Wait::Blocked(b));
+        }
+        let old: Vec<(usize, PageId)> = (0..1usize << THP_ORDER)
+            .filter_map(|i| Some((i, self.pte(mm, base + i as u64 * PAGE_SIZE)?.page)))
+            .collect();
+        let head = self.map_new_anon_folio(mm, base, THP_ORDER, vma.prot.write)?;
+        for (i, page) in old {
+            self.copy_words(page, PageId(head.0 + i));
+        }
         Ok(Wait::Done)
     }
 

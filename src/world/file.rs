@@ -81,7 +81,12 @@ impl World {
         mm: MmId,
         start: u64,
         end: u64,
+        actor: super::Actor,
     ) -> Result<Result<InodeId, String>, Blocker> {
+        // mmap() takes the mmap lock for writing.
+        if let Some(b) = self.mmap_write_section(mm, actor) {
+            return Err(b);
+        }
         let Some(meta) = file
             .0
             .checked_sub(1)
@@ -110,6 +115,7 @@ impl World {
             prot: Prot::READ_WRITE,
             shared: true,
             backing: Backing::File(inode),
+            slot: 0,
         };
         Ok(match self.add_vma(mm, vma) {
             Ok(()) => Ok(inode),

@@ -18,6 +18,11 @@ pub const PAGE_SLOTS: usize = 1281;
 pub const INODE_SLOTS: usize = 9;
 /// Mm slots (each with its task and anon_vma), the poison sentinel at slot 0 included.
 pub const MM_SLOTS: usize = 5;
+/// Vma slots, the poison sentinel at slot 0 included: every vma of every
+/// mm, as `vma_lookup()` hands them to the futex code (6.16 on).
+pub const VMA_SLOTS: usize = 33;
+/// Memory policy slots, the poison sentinel at slot 0 included.
+pub const MPOL_SLOTS: usize = 17;
 
 /// What a freed object's counters read as: the slab poison byte.
 pub const POISON_COUNT: i32 = 0x6b6b_6b6b;
@@ -34,6 +39,8 @@ pub enum Slot {
     Mm(usize),
     Task(usize),
     AnonVma(usize),
+    Vma(usize),
+    Mempolicy(usize),
 }
 
 /// A raw address resolved against the arenas.
@@ -57,6 +64,8 @@ pub struct Memory {
     pub mms: [raw::mm_struct; MM_SLOTS],
     pub tasks: [raw::task_struct; MM_SLOTS],
     pub anon_vmas: [raw::anon_vma; MM_SLOTS],
+    pub vmas: [raw::vm_area_struct; VMA_SLOTS],
+    pub mempolicies: [raw::mempolicy; MPOL_SLOTS],
 }
 
 impl Memory {
@@ -69,6 +78,8 @@ impl Memory {
             mms: [raw::mm_struct::default(); MM_SLOTS],
             tasks: [raw::task_struct::default(); MM_SLOTS],
             anon_vmas: [raw::anon_vma::default(); MM_SLOTS],
+            vmas: [raw::vm_area_struct::default(); VMA_SLOTS],
+            mempolicies: [raw::mempolicy::default(); MPOL_SLOTS],
         });
         memory.reset();
         memory
@@ -88,6 +99,51 @@ impl Memory {
         for slot in 0..MM_SLOTS {
             self.poison_mm(slot);
         }
+        for slot in 0..VMA_SLOTS {
+            self.poison_vma(slot);
+        }
+        for slot in 0..MPOL_SLOTS {
+            self.poison_mempolicy(slot);
+        }
+    }
+
+    pub fn vma_ptr(&mut self, slot: usize) -> *mut raw::vm_area_struct {
+        &mut self.vmas[slot]
+    }
+
+    pub fn mempolicy_ptr(&mut self, slot: usize) -> *mut raw::mempolicy {
+        &mut self.mempolicies[slot]
+    }
+
+    /// The address range of the memory policies, which a revision's plain
+    /// accesses are checked against (see `fd_watch()`).
+    pub fn mempolicy_range(&self) -> (usize, usize) {
+        (
+            self.mempolicies.as_ptr() as usize,
+            std::mem::size_of_val(&self.mempolicies),
+        )
+    }
+
+    /// A vma slot that never held a vma. A freed vma keeps its contents
+    /// until its slot is reused: vmas come from a type-safe-by-RCU cache.
+    pub fn poison_vma(&mut self, slot: usize) {
+        let sentinel_mm = self.mm_ptr(0);
+        let sentinel_policy = self.mempolicy_ptr(0);
+        let vma = &mut self.vmas[slot];
+        vma.vm_start = POISON_WORD as _;
+        vma.vm_end = POISON_WORD as _;
+        vma.vm_mm = sentinel_mm;
+        vma.vm_policy = sentinel_policy;
+    }
+
+    /// A freed memory policy: slab poison.
+    pub fn poison_mempolicy(&mut self, slot: usize) {
+        let policy = &mut self.mempolicies[slot];
+        policy.refcnt.counter = POISON_COUNT;
+        policy.mode = POISON_WORD as u16;
+        policy.flags = POISON_WORD as u16;
+        policy.nodes.bits = [POISON_WORD as _; 1];
+        policy.home_node = POISON_COUNT;
     }
 
     pub fn page_ptr(&mut self, slot: usize) -> *mut raw::page {
@@ -226,6 +282,37 @@ impl Memory {
                 offset: off,
             });
         }
+        if let Some((slot, off)) = locate(&self.vmas, addr) {
+            let field = match off {
+                o if o == offset_of!(raw::vm_area_struct, vm_start) => "vm_start",
+                o if o == offset_of!(raw::vm_area_struct, vm_end) => "vm_end",
+                o if o == offset_of!(raw::vm_area_struct, vm_mm) => "vm_mm",
+                o if o == offset_of!(raw::vm_area_struct, vm_policy) => "vm_policy",
+                _ => "?",
+            };
+            return Some(Resolved {
+                slot: Slot::Vma(slot),
+                field,
+                exact: field != "?",
+                offset: off,
+            });
+        }
+        if let Some((slot, off)) = locate(&self.mempolicies, addr) {
+            let field = match off {
+                o if o == offset_of!(raw::mempolicy, refcnt) => "refcnt",
+                o if o == offset_of!(raw::mempolicy, mode) => "mode",
+                o if o == offset_of!(raw::mempolicy, flags) => "flags",
+                o if o == offset_of!(raw::mempolicy, nodes) => "nodes",
+                o if o == offset_of!(raw::mempolicy, home_node) => "home_node",
+                _ => "?",
+            };
+            return Some(Resolved {
+                slot: Slot::Mempolicy(slot),
+                field,
+                exact: field != "?",
+                offset: off,
+            });
+        }
         // Anonymous mappings carry PAGE_MAPPING_ANON in their low bit.
         let untagged = addr & !(crate::abi::PAGE_MAPPING_ANON);
         if let Some((slot, off)) = locate(&self.anon_vmas, untagged) {
@@ -264,6 +351,31 @@ impl Memory {
         if let Some((slot, off)) = locate(&self.tasks, addr) {
             let mut b = [0u8; size_of::<raw::task_struct>()];
             put(&mut b, 0, &(self.tasks[slot].mm as usize).to_ne_bytes());
+            return Some(b[off]);
+        }
+        if let Some((slot, off)) = locate(&self.vmas, addr) {
+            let v = &self.vmas[slot];
+            let mut b = [0u8; size_of::<raw::vm_area_struct>()];
+            put(
+                &mut b,
+                offset_of!(raw::vm_area_struct, vm_start),
+                &v.vm_start.to_ne_bytes(),
+            );
+            put(
+                &mut b,
+                offset_of!(raw::vm_area_struct, vm_end),
+                &v.vm_end.to_ne_bytes(),
+            );
+            put(
+                &mut b,
+                offset_of!(raw::vm_area_struct, vm_mm),
+                &(v.vm_mm as usize).to_ne_bytes(),
+            );
+            put(
+                &mut b,
+                offset_of!(raw::vm_area_struct, vm_policy),
+                &(v.vm_policy as usize).to_ne_bytes(),
+            );
             return Some(b[off]);
         }
         if let Some((slot, off)) = locate(&self.anon_vmas, addr) {

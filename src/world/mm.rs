@@ -1,13 +1,24 @@
-//! Address spaces: mms, VMAs and page tables, and the mm-level events that
-//! change them: fork, a COW break by another thread, munmap and mprotect.
-//! A TLB flush after munmap or mprotect needs an IPI that a CPU with irqs
-//! off does not answer, so those wait while the futex thread has irqs off.
+//! Address spaces: mms, VMAs and page tables, the mmap lock, and the
+//! mm-level events that change them: fork, a COW break by another thread,
+//! munmap, mprotect and mbind. A TLB flush after munmap or mprotect needs
+//! an IPI that a CPU with irqs off does not answer, so those wait while a
+//! futex task has irqs off.
+//!
+//! Each vma is also a C object (`struct vm_area_struct`) that
+//! `vma_lookup()` hands to the futex code, holding the vma's memory policy.
+//! Vmas come from a type-safe-by-RCU cache (6.15 on): a freed vma's slot
+//! keeps its contents and may be handed to the next new vma at once.
+//!
+//! Every change to an mm's vmas is made under its mmap lock, whose
+//! sequence count (`mm->mm_lock_seq`) goes odd when a writer takes it and
+//! even when it lets go: what the futex code's speculative lookup checks.
 
 use std::collections::BTreeMap;
 
-use super::memory::MM_SLOTS;
+use super::memory::{MM_SLOTS, VMA_SLOTS};
+use super::mempolicy::{MpolId, Policy};
 use super::page::{Blocker, PageRole, Wait};
-use super::{InodeId, MmId, PageId, World, WorldError, PAGE_SIZE, THP_ORDER};
+use super::{Actor, InodeId, MmId, PageId, World, WorldError, PAGE_SIZE, TASKS, THP_ORDER};
 
 /// VMA protection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -88,6 +99,16 @@ pub struct Vma {
     pub prot: Prot,
     pub shared: bool,
     pub backing: Backing,
+    /// Its C object's slot, which the world assigns (0 until it does).
+    pub slot: usize,
+}
+
+/// How a range of an mm's vmas changes.
+#[derive(Clone, Copy, Debug)]
+enum VmaChange {
+    Unmap,
+    Protect(Prot),
+    Policy(Option<MpolId>),
 }
 
 impl Vma {
@@ -114,6 +135,18 @@ pub struct MmMeta {
     pub vmas: Vec<Vma>,
     /// By virtual page number.
     pub ptes: BTreeMap<u64, Pte>,
+    pub mmap_lock: MmapLock,
+}
+
+/// An mm's mmap lock: its sequence count and who holds it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MmapLock {
+    /// `mm->mm_lock_seq`: odd while a writer holds the lock.
+    pub seq: u32,
+    /// The event holding it for writing, if one does.
+    pub writer: Option<Actor>,
+    /// The read locks each futex task holds.
+    pub readers: [u32; TASKS],
 }
 
 impl World {
@@ -168,7 +201,8 @@ impl World {
         }
     }
 
-    pub fn add_vma(&mut self, mm: MmId, vma: Vma) -> Result<(), WorldError> {
+    /// Maps `vma` (its slot is assigned here) with no policy of its own.
+    pub fn add_vma(&mut self, mm: MmId, mut vma: Vma) -> Result<(), WorldError> {
         let invalid = |m: String| Err(WorldError::Invalid(m));
         if vma.start % PAGE_SIZE != 0 || vma.end % PAGE_SIZE != 0 || vma.start >= vma.end {
             return invalid(format!(
@@ -203,9 +237,150 @@ impl World {
                 }
             }
         }
+        vma.slot = self.alloc_vma_slot(mm, &vma)?;
         self.mms[mm.0].vmas.push(vma);
         self.mms[mm.0].vmas.sort_by_key(|v| v.start);
         Ok(())
+    }
+
+    /// A vma slot for `vma` of `mm`: the lowest free one, a freed vma's
+    /// included (the cache hands freed vmas out again at once). Its policy
+    /// is the default one.
+    fn alloc_vma_slot(&mut self, mm: MmId, vma: &Vma) -> Result<usize, WorldError> {
+        let slot = (1..VMA_SLOTS)
+            .find(|&s| !self.vma_slots[s])
+            .ok_or(WorldError::Capacity("vmas", VMA_SLOTS - 1))?;
+        self.vma_slots[slot] = true;
+        let mm_ptr = self.mem.mm_ptr(mm.0);
+        let raw = &mut self.mem.vmas[slot];
+        raw.vm_start = vma.start as _;
+        raw.vm_end = vma.end as _;
+        raw.vm_mm = mm_ptr;
+        raw.vm_policy = std::ptr::null_mut();
+        Ok(slot)
+    }
+
+    /// Writes a vma's bounds to its C object.
+    fn sync_vma_bounds(&mut self, vma: &Vma) {
+        let raw = &mut self.mem.vmas[vma.slot];
+        raw.vm_start = vma.start as _;
+        raw.vm_end = vma.end as _;
+    }
+
+    /// `remove_vma()`: the vma's policy is put, then the vma freed. Its
+    /// slot keeps what it held (type-safe by RCU) until it is reused.
+    fn free_vma(&mut self, vma: &Vma) {
+        let policy = self.vma_policy(vma);
+        self.put_policy(policy);
+        self.vma_slots[vma.slot] = false;
+    }
+
+    /// A new vma for a part of `v`, with a copy of its policy
+    /// (`vma_dup_policy()` in `__split_vma()`).
+    fn split_off(&mut self, mm: MmId, v: &Vma, part: Vma) -> Result<Vma, WorldError> {
+        let policy = self.vma_policy(v);
+        let copy = self.dup_policy(policy)?;
+        let mut part = part;
+        part.slot = self.alloc_vma_slot(mm, &part)?;
+        self.set_vma_policy(&part, copy);
+        Ok(part)
+    }
+
+    /// The vma object `vma_lookup(mm, addr)` finds: its slot, if any.
+    pub fn vma_slot_at(&self, mm: MmId, addr: u64) -> Option<usize> {
+        self.find_vma(mm, addr).map(|v| v.slot)
+    }
+
+    /// The C address of a vma slot, to hand to the futex code.
+    pub fn vma_ptr(&mut self, slot: usize) -> *mut crate::abi::raw::vm_area_struct {
+        self.mem.vma_ptr(slot)
+    }
+
+    /// The vma whose C object is at `slot`, if it is mapped now.
+    pub fn vma_in_slot(&self, slot: usize) -> Option<(MmId, Vma)> {
+        self.mms.iter().enumerate().find_map(|(m, meta)| {
+            let vma = meta.vmas.iter().find(|v| v.slot == slot)?;
+            meta.live.then_some((MmId(m), *vma))
+        })
+    }
+
+    /// `mm->mm_lock_seq`.
+    pub fn mmap_seq(&self, mm: MmId) -> u32 {
+        self.mms[mm.0].mmap_lock.seq
+    }
+
+    /// Who holds the mmap lock of `mm` so that `actor` cannot take it for
+    /// writing, if anyone.
+    fn mmap_write_blocker(&self, mm: MmId, actor: Actor) -> Option<Blocker> {
+        let lock = &self.mms[mm.0].mmap_lock;
+        if let Some(writer) = lock.writer.filter(|&w| w != actor) {
+            return Some(Blocker::MmapLock(mm, writer));
+        }
+        let reader = (0..TASKS).find(|&t| lock.readers[t] > 0)?;
+        Some(Blocker::MmapLock(mm, Actor::Task(reader)))
+    }
+
+    /// `mmap_write_lock()` by an event: the sequence goes odd.
+    pub fn mmap_write_lock(&mut self, mm: MmId, actor: Actor) -> Wait {
+        if let Some(b) = self.mmap_write_blocker(mm, actor) {
+            return Wait::Blocked(b);
+        }
+        let lock = &mut self.mms[mm.0].mmap_lock;
+        if lock.writer != Some(actor) {
+            lock.writer = Some(actor);
+            lock.seq = lock.seq.wrapping_add(1);
+        }
+        Wait::Done
+    }
+
+    /// `mmap_write_unlock()`: the sequence goes even again.
+    pub fn mmap_write_unlock(&mut self, mm: MmId, actor: Actor) {
+        let lock = &mut self.mms[mm.0].mmap_lock;
+        if lock.writer == Some(actor) {
+            lock.writer = None;
+            lock.seq = lock.seq.wrapping_add(1);
+        }
+    }
+
+    /// A change of `mm`'s vmas made under the mmap lock in one step, by an
+    /// event: it waits while anyone else holds the lock, and the sequence
+    /// moves on by a whole write section. `None` when the lock is free.
+    pub(super) fn mmap_write_section(&mut self, mm: MmId, actor: Actor) -> Option<Blocker> {
+        if let Some(b) = self.mmap_write_blocker(mm, actor) {
+            return Some(b);
+        }
+        let lock = &mut self.mms[mm.0].mmap_lock;
+        if lock.writer != Some(actor) {
+            lock.seq = lock.seq.wrapping_add(2);
+        }
+        None
+    }
+
+    /// `mmap_read_lock()` by futex task `task`: waits for a writer.
+    pub fn mmap_read_lock(&mut self, mm: MmId, task: usize) -> Wait {
+        if let Some(writer) = self.mms[mm.0].mmap_lock.writer {
+            return Wait::Blocked(Blocker::MmapLock(mm, writer));
+        }
+        self.mms[mm.0].mmap_lock.readers[task] += 1;
+        Wait::Done
+    }
+
+    /// `mmap_read_unlock()`; false when `task` held no read lock.
+    pub fn mmap_read_unlock(&mut self, mm: MmId, task: usize) -> bool {
+        let readers = &mut self.mms[mm.0].mmap_lock.readers[task];
+        if *readers == 0 {
+            return false;
+        }
+        *readers -= 1;
+        true
+    }
+
+    /// The mms whose mmap lock futex task `task` holds for reading.
+    pub fn mmap_read_locked_by(&self, task: usize) -> Vec<MmId> {
+        (1..MM_SLOTS)
+            .filter(|&m| self.mms[m].mmap_lock.readers[task] > 0)
+            .map(MmId)
+            .collect()
     }
 
     pub fn find_vma(&self, mm: MmId, addr: u64) -> Option<Vma> {
@@ -370,11 +545,23 @@ impl World {
     /// `fork()`: `child` (an empty mm) gets copies of `parent`'s VMAs and
     /// page tables; private anonymous pages become COW-shared (read-only in
     /// both).
-    pub fn fork(&mut self, parent: MmId, child: MmId) -> Wait {
+    pub fn fork(&mut self, parent: MmId, child: MmId, actor: Actor) -> Result<Wait, WorldError> {
         if !self.mms[child.0].vmas.is_empty() {
-            return Wait::Skipped("the child mm is not empty");
+            return Ok(Wait::Skipped("the child mm is not empty"));
         }
-        self.mms[child.0].vmas = self.mms[parent.0].vmas.clone();
+        // dup_mmap() write-locks both mms.
+        for mm in [parent, child] {
+            if let Some(b) = self.mmap_write_blocker(mm, actor) {
+                return Ok(Wait::Blocked(b));
+            }
+        }
+        for mm in [parent, child] {
+            self.mmap_write_section(mm, actor);
+        }
+        for v in self.mms[parent.0].vmas.clone() {
+            let copy = self.split_off(child, &v, v)?;
+            self.mms[child.0].vmas.push(copy);
+        }
         let ptes: Vec<(u64, Pte)> = self.mms[parent.0]
             .ptes
             .iter()
@@ -389,7 +576,7 @@ impl World {
             }
             self.set_pte(child, addr, pte.page, writable);
         }
-        Wait::Done
+        Ok(Wait::Done)
     }
 
     /// Another thread of `mm` writes at `addr`: a COW-shared, zero or
@@ -419,6 +606,16 @@ impl World {
         addr: u64,
         vma: &Vma,
     ) -> Result<PageId, WorldError> {
+        // What the copy is made of: the page mapped there, else the file's.
+        let source = self.pte(mm, addr).map(|p| p.page).or_else(|| {
+            let inode = vma.backing.inode()?;
+            let pgoff = vma.pgoff_of(addr);
+            let per = self.inode_kind(inode).pages_per_entry();
+            match self.cache_entry(inode, pgoff / per)? {
+                super::CacheEntry::Present(head) => Some(PageId(head.0 + (pgoff % per) as usize)),
+                super::CacheEntry::Swapped(_) => None,
+            }
+        });
         if let Some(pte) = self.pte(mm, addr) {
             let exclusive = self.page_is_anon(pte.page)
                 && self.page_role(pte.page) == PageRole::Regular
@@ -436,30 +633,53 @@ impl World {
             }
         }
         let page = self.alloc_pages(0)?;
+        if let Some(source) = source {
+            self.copy_words(source, page);
+        }
         self.set_mapping_anon(page, mm, addr / PAGE_SIZE);
         self.set_pte(mm, addr, page, vma.prot.write);
         Ok(page)
     }
 
-    /// `munmap()` of `[start, end)`: PTEs and VMA parts go. Waits for the
-    /// TLB flush IPI.
-    pub fn munmap(&mut self, mm: MmId, start: u64, end: u64) -> Wait {
+    /// `munmap()` of `[start, end)` by `actor`: PTEs and VMA parts go, and
+    /// with them the parts' policies. Waits for the mmap lock and the TLB
+    /// flush IPI.
+    pub fn munmap(
+        &mut self,
+        mm: MmId,
+        start: u64,
+        end: u64,
+        actor: Actor,
+    ) -> Result<Wait, WorldError> {
         if let Some(task) = self.irqs_off_task() {
-            return Wait::Blocked(Blocker::IrqsOff(task));
+            return Ok(Wait::Blocked(Blocker::IrqsOff(task)));
+        }
+        if let Some(b) = self.mmap_write_section(mm, actor) {
+            return Ok(Wait::Blocked(b));
         }
         self.clear_ptes(mm, start, end);
-        self.split_vmas(mm, start, end, None);
-        Wait::Done
+        self.split_vmas(mm, start, end, VmaChange::Unmap)?;
+        Ok(Wait::Done)
     }
 
-    /// `mprotect()` of `[start, end)`: VMA parts get `prot`; PTEs lose write
-    /// permission when it is withdrawn, and go with read permission. Waits
-    /// for the TLB flush IPI.
-    pub fn mprotect(&mut self, mm: MmId, start: u64, end: u64, prot: Prot) -> Wait {
+    /// `mprotect()` of `[start, end)` by `actor`: VMA parts get `prot`;
+    /// PTEs lose write permission when it is withdrawn, and go with read
+    /// permission. Waits for the mmap lock and the TLB flush IPI.
+    pub fn mprotect(
+        &mut self,
+        mm: MmId,
+        start: u64,
+        end: u64,
+        prot: Prot,
+        actor: Actor,
+    ) -> Result<Wait, WorldError> {
         if let Some(task) = self.irqs_off_task() {
-            return Wait::Blocked(Blocker::IrqsOff(task));
+            return Ok(Wait::Blocked(Blocker::IrqsOff(task)));
         }
-        self.split_vmas(mm, start, end, Some(prot));
+        if let Some(b) = self.mmap_write_section(mm, actor) {
+            return Ok(Wait::Blocked(b));
+        }
+        self.split_vmas(mm, start, end, VmaChange::Protect(prot))?;
         if !prot.read {
             self.clear_ptes(mm, start, end);
         } else if !prot.write {
@@ -468,7 +688,61 @@ impl World {
                 pte.writable = false;
             }
         }
-        Wait::Done
+        Ok(Wait::Done)
+    }
+
+    /// `mbind()`'s `mbind_range()` over `[start, end)` of `mm`, under the
+    /// mmap lock `actor` holds: each vma part in the range gets its own
+    /// copy of `policy` (`vma_replace_policy()`), and its old one is put.
+    pub fn mbind_range(
+        &mut self,
+        mm: MmId,
+        start: u64,
+        end: u64,
+        policy: Policy,
+    ) -> Result<Wait, WorldError> {
+        let new = self.new_policy(policy)?;
+        let result = self.split_vmas(mm, start, end, VmaChange::Policy(new));
+        // mbind's own reference; each vma holds a copy.
+        self.put_policy(new);
+        result.map(|()| Wait::Done)
+    }
+
+    /// `set_mempolicy_home_node()` over `[start, end)` of `mm`, under the
+    /// mmap lock `actor` holds: each vma with a bind or preferred-many
+    /// policy gets a copy with home node `home`; a vma with another policy
+    /// stops it (-EOPNOTSUPP); one with the default policy is passed over.
+    pub fn set_home_node(
+        &mut self,
+        mm: MmId,
+        start: u64,
+        end: u64,
+        home: u32,
+    ) -> Result<Wait, WorldError> {
+        if !self.node_possible(i64::from(home)) {
+            return Ok(Wait::Skipped("the home node is not online (-EINVAL)"));
+        }
+        let vmas: Vec<Vma> = self.mms[mm.0]
+            .vmas
+            .iter()
+            .filter(|v| v.start < end && start < v.end)
+            .copied()
+            .collect();
+        for v in vmas {
+            let Some(old) = self.vma_policy(&v) else {
+                continue;
+            };
+            let mut policy = self.policy(old);
+            if !policy.mode.takes_home() {
+                return Ok(Wait::Skipped(
+                    "a policy that is neither bind nor preferred-many (-EOPNOTSUPP)",
+                ));
+            }
+            policy.home = Some(home);
+            let (lo, hi) = (v.start.max(start), v.end.min(end));
+            self.mbind_range(mm, lo, hi, policy)?;
+        }
+        Ok(Wait::Done)
     }
 
     fn clear_ptes(&mut self, mm: MmId, start: u64, end: u64) {
@@ -484,8 +758,16 @@ impl World {
     }
 
     /// Splits the VMAs that straddle `start` or `end`; the parts inside
-    /// the range go (`None`, munmap) or get a new protection.
-    fn split_vmas(&mut self, mm: MmId, start: u64, end: u64, inside: Option<Prot>) {
+    /// the range go (munmap), or get a new protection or policy. The first
+    /// part of a vma stays its C object, the others are new ones with a
+    /// copy of its policy (`__split_vma()`); a part that goes is freed.
+    fn split_vmas(
+        &mut self,
+        mm: MmId,
+        start: u64,
+        end: u64,
+        change: VmaChange,
+    ) -> Result<(), WorldError> {
         let mut out = Vec::new();
         for v in std::mem::take(&mut self.mms[mm.0].vmas) {
             if v.end <= start || end <= v.start {
@@ -493,27 +775,50 @@ impl World {
                 continue;
             }
             let (lo, hi) = (v.start.max(start), v.end.min(end));
-            if v.start < lo {
-                out.push(Vma { end: lo, ..v });
+            let before = (v.start < lo).then_some(Vma { end: lo, ..v });
+            let inside = Vma {
+                start: lo,
+                end: hi,
+                pgoff: v.pgoff_of(lo),
+                ..v
+            };
+            let after = (hi < v.end).then_some(Vma {
+                start: hi,
+                pgoff: v.pgoff_of(hi),
+                ..v
+            });
+            // The vma itself becomes its first part; the others are new.
+            let mut own = Some(v);
+            let mut take = |world: &mut World, part: Vma| match own.take() {
+                Some(_) => {
+                    world.sync_vma_bounds(&part);
+                    Ok(part)
+                }
+                None => world.split_off(mm, &v, part),
+            };
+            if let Some(part) = before {
+                out.push(take(self, part)?);
             }
-            if let Some(prot) = inside {
-                out.push(Vma {
-                    start: lo,
-                    end: hi,
-                    pgoff: v.pgoff_of(lo),
-                    prot,
-                    ..v
-                });
+            let inside = take(self, inside)?;
+            if let Some(part) = after {
+                out.push(take(self, part)?);
             }
-            if hi < v.end {
-                out.push(Vma {
-                    start: hi,
-                    pgoff: v.pgoff_of(hi),
-                    ..v
-                });
+            match change {
+                VmaChange::Unmap => self.free_vma(&inside),
+                VmaChange::Protect(prot) => out.push(Vma { prot, ..inside }),
+                VmaChange::Policy(policy) => {
+                    // vma_replace_policy(): the new copy goes in, then the
+                    // old one is put.
+                    let old = self.vma_policy(&inside);
+                    let copy = self.dup_policy(policy)?;
+                    self.set_vma_policy(&inside, copy);
+                    self.put_policy(old);
+                    out.push(inside);
+                }
             }
         }
         out.sort_by_key(|v| v.start);
         self.mms[mm.0].vmas = out;
+        Ok(())
     }
 }

@@ -13,7 +13,9 @@
 //! - [`file`]: files apart from their inodes, read back after eviction;
 //! - [`mm`]: mms, VMAs, page tables, fork, COW, munmap, mprotect;
 //! - [`fault`]: `get_user_pages` semantics;
-//! - [`superblock`]: the filesystems inodes live on, and umount.
+//! - [`superblock`]: the filesystems inodes live on, and umount;
+//! - [`user`]: the values of user words, read and written as user memory;
+//! - [`mempolicy`]: the machine's nodes and the vmas' memory policies.
 //!
 //! Anything unusual an operation meets (a freed object, a refcount below
 //! zero, a kernel WARN) is recorded as a [`Finding`].
@@ -24,11 +26,13 @@ pub mod fault;
 pub mod file;
 pub mod inode;
 pub mod memory;
+pub mod mempolicy;
 pub mod mm;
 pub mod names;
 pub mod page;
 mod pool;
 pub mod superblock;
+pub mod user;
 
 use std::fmt;
 
@@ -36,6 +40,7 @@ pub use crate::abi::{PAGE_SIZE, TASK_SIZE};
 pub use crate::era::Era;
 use crate::finding::{Finding, FindingClass};
 use memory::{Memory, INODE_SLOTS, MM_SLOTS};
+use page::Blocker;
 use pool::{Arena, Storage};
 
 pub use inode::{CacheEntry, InodeKind, InodeState};
@@ -225,6 +230,16 @@ pub struct World {
     files: Vec<file::FileMeta>,
     /// Every inode object created, with the file it holds.
     inode_files: Vec<(InodeRef, file::FileId)>,
+    /// Which vma slots hold a mapped vma.
+    vma_slots: Vec<bool>,
+    /// The memory policies' slots.
+    mpols: Vec<mempolicy::MpolMeta>,
+    /// The policy slot handed out last (freed ones are reused last).
+    last_policy_slot: usize,
+    /// The machine's possible nodes, a bit per node.
+    possible_nodes: u64,
+    /// The words of user memory that hold something other than 0.
+    user_words: Vec<user::UserWord>,
 }
 
 impl World {
@@ -251,6 +266,11 @@ impl World {
             statics: Vec::new(),
             files: storage.files,
             inode_files: storage.inode_files,
+            vma_slots: storage.vma_slots,
+            mpols: storage.mpols,
+            last_policy_slot: 0,
+            possible_nodes: mempolicy::DEFAULT_NODES,
+            user_words: Vec::new(),
         };
         world.zero_page = world
             .alloc_special(0, PageRole::Zero)
@@ -283,6 +303,19 @@ impl World {
     /// A futex task with irqs off on its CPU, holding off a TLB flush IPI.
     pub fn irqs_off_task(&self) -> Option<usize> {
         self.tasks.iter().position(|t| t.irqs_off)
+    }
+
+    /// Whether what `blocker` waits for still holds.
+    pub fn still_holds(&self, blocker: &Blocker) -> bool {
+        match *blocker {
+            Blocker::PageLock(page, owner) => self.lock_owner(page) == Some(owner),
+            Blocker::MmapLock(mm, Actor::Task(task)) => {
+                self.mmap_read_locked_by(task).contains(&mm)
+            }
+            Blocker::MmapLock(mm, writer) => self.mms[mm.0].mmap_lock.writer == Some(writer),
+            Blocker::IrqsOff(task) => self.tasks[task].irqs_off,
+            Blocker::RcuReader(_) | Blocker::InodeMapped(_) | Blocker::SlotBusy(_) => true,
+        }
     }
 
     /// Each task's read section open now, for a `call_rcu()`.
@@ -375,6 +408,8 @@ impl Drop for World {
                 mms: std::mem::take(&mut self.mms),
                 files: std::mem::take(&mut self.files),
                 inode_files: std::mem::take(&mut self.inode_files),
+                vma_slots: std::mem::take(&mut self.vma_slots),
+                mpols: std::mem::take(&mut self.mpols),
             }
             .give_back();
         }

@@ -22,6 +22,10 @@ pub enum ObjectName {
     Mm(MmId),
     Task(MmId),
     AnonVma(MmId),
+    /// A vma's C object, by slot.
+    Vma(usize),
+    /// A memory policy, by slot.
+    Mempolicy(usize),
 }
 
 impl fmt::Display for ObjectName {
@@ -37,6 +41,8 @@ impl fmt::Display for ObjectName {
             ObjectName::Mm(m) => write!(f, "mm#{}", m.0),
             ObjectName::Task(m) => write!(f, "task#{}", m.0),
             ObjectName::AnonVma(m) => write!(f, "anon_vma#{}", m.0),
+            ObjectName::Vma(v) => write!(f, "vma#{v}"),
+            ObjectName::Mempolicy(p) => write!(f, "mempolicy#{p}"),
         }
     }
 }
@@ -119,13 +125,20 @@ impl World {
     /// The name of a slot; slot 0 is the poison sentinel.
     pub fn slot_label(&self, slot: Slot) -> ObjectName {
         match slot {
-            Slot::Page(0) | Slot::Inode(0) | Slot::Mapping(0) | Slot::Mm(0) => ObjectName::Poison,
+            Slot::Page(0)
+            | Slot::Inode(0)
+            | Slot::Mapping(0)
+            | Slot::Mm(0)
+            | Slot::Vma(0)
+            | Slot::Mempolicy(0) => ObjectName::Poison,
             Slot::Page(p) => self.page_label(PageId(p)),
             Slot::Inode(i) => ObjectName::Inode(InodeId(i)),
             Slot::Mapping(i) => ObjectName::Mapping(InodeId(i)),
             Slot::Mm(m) => ObjectName::Mm(MmId(m)),
             Slot::Task(m) => ObjectName::Task(MmId(m)),
             Slot::AnonVma(m) => ObjectName::AnonVma(MmId(m)),
+            Slot::Vma(v) => ObjectName::Vma(v),
+            Slot::Mempolicy(p) => ObjectName::Mempolicy(p),
         }
     }
 

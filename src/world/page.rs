@@ -8,7 +8,7 @@
 //! page belongs) is in [`PageMeta`].
 
 use super::memory::{Slot, PAGE_SLOTS};
-use super::{Actor, InodeId, Mode, PageId, PageRef, World, WorldError};
+use super::{Actor, InodeId, MmId, Mode, PageId, PageRef, World, WorldError};
 use crate::era::{CompoundRefs, HugetlbIndex};
 use crate::finding::FindingClass;
 
@@ -71,16 +71,29 @@ pub enum Blocker {
     InodeMapped(InodeId),
     /// The inode slot is not free yet.
     SlotBusy(InodeId),
+    /// The mmap lock of the mm is held (for writing by the actor, or for
+    /// reading by a futex task).
+    MmapLock(MmId, Actor),
 }
 
 impl Blocker {
+    /// Who holds what this waits for, when someone does.
+    pub fn holder(&self) -> Option<Actor> {
+        match *self {
+            Blocker::PageLock(_, owner) | Blocker::MmapLock(_, owner) => Some(owner),
+            Blocker::IrqsOff(task) | Blocker::RcuReader(task) => Some(Actor::Task(task)),
+            Blocker::InodeMapped(_) | Blocker::SlotBusy(_) => None,
+        }
+    }
+
     /// Whether `actor` holds what this waits for.
     pub fn held_by(&self, actor: Actor) -> bool {
-        match *self {
-            Blocker::PageLock(_, owner) => owner == actor,
-            Blocker::IrqsOff(task) | Blocker::RcuReader(task) => actor == Actor::Task(task),
-            Blocker::InodeMapped(_) | Blocker::SlotBusy(_) => false,
-        }
+        self.holder() == Some(actor)
+    }
+
+    /// Whether it is a lock its holder will let go of as it runs on.
+    pub fn is_lock(&self) -> bool {
+        matches!(self, Blocker::PageLock(..) | Blocker::MmapLock(..))
     }
 }
 
@@ -530,6 +543,7 @@ impl World {
             raw_new.flags |= raw_old.flags & PG_SWAPCACHE as std::os::raw::c_ulong;
         }
         self.pages[new.0].swap_home = self.pages[old.0].swap_home;
+        self.copy_words(old, new);
         // Page tables: every PTE of the old page now maps the new one.
         self.replace_in_page_tables(old, new);
         // Page cache: the cache's reference moves with the entry.
@@ -563,6 +577,7 @@ impl World {
         let first = self.page_index(old);
         for (i, page) in self.compound_pages(old).enumerate().collect::<Vec<_>>() {
             let to = PageId(new.0 + i);
+            self.copy_words(page, to);
             self.replace_in_page_tables(page, to);
             if let Some(inode) = cache {
                 self.replace_in_cache(inode, first + i as u64, page, to);

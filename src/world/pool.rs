@@ -7,7 +7,8 @@ use std::ops::{Deref, DerefMut};
 
 use super::file::{FileId, FileMeta};
 use super::inode::InodeMeta;
-use super::memory::{Memory, INODE_SLOTS, MM_SLOTS, PAGE_SLOTS};
+use super::memory::{Memory, INODE_SLOTS, MM_SLOTS, MPOL_SLOTS, PAGE_SLOTS, VMA_SLOTS};
+use super::mempolicy::MpolMeta;
 use super::mm::MmMeta;
 use super::page::PageMeta;
 use super::InodeRef;
@@ -25,6 +26,8 @@ pub(super) struct Storage {
     /// The files of an execution and the inode objects that held them.
     pub files: Vec<FileMeta>,
     pub inode_files: Vec<(InodeRef, FileId)>,
+    pub vma_slots: Vec<bool>,
+    pub mpols: Vec<MpolMeta>,
 }
 
 thread_local! {
@@ -43,6 +46,8 @@ impl Storage {
                 mms: vec![MmMeta::default(); MM_SLOTS],
                 files: Vec::new(),
                 inode_files: Vec::new(),
+                vma_slots: vec![false; VMA_SLOTS],
+                mpols: vec![MpolMeta::default(); MPOL_SLOTS],
             })
     }
 
@@ -55,6 +60,8 @@ impl Storage {
         self.mms.fill_with(MmMeta::default);
         self.files.clear();
         self.inode_files.clear();
+        self.vma_slots.fill(false);
+        self.mpols.fill(MpolMeta::default());
         // A thread that exits takes its kept storage with it; during its
         // teardown there is nothing left to keep it for.
         let _ = KEPT_STORAGE.try_with(|kept| {

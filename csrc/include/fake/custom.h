@@ -75,11 +75,44 @@ struct fd_host_ops {
 	void (*folio_put)(struct page *head);
 	bool (*folio_test_anon)(struct page *head);
 	bool (*folio_test_swapcache)(struct page *head);
+
+	/*
+	 * 6.16 on: the node word in user memory, the calling CPU's node, the
+	 * mmap lock's sequence and read side, vmas and their memory policies.
+	 */
+	int (*get_user)(unsigned long addr, u32 *val);
+	int (*put_user)(unsigned long addr, u32 val);
+	int (*numa_node_id)(void);			/* non-yielding */
+	bool (*node_possible)(int node);		/* non-yielding */
+	bool (*mmap_lock_speculate_try_begin)(struct mm_struct *mm,
+					      unsigned int *seq);
+	bool (*mmap_lock_speculate_retry)(struct mm_struct *mm,
+					  unsigned int seq);
+	void (*mmap_read_lock)(struct mm_struct *mm);
+	void (*mmap_read_unlock)(struct mm_struct *mm);
+	struct vm_area_struct *(*vma_lookup)(struct mm_struct *mm,
+					     unsigned long addr);
+	/* The yield point after a load of vma->vm_policy, plain or marked. */
+	void (*vma_policy_loaded)(struct vm_area_struct *vma);
+	/* After every marked read: a yield point after vma->vm_policy only. */
+	void (*read_once_done)(const volatile void *addr);
+	/* Non-yielding: a plain access to memory the host watches (KASAN). */
+	void (*watched_access)(const volatile void *addr, unsigned long size,
+			       bool write);
 };
 
 /* Installed once by the host before any revision runs. */
 extern struct fd_host_ops fd_host;
 void fd_install_host(const struct fd_host_ops *ops);
+
+/*
+ * Plain loads and stores of the revision land in the shim's access hooks
+ * (the revision is built with -fsanitize=thread, whose callbacks the shim
+ * defines, as KASAN's are the kernel's): those in [lo, lo + len), the
+ * world's memory policies, are reported to the host, which tells a freed
+ * one.  The host sets the range before every call into a revision.
+ */
+void fd_watch(unsigned long lo, unsigned long len);
 
 /*
  * Per-thread harness state: test runners call revisions from several
@@ -123,6 +156,11 @@ static inline void fd_read_once(const volatile void *addr, const char *expr,
 	fd_check_abort();
 }
 
+/* What the harness asks of a call, whatever the era's signature. */
+#define FD_CALL_SHARED	0x1
+#define FD_CALL_NUMA	0x2
+#define FD_CALL_MPOL	0x4
+
 /*
  * The entry points of one revision.  The build wraps each revision file in
  * a translation unit that includes it and then expands these macros, so the
@@ -130,29 +168,36 @@ static inline void fd_read_once(const volatile void *addr, const char *expr,
  * names.  From 5.9 there is no put_futex_key() (keys hold nothing): such a
  * unit expands FD_REVISION_ENTRY alone.  The access argument is an int in
  * every era (VERIFY_*, then enum futex_access of the same values), and
- * fshared converts to the bool of 5.9 on.
+ * shared converts to the bool of 5.9 on.
  */
 #define FD_REVISION_ENTRY(sym)						\
-int fd_rev_##sym##_get(u32 __user *uaddr, int fshared,			\
+int fd_rev_##sym##_get(u32 __user *uaddr, int fd_flags,			\
 		       union futex_key *key, int rw)			\
 {									\
 	fd_abort_requested = 0;						\
 	if (setjmp(*fd_abort_target()))					\
 		return FD_ABORTED;					\
-	return get_futex_key(uaddr, fshared, key, rw);			\
+	return get_futex_key(uaddr, fd_flags & FD_CALL_SHARED, key, rw); \
 }
 /*
  * From 6.7 get_futex_key() takes futex flags, shared being FLAGS_SHARED,
- * which the revision's futex.h (or the revision itself) defines.
+ * which the revision's futex.h (or the revision itself) defines; from 6.16
+ * the word's size (FLAGS_SIZE_32) and FLAGS_NUMA, FLAGS_MPOL.  The unit
+ * defines those a revision lacks as 0 before it expands this.
  */
+#define fd_futex_flags(fd_flags)					\
+	(FLAGS_SIZE_32 |						\
+	 ((fd_flags) & FD_CALL_SHARED ? FLAGS_SHARED : 0) |		\
+	 ((fd_flags) & FD_CALL_NUMA ? FLAGS_NUMA : 0) |			\
+	 ((fd_flags) & FD_CALL_MPOL ? FLAGS_MPOL : 0))
 #define FD_REVISION_FLAGS_ENTRY(sym)					\
-int fd_rev_##sym##_get(u32 __user *uaddr, int fshared,			\
+int fd_rev_##sym##_get(u32 __user *uaddr, int fd_flags,			\
 		       union futex_key *key, int rw)			\
 {									\
 	fd_abort_requested = 0;						\
 	if (setjmp(*fd_abort_target()))					\
 		return FD_ABORTED;					\
-	return get_futex_key(uaddr, fshared ? FLAGS_SHARED : 0, key, rw); \
+	return get_futex_key(uaddr, fd_futex_flags(fd_flags), key, rw);	\
 }
 #define FD_REVISION_PUT_ENTRY(sym)					\
 int fd_rev_##sym##_put(union futex_key *key)				\

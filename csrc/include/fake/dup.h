@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * dup.h - definitions that mirror kernel headers of 3.12 to 5.15.
+ * dup.h - definitions that mirror kernel headers of 3.12 to 7.1.
  *
  * Only what get_futex_key() and its futex.c-local helpers touch is here.
  * Structures keep the kernel's member names but carry just the members
@@ -60,6 +60,11 @@ typedef struct {
 #define CONFIG_TRANSPARENT_HUGEPAGE 1
 #define CONFIG_HUGETLB_PAGE 1
 #define CONFIG_FAIL_FUTEX 1
+/* 6.16 on: FUTEX2_NUMA and FUTEX2_MPOL, on a NUMA machine with per-vma locks. */
+#define CONFIG_NUMA 1
+#define CONFIG_FUTEX_MPOL 1
+#define CONFIG_PER_VMA_LOCK 1
+#define CONFIG_NODES_SHIFT 6
 
 /* ---- arch/x86/include/asm/page_types.h ---- */
 #define PAGE_SHIFT	12
@@ -112,6 +117,45 @@ struct folio {
 struct mm_struct {
 	atomic_t mm_users;
 	atomic_t mm_count;
+};
+
+/* ---- include/linux/nodemask_types.h ---- */
+#define NODES_SHIFT	CONFIG_NODES_SHIFT
+#define MAX_NUMNODES	(1 << NODES_SHIFT)
+#define NUMA_NO_NODE	(-1)
+
+typedef struct {
+	unsigned long bits[(MAX_NUMNODES + 8 * sizeof(long) - 1) /
+			   (8 * sizeof(long))];
+} nodemask_t;
+
+/* ---- include/uapi/linux/mempolicy.h ---- */
+enum {
+	MPOL_DEFAULT,
+	MPOL_PREFERRED,
+	MPOL_BIND,
+	MPOL_INTERLEAVE,
+	MPOL_LOCAL,
+	MPOL_PREFERRED_MANY,
+	MPOL_WEIGHTED_INTERLEAVE,
+	MPOL_MAX,
+};
+
+/* ---- include/linux/mempolicy.h ---- */
+struct mempolicy {
+	atomic_t refcnt;
+	unsigned short mode;		/* MPOL_* */
+	unsigned short flags;
+	nodemask_t nodes;
+	int home_node;			/* MPOL_BIND, MPOL_PREFERRED_MANY */
+};
+
+/* ---- include/linux/mm_types.h ---- */
+struct vm_area_struct {
+	unsigned long vm_start;
+	unsigned long vm_end;
+	struct mm_struct *vm_mm;
+	struct mempolicy *vm_policy;	/* NULL: the default policy */
 };
 
 /* ---- include/linux/fs.h ---- */
@@ -173,6 +217,7 @@ union futex_key {
 		unsigned long word;
 		void *ptr;
 		int offset;
+		unsigned int node;	/* 6.16 on: the node's hash table */
 	} both;
 };
 
@@ -180,6 +225,19 @@ union futex_key {
 #define FUT_OFF_MMSHARED	2	/* the key pins an mm */
 
 #define FUTEX_KEY_INIT (union futex_key) { .both = { .ptr = NULL } }
+
+/* ---- include/uapi/linux/futex.h (6.16 on) ---- */
+#define FUTEX_PRIVATE_FLAG	128
+#define FUTEX2_SIZE_U8		0x00
+#define FUTEX2_SIZE_U16		0x01
+#define FUTEX2_SIZE_U32		0x02
+#define FUTEX2_SIZE_U64		0x03
+#define FUTEX2_NUMA		0x04
+#define FUTEX2_MPOL		0x08
+#define FUTEX2_PRIVATE		FUTEX_PRIVATE_FLAG
+#define FUTEX2_SIZE_MASK	0x03
+/* The node word of a FUTEX2_NUMA futex that names no node yet. */
+#define FUTEX_NO_NODE		(-1)
 
 /* ---- include/linux/fault-inject.h ---- */
 struct fault_attr {

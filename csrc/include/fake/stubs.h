@@ -63,13 +63,23 @@ static inline struct task_struct *get_current(void)
 /*
  * Both evaluate x once: its address is taken, the host yields, and the
  * value is read through a volatile pointer, as the kernel's own macros do.
- * ACCESS_ONCE() stays an lvalue.
+ * ACCESS_ONCE() stays an lvalue.  After the load READ_ONCE() tells the
+ * host, which yields again only after a load of vma->vm_policy (see
+ * vma_policy() below).
  */
+static inline void fd_read_once_done(const volatile void *addr)
+{
+	fd_host.read_once_done(addr);
+	fd_check_abort();
+}
 #define READ_ONCE(x)							\
 	({								\
 		__auto_type __fd_p = &(x);				\
 		fd_read_once(__fd_p, #x, __LINE__);			\
-		*(const volatile __typeof__(*__fd_p) *)__fd_p;		\
+		__auto_type __fd_v =					\
+			*(const volatile __typeof__(*__fd_p) *)__fd_p;	\
+		fd_read_once_done(__fd_p);				\
+		__fd_v;							\
 	})
 #define ACCESS_ONCE(x)							\
 	(*({								\
@@ -450,6 +460,236 @@ static inline void local_irq_enable(void)
 	fd_check_abort();
 }
 #define local_irq_enable()	FD_LINE_CALL0(local_irq_enable)
+
+/* ---- include/linux/topology.h, nodemask.h (6.16 on) ---- */
+/*
+ * The node of the CPU the calling task runs on: a per-cpu read, not a
+ * yield point.  The scenario says which node each call runs on.
+ */
+static inline int numa_node_id(void)
+{
+	int node = fd_host.numa_node_id();
+
+	fd_check_abort();
+	return node;
+}
+
+/* The machine's possible-node map is fixed at boot: a plain read. */
+static inline int node_possible(int node)
+{
+	bool possible = fd_host.node_possible(node);
+
+	fd_check_abort();
+	return possible;
+}
+
+static inline unsigned int __first_node(const nodemask_t *srcp)
+{
+	unsigned int node;
+
+	for (node = 0; node < MAX_NUMNODES; node++)
+		if (srcp->bits[node / (8 * sizeof(long))] &
+		    (1UL << (node % (8 * sizeof(long)))))
+			return node;
+	return MAX_NUMNODES;
+}
+#define first_node(src)		__first_node(&(src))
+
+/* ---- include/linux/uaccess.h: the user words beside the futex (6.16 on) ---- */
+/*
+ * Reading or writing a user word may fault (the host resolves the fault
+ * as the mm does, or fails it) and is a yield point: other tasks may store
+ * to the word meanwhile.  Only 32-bit words exist here, as only 32-bit
+ * futexes are implemented.
+ */
+static inline int fd_get_user_u32(const volatile void __user *uaddr,
+				  u32 *val, int line)
+{
+	int err;
+
+	fd_call_line = line;
+	err = fd_host.get_user((unsigned long)uaddr, val);
+	fd_check_abort();
+	return err;
+}
+
+static inline int fd_put_user_u32(volatile void __user *uaddr, u32 val,
+				  int line)
+{
+	int err;
+
+	fd_call_line = line;
+	err = fd_host.put_user((unsigned long)uaddr, val);
+	fd_check_abort();
+	return err;
+}
+
+/* 6.19 on: 0, or -EFAULT when the access faults for good. */
+#define get_user_inline(val, usrc)					\
+	({								\
+		__auto_type __fd_src = (usrc);				\
+		u32 __fd_val;						\
+		int __fd_err;						\
+		_Static_assert(sizeof(*__fd_src) == sizeof(u32),	\
+			       "only 32-bit user words are modelled");	\
+		__fd_err = fd_get_user_u32(__fd_src, &__fd_val, __LINE__); \
+		if (!__fd_err)						\
+			(val) = (__typeof__(val))__fd_val;		\
+		__fd_err;						\
+	})
+#define put_user_inline(val, udst)					\
+	({								\
+		__auto_type __fd_dst = (udst);				\
+		_Static_assert(sizeof(*__fd_dst) == sizeof(u32),	\
+			       "only 32-bit user words are modelled");	\
+		fd_put_user_u32(__fd_dst, (u32)(val), __LINE__);	\
+	})
+
+/*
+ * 6.16 to 6.18: futex.h's futex_get_value()/futex_put_value() open-code
+ * the access with these.  x86-64 masks the address (one past the user
+ * range faults), so the access_ok() branch is never taken.
+ */
+#define can_do_masked_user_access()		1
+#define masked_user_access_begin(uaddr)		(uaddr)
+#define masked_user_read_access_begin(uaddr)	(uaddr)
+#define masked_user_write_access_begin(uaddr)	(uaddr)
+#define user_read_access_begin(uaddr, len)	access_ok(uaddr, len)
+#define user_write_access_begin(uaddr, len)	access_ok(uaddr, len)
+#define user_access_begin(uaddr, len)		access_ok(uaddr, len)
+#define user_read_access_end()			do { } while (0)
+#define user_write_access_end()			do { } while (0)
+#define user_access_end()			do { } while (0)
+#define unsafe_get_user(x, uaddr, label)				\
+	do {								\
+		u32 __fd_val;						\
+		if (fd_get_user_u32((uaddr), &__fd_val, __LINE__))	\
+			goto label;					\
+		(x) = (__typeof__(x))__fd_val;				\
+	} while (0)
+#define unsafe_put_user(x, uaddr, label)				\
+	do {								\
+		if (fd_put_user_u32((uaddr), (u32)(x), __LINE__))	\
+			goto label;					\
+	} while (0)
+
+/* ---- include/linux/mmap_lock.h (6.16 on) ---- */
+/*
+ * The speculative read side of the mmap lock: the lock's sequence count,
+ * odd while a writer holds it.  Kernels declare the sequence unsigned and
+ * futex passes an int: the cast keeps a warning-free build.
+ */
+static inline bool fd_mmap_lock_speculate_try_begin(struct mm_struct *mm,
+						    unsigned int *seq)
+{
+	bool begun = fd_host.mmap_lock_speculate_try_begin(mm, seq);
+
+	fd_check_abort();
+	return begun;
+}
+#define mmap_lock_speculate_try_begin(mm, seq)				\
+	FD_LINE_CALL2(fd_mmap_lock_speculate_try_begin, mm,		\
+		      (unsigned int *)(seq))
+
+static inline bool fd_mmap_lock_speculate_retry(struct mm_struct *mm,
+						unsigned int seq)
+{
+	bool retry = fd_host.mmap_lock_speculate_retry(mm, seq);
+
+	fd_check_abort();
+	return retry;
+}
+#define mmap_lock_speculate_retry(mm, seq)				\
+	FD_LINE_CALL2(fd_mmap_lock_speculate_retry, mm, (unsigned int)(seq))
+
+static inline void mmap_read_lock(struct mm_struct *mm)
+{
+	fd_host.mmap_read_lock(mm);
+	fd_check_abort();
+}
+#define mmap_read_lock(mm)	FD_LINE_CALL1(mmap_read_lock, mm)
+
+static inline void mmap_read_unlock(struct mm_struct *mm)
+{
+	fd_host.mmap_read_unlock(mm);
+	fd_check_abort();
+}
+#define mmap_read_unlock(mm)	FD_LINE_CALL1(mmap_read_unlock, mm)
+
+/* ---- include/linux/mm.h, mm_types.h: vmas and their policies ---- */
+static inline struct vm_area_struct *vma_lookup(struct mm_struct *mm,
+						unsigned long addr)
+{
+	struct vm_area_struct *vma = fd_host.vma_lookup(mm, addr);
+
+	fd_check_abort();
+	return vma;
+}
+#define vma_lookup(mm, addr)	FD_LINE_CALL2(vma_lookup, mm, addr)
+
+/*
+ * A plain load in the kernel (6.16 to 6.19).  The policy's fields are read
+ * plainly right after it, with no yield point between: another CPU may
+ * replace and free the policy there.  So the yield point comes after the
+ * load, where a READ_ONCE() of the same field has one too.
+ */
+static inline struct mempolicy *fd_vma_policy(struct vm_area_struct *vma,
+					      int line)
+{
+	struct mempolicy *pol = vma->vm_policy;
+
+	fd_call_line = line;
+	fd_host.vma_policy_loaded(vma);
+	fd_check_abort();
+	return pol;
+}
+#define vma_policy(vma)		fd_vma_policy(vma, __LINE__)
+
+/*
+ * ---- include/linux/cleanup.h (6.5 on) ----
+ * A guard is a variable whose destructor runs when it goes out of scope,
+ * at every return: the same scope-bound classes as the kernel's.
+ */
+#define __cleanup(fn)		__attribute__((__cleanup__(fn)))
+#define __FD_PASTE(a, b)	a##b
+#define __FD_UNIQUE(prefix, n)	__FD_PASTE(prefix, n)
+#define __UNIQUE_ID(prefix)	__FD_UNIQUE(__UNIQUE_ID_##prefix, __COUNTER__)
+
+#define DEFINE_CLASS(_name, _type, _exit, _init, _init_args...)	\
+typedef _type class_##_name##_t;					\
+static inline void class_##_name##_destructor(_type *p)		\
+{ _type _T = *p; _exit; }						\
+static inline _type class_##_name##_constructor(_init_args)		\
+{ _type t = _init; return t; }
+
+#define CLASS(_name, var)						\
+	class_##_name##_t var __cleanup(class_##_name##_destructor) =	\
+		class_##_name##_constructor
+
+#define DEFINE_GUARD(_name, _type, _lock, _unlock)			\
+	DEFINE_CLASS(_name, _type, if (_T) { _unlock; }, ({ _lock; _T; }), _type _T)
+
+#define DEFINE_LOCK_GUARD_0(_name, _lock, _unlock)			\
+typedef struct { void *lock; } class_##_name##_t;			\
+static inline void class_##_name##_destructor(class_##_name##_t *_T)	\
+{ if (_T->lock) { _unlock; } }						\
+static inline class_##_name##_t class_##_name##_constructor(void)	\
+{ class_##_name##_t _t = { .lock = (void *)1 }; _lock; return _t; }
+
+#define guard(_name)	CLASS(_name, __UNIQUE_ID(guard))
+
+#define __scoped_guard(_name, _label, args...)				\
+	for (CLASS(_name, scope)(args);	; ({ goto _label; }))		\
+		if (0) {						\
+_label:									\
+			break;						\
+		} else
+#define scoped_guard(_name, args...)					\
+	__scoped_guard(_name, __UNIQUE_ID(label), args)
+
+DEFINE_LOCK_GUARD_0(rcu, rcu_read_lock(), rcu_read_unlock())
+DEFINE_GUARD(mmap_read_lock, struct mm_struct *, mmap_read_lock(_T),
+	     mmap_read_unlock(_T))
 
 /*
  * ---- arch/x86/include/asm/barrier.h, atomic.h ----
