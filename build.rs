@@ -353,7 +353,7 @@ mod bindings {
             .allowlist_function("fd_install_host|fd_take_line|fd_request_abort|fd_clear_abort")
             .allowlist_function("fd_watch")
             .allowlist_var("FD_ABORTED|FUT_OFF_INODE|FUT_OFF_MMSHARED|PAGE_MAPPING_ANON")
-            .allowlist_var("VERIFY_READ|VERIFY_WRITE|EFAULT|EINVAL|PAGE_SHIFT")
+            .allowlist_var("VERIFY_READ|VERIFY_WRITE|EFAULT|EINVAL|EAGAIN|EBUSY|PAGE_SHIFT")
             .allowlist_var("FD_CALL_.*|MAX_NUMNODES|NUMA_NO_NODE|FUTEX_NO_NODE|MPOL_.*")
             .derive_default(true)
             .derive_debug(false)

@@ -19,6 +19,7 @@ use crate::schedule::CallRef;
 use crate::trace::Trace;
 use crate::world::build::{Builder, Objects};
 use crate::world::file::FileId;
+use crate::world::user::UserPlace;
 use crate::world::{Counter, Era, InodeRef, MmId, ObjectName, World, WorldError, TASKS};
 
 /// One call's result.
@@ -32,6 +33,8 @@ pub struct CallOutcome {
     pub raw_key: RawKey,
     /// The node the key names (6.16 on), for a call that returned a key.
     pub node: Option<i32>,
+    /// How it was called: shared, FUTEX2_NUMA, FUTEX2_MPOL.
+    pub flags: CallFlags,
     /// The `put_futex_key()` made for a successful call.
     pub put: Option<CallResult>,
     /// The reference result on each world state the call saw.
@@ -67,6 +70,8 @@ pub struct Outcome {
     /// When a file was read back into a new inode: every inode object
     /// with the file it held (empty otherwise).
     pub inode_files: Vec<(InodeRef, FileId)>,
+    /// The user words other tasks stored to.
+    pub event_stores: Vec<UserPlace>,
 }
 
 impl Outcome {
@@ -175,6 +180,7 @@ pub fn run(scenario: &Scenario, target: Target, trace: Trace) -> Result<Outcome,
         era,
         held_at_end: [first_run.held_at_end, second_run.held_at_end],
         inode_files: kernel.world.reread_inode_files(),
+        event_stores: kernel.world.event_stores().to_vec(),
         calls: calls.into_iter().map(|(_, call)| call).collect(),
         before,
         after: kernel.world.refcounts(),
@@ -264,6 +270,7 @@ fn run_task(
                 key,
                 raw_key,
                 node,
+                flags,
                 put: None,
                 observation,
                 held_after: kernel.ledger().outstanding(),

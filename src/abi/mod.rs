@@ -12,6 +12,10 @@ pub mod raw;
 pub const EFAULT: i32 = raw::EFAULT as i32;
 /// Invalid argument.
 pub const EINVAL: i32 = raw::EINVAL as i32;
+/// Try again (6.16's speculative policy lookup: the mmap lock moved).
+pub const EAGAIN: i32 = raw::EAGAIN as i32;
+/// Busy (6.16's speculative policy lookup: a writer holds the mmap lock).
+pub const EBUSY: i32 = raw::EBUSY as i32;
 
 /// `rw` of a 3.x-4.x `get_futex_key()`: read access is enough.
 pub const VERIFY_READ: i32 = raw::VERIFY_READ as i32;
@@ -71,6 +75,8 @@ pub fn errno_name(code: i32) -> String {
     match -code {
         EFAULT => "-EFAULT".to_string(),
         EINVAL => "-EINVAL".to_string(),
+        EAGAIN => "-EAGAIN".to_string(),
+        EBUSY => "-EBUSY".to_string(),
         _ => code.to_string(),
     }
 }

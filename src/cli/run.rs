@@ -48,7 +48,10 @@ pub fn main(args: RunArgs) -> Result<Status, UsageError> {
 fn result_text(outcome: &Outcome, call: usize) -> String {
     let c = &outcome.calls[call];
     match c.result {
-        CallResult::Returned(0) => format!("0, {}", c.key),
+        CallResult::Returned(0) => match c.node {
+            Some(node) => format!("0, {}, node {node}", c.key),
+            None => format!("0, {}", c.key),
+        },
         CallResult::Returned(code) => crate::abi::errno_name(code),
         CallResult::Aborted => "aborted".to_string(),
     }

@@ -1,6 +1,7 @@
 //! The kinds of argument an event takes, and their values: what the input
 //! forms read and write for each field of an event kind, generically.
 
+use crate::world::mempolicy::Policy;
 use crate::world::{InodeKind, Prot};
 
 /// What an event's argument is.
@@ -22,6 +23,12 @@ pub enum ArgKind {
     Kind,
     /// A page: an inode and a cache index, or an mm and an address.
     Page,
+    /// The value of a 32-bit user word (`-1` is `0xffffffff`).
+    Word,
+    /// A memory policy: a mode, then `nodes=N,M` and `home=H` as it takes.
+    Policy,
+    /// A NUMA node.
+    Node,
 }
 
 /// One field of an event kind.
@@ -63,4 +70,7 @@ pub enum Value {
     Prot(Prot),
     Kind(InodeKind),
     Page(PageSpec),
+    Word(u32),
+    Policy(Policy),
+    Node(u32),
 }

@@ -5,6 +5,7 @@
 //! steps there.
 
 use super::args::{ArgKind, Field, PageSpec, Range, Value};
+use crate::world::mempolicy::Policy;
 use crate::world::{InodeKind, Prot};
 
 /// One event kind as the input forms know it.
@@ -40,6 +41,15 @@ macro_rules! arg_type {
     };
     (Page) => {
         PageSpec
+    };
+    (Word) => {
+        u32
+    };
+    (Policy) => {
+        Policy
+    };
+    (Node) => {
+        u32
     };
 }
 
@@ -180,6 +190,16 @@ event_kinds! {
     /// yield points: a step runs it to the next one, where it stops before
     /// the operation. Whatever is left runs once the futex thread is done.
     Task "task" () [],
+    /// Another thread of `mm` stores `value` to the word at `addr` (a
+    /// write fault, COW included, then the store).
+    Store "store" (mm: Mm, addr: Addr, value: Word) [],
+    /// `mbind(2)` of `range` of `mm` to `policy`: under the mmap lock
+    /// (its first step takes it, its last lets go), each vma part gets its
+    /// own copy of the policy and its old one is put.
+    Mbind "mbind" (mm: Mm, range: Range, policy: Policy) [],
+    /// `set_mempolicy_home_node(2)` over `range` of `mm`: each bind or
+    /// preferred-many policy there is replaced by a copy with home `node`.
+    Home "home" (mm: Mm, range: Range, node: Node) [],
 }
 
 impl EventKind {
@@ -200,6 +220,11 @@ impl EventKind {
             EventKind::Fork { parent, child } if parent == child => {
                 Err("an mm cannot fork into itself".into())
             }
+            EventKind::Mbind { policy, .. } => policy.check(),
+            EventKind::Home { node, .. } if *node >= crate::abi::MAX_NUMNODES => Err(format!(
+                "a node is below {}",
+                crate::abi::MAX_NUMNODES
+            )),
             _ => Ok(()),
         }
     }

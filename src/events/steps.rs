@@ -15,6 +15,7 @@ use super::args::{PageSpec, Range};
 use super::kinds::EventKind;
 use crate::world::build::Objects;
 use crate::world::file::FileId;
+use crate::world::mempolicy::Policy;
 use crate::world::page::{Blocker, Wait};
 use crate::world::superblock::{Fs, Umount};
 use crate::world::{
@@ -60,6 +61,11 @@ enum Step {
     Reread(FileId, MmId, u64, u64),
     /// The end of a shutdown, once eviction is done: free the superblock.
     KillSb(Fs),
+    Store(MmId, u64, u32),
+    MmapWriteLock(MmId),
+    MmapWriteUnlock(MmId),
+    Mbind(MmId, u64, u64, Policy),
+    Home(MmId, u64, u64, u32),
 }
 
 /// What one attempt at a step came to.
@@ -259,6 +265,25 @@ fn plan(kind: &EventKind, world: &mut World, objects: &Objects) -> VecDeque<Step
         }
         // The second task is run by the kernel, not step by step here.
         EventKind::Task {} => {}
+        EventKind::Store { mm: m, addr, value } => plan.push_back(Step::Store(mm(m), addr, value)),
+        EventKind::Mbind {
+            mm: m,
+            range: Range { start, end },
+            policy,
+        } => plan.extend([
+            Step::MmapWriteLock(mm(m)),
+            Step::Mbind(mm(m), start, end, policy),
+            Step::MmapWriteUnlock(mm(m)),
+        ]),
+        EventKind::Home {
+            mm: m,
+            range: Range { start, end },
+            node,
+        } => plan.extend([
+            Step::MmapWriteLock(mm(m)),
+            Step::Home(mm(m), start, end, node),
+            Step::MmapWriteUnlock(mm(m)),
+        ]),
     }
     plan
 }
@@ -536,6 +561,40 @@ fn run_step(
                 inode.0
             )
         }),
+        Step::Store(mm, addr, value) => match world.put_user_word(mm, addr, value) {
+            Err(b) => StepOutcome::Blocked(b),
+            Ok(Ok(place)) => {
+                world.note_store(place);
+                say.ran(|| format!("mm#{} stores {} at {addr:#x}", mm.0, value as i32))
+            }
+            Ok(Err(_)) => say.ran(|| format!("skipped: the store at {addr:#x} faults (-EFAULT)")),
+        },
+        Step::MmapWriteLock(mm) => say.waited(world.mmap_write_lock(mm, actor), || {
+            format!("mmap_write_lock(mm#{}): mm_lock_seq {}", mm.0, world.mmap_seq(mm))
+        }),
+        Step::MmapWriteUnlock(mm) => {
+            world.mmap_write_unlock(mm, actor);
+            say.ran(|| {
+                format!("mmap_write_unlock(mm#{}): mm_lock_seq {}", mm.0, world.mmap_seq(mm))
+            })
+        }
+        Step::Mbind(mm, start, end, policy) => {
+            say.waited(world.mbind_range(mm, start, end, policy)?, || {
+                format!(
+                    "mbind mm#{} {start:#x}-{end:#x} {}: each vma's old policy put",
+                    mm.0,
+                    policy.mode.name()
+                )
+            })
+        }
+        Step::Home(mm, start, end, node) => {
+            say.waited(world.set_home_node(mm, start, end, node)?, || {
+                format!(
+                    "set_mempolicy_home_node mm#{} {start:#x}-{end:#x} {node}: the old policies put",
+                    mm.0
+                )
+            })
+        }
         Step::CollapseAnon(mm, addr) => say.waited(world.collapse_anon(mm, addr, actor)?, || {
             format!(
                 "khugepaged: the pages of mm#{} around {addr:#x} collapsed into a huge page, the old ones unmapped",

@@ -13,6 +13,7 @@ pub mod v3_12;
 pub mod v4_6;
 pub mod v5;
 pub mod v6;
+pub mod v6_16;
 
 use crate::implementation::{CallResult, Implementation};
 use crate::kernel::{Abort, Kernel, PagePtr};
@@ -83,6 +84,8 @@ pub static PORTS: &[(&str, &dyn Implementation)] = &[
     ("v5.13", &v5::V5_13),
     ("v6.8", &v6::V6),
     ("v6.13", &v6::V6),
+    ("v6.19", &v6_16::V6_19),
+    ("v7.1", &v6_16::V7_1),
 ];
 
 /// The GUP sequence every era shares: ask for write access, and settle

@@ -168,6 +168,20 @@ pub(super) fn get(
     if k.should_fail()? {
         return Ok(-EFAULT);
     }
+    lookup(k, fshared, key, rw, address, flavour)
+}
+
+/// Everything after the checks of the address: the private key, or the
+/// page's mm or inode key, the lookup 5.x and 6.x share (6.16 on behind
+/// the node).
+pub(super) fn lookup(
+    k: &mut Kernel,
+    fshared: bool,
+    key: &mut RawKey,
+    rw: i32,
+    address: u64,
+    flavour: &Flavour,
+) -> Result<i32, Abort> {
     if !fshared {
         set_mm_key(k, key, address);
         if flavour.mm_refs {

@@ -35,6 +35,7 @@ use crate::sched::Scheduler;
 use crate::schedule::CallRef;
 use crate::trace::{Arg, Trace};
 use crate::world::page::{Blocker, Wait};
+use crate::world::user::UserPlace;
 use crate::world::{Actor, InodeId, InodeRef, MmId, PageId, World, TASKS};
 
 use task::TaskState;
@@ -108,6 +109,9 @@ pub struct Observation {
     pub fault_injected: bool,
     /// The node each state means (6.16 on), without repeats.
     pub nodes: Vec<i32>,
+    /// Where a FUTEX2_NUMA call's node word was, on the states that had a
+    /// page there, without repeats.
+    pub node_words: Vec<UserPlace>,
 }
 
 impl Observation {
@@ -134,6 +138,13 @@ impl Observation {
         if let Some(node) = reference::expected_node(world, call) {
             if !self.nodes.contains(&node) {
                 self.nodes.push(node);
+            }
+        }
+        if call.numa {
+            if let Some(place) = world.user_place(call.mm, call.node_addr()) {
+                if !self.node_words.contains(&place) {
+                    self.node_words.push(place);
+                }
             }
         }
     }

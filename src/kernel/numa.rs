@@ -34,7 +34,7 @@ impl Kernel {
         let mm = self.world.thread().mm.expect("a call is in progress");
         loop {
             match self.world.put_user_word(mm, addr, value) {
-                Ok(result) => return Ok(result),
+                Ok(result) => return Ok(result.map(|_| ())),
                 Err(blocker) => self.wait_for(blocker)?,
             }
         }

@@ -50,6 +50,25 @@ pub enum Allowance {
     /// file"; match_futex() must never give a false positive, and false
     /// negatives only hit programs that unmap a file a waiter waits on.
     RereadFileNewSequence,
+    /// Two FUTEX2_NUMA calls on one word land in different nodes' tables
+    /// after another task stored to the node word: the commit that added
+    /// FUTEX2_NUMA (cec199c5e39b) says "If userspace corrupts the node
+    /// value between WAIT and WAKE, the futex will not be found and no
+    /// wakeup will happen".
+    NodeWordStored,
+    /// Two FUTEX2_NUMA calls on one word read the node word from different
+    /// pages: the page the first wrote its node to went (truncated, evicted,
+    /// COWed away) and its contents with it. The kernel holds a program
+    /// that takes the memory from under its waiters malformed (the comment
+    /// above `get_inode_sequence_number()`).
+    NodeWordLost,
+    /// FUTEX2_MPOL without FUTEX2_NUMA takes the node from the memory
+    /// policy of the caller's vma at each call (`__futex_key_to_node()`;
+    /// the FUTEX2_MPOL commit c042c505210d: "there is a MPOL_PREFERRED or
+    /// home_node specified covering the futex address, use that
+    /// hash-map"): calls made through vmas with different policies, or
+    /// across an mbind, land in different tables by definition.
+    NodeFollowsPolicy,
 }
 
 impl Allowance {
@@ -58,6 +77,9 @@ impl Allowance {
             Allowance::TruncatedPageMayFail => "truncated-page-may-fail",
             Allowance::InjectedFault => "injected-fault",
             Allowance::RereadFileNewSequence => "reread-file-new-sequence",
+            Allowance::NodeWordStored => "node-word-stored",
+            Allowance::NodeWordLost => "node-word-lost",
+            Allowance::NodeFollowsPolicy => "node-follows-policy",
         }
     }
 }
@@ -80,7 +102,10 @@ pub fn check(outcome: &Outcome) -> Verdict {
     for (i, call) in outcome.calls.iter().enumerate() {
         match call.result {
             CallResult::Aborted => aborted = true,
-            CallResult::Returned(code) => check_result(i, call, code, &mut verdict),
+            CallResult::Returned(code) => {
+                check_result(i, call, code, &mut verdict);
+                check_node(i, call, &mut verdict);
+            }
         }
     }
     if !aborted
@@ -92,8 +117,78 @@ pub fn check(outcome: &Outcome) -> Verdict {
         check_references(outcome, &mut verdict.findings);
     }
     check_identities(outcome, &mut verdict);
+    check_nodes_agree(outcome, &mut verdict);
     dedup(&mut verdict.findings);
     verdict
+}
+
+/// The node a call's key names (6.16 on) is one a state it saw means.
+fn check_node(i: usize, call: &CallOutcome, verdict: &mut Verdict) {
+    let Some(node) = call.node else { return };
+    let nodes = &call.observation.nodes;
+    if nodes.is_empty() || nodes.contains(&node) {
+        return;
+    }
+    let list: Vec<String> = nodes.iter().map(|n| n.to_string()).collect();
+    verdict.findings.push(Finding::new(
+        FindingClass::WrongKey,
+        format!(
+            "call {} landed in node {node}'s hash table where the states it saw give node {}",
+            i + 1,
+            list.join(" or ")
+        ),
+    ));
+}
+
+/// Calls on one word with the same futex2 flags land in one node's hash
+/// table (6.16 on): the node is part of where a waiter waits, so two
+/// tables for one word are a lost wakeup. Atomically, the later of two
+/// FUTEX2_NUMA calls would find the node the earlier one wrote back.
+fn check_nodes_agree(outcome: &Outcome, verdict: &mut Verdict) {
+    let keyed: Vec<(usize, &CallOutcome, i32)> = outcome
+        .calls
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.result == CallResult::Returned(0))
+        .filter_map(|(i, c)| c.node.map(|node| (i, c, node)))
+        .collect();
+    for (a, &(i, ci, ni)) in keyed.iter().enumerate() {
+        for &(j, cj, nj) in &keyed[a + 1..] {
+            if ci.key != cj.key || ci.flags != cj.flags || ni == nj {
+                continue;
+            }
+            let stored = outcome.event_stores.iter().any(|s| {
+                ci.observation.node_words.contains(s) || cj.observation.node_words.contains(s)
+            });
+            let lost = !ci.observation.node_words.is_empty()
+                && !cj.observation.node_words.is_empty()
+                && !ci
+                    .observation
+                    .node_words
+                    .iter()
+                    .any(|w| cj.observation.node_words.contains(w));
+            let allowance = if !ci.flags.numa {
+                Some(Allowance::NodeFollowsPolicy)
+            } else if stored {
+                Some(Allowance::NodeWordStored)
+            } else if lost {
+                Some(Allowance::NodeWordLost)
+            } else {
+                None
+            };
+            match allowance {
+                Some(allowance) => verdict.allowed.push((j, allowance)),
+                None => verdict.findings.push(Finding::new(
+                    FindingClass::KeyMismatch,
+                    format!(
+                        "calls {} and {} name the same futex word but land in different nodes' hash tables ({ni} / {nj}): a wake on one misses a waiter on the other",
+                        i + 1,
+                        j + 1
+                    ),
+                )),
+            }
+        }
+    }
 }
 
 fn dedup(findings: &mut Vec<Finding>) {

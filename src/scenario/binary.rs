@@ -23,12 +23,14 @@ use arbitrary::Unstructured;
 
 use super::{
     Access, Call, EventDecl, InodeDecl, Scenario, VmaBacking, VmaDecl, WorldItem, MAX_CALLS,
-    MAX_EVENTS, MAX_INODE_PAGES, MAX_NAME, MAX_SCHEDULE, RESERVED_NAMES,
+    MAX_CALL_NODE, MAX_EVENTS, MAX_INODE_PAGES, MAX_NAME, MAX_SCHEDULE, RESERVED_NAMES,
 };
 use crate::events::{ArgKind, EventKind, PageSpec, Range, Value};
 use crate::op::Op;
 use crate::schedule::{CallRef, Label, Placement, Scheduled, Side, Steps, MAX_NTH};
 use crate::world::build::Builder;
+use crate::abi::MAX_NUMNODES;
+use crate::world::mempolicy::{Policy, PolicyMode};
 use crate::world::{Era, InodeKind, Mode, Prot, WorldError, FOLIO_ORDERS, PAGE_SIZE};
 
 const TAG_MM: u8 = 0;
@@ -41,7 +43,10 @@ const TAG_CALL: u8 = 6;
 const TAG_EVENT: u8 = 7;
 const TAG_AT: u8 = 8;
 const TAG_AT_LABEL: u8 = 9;
-const TAGS: u8 = 10;
+const TAG_NODES: u8 = 10;
+const TAG_WORD: u8 = 11;
+const TAG_POLICY: u8 = 12;
+const TAGS: u8 = 13;
 
 /// A call's flags: bit 0 shared, bit 1 write, then FUTEX2_NUMA and
 /// FUTEX2_MPOL, whether the second task makes it (the scenario's `task`
@@ -272,14 +277,9 @@ impl<'a> Decoder<'a> {
                     return;
                 };
                 let flags = self.byte();
-                // The futex2 flags only where the era has them, and a node
-                // the machine has (the lowest one for any other).
-                let world = &self.builder.world;
-                let numa_era = world.era.rules().key.node;
-                let node = Some(u32::from(flags >> CALL_NODE_SHIFT))
-                    .filter(|&n| world.node_possible(i64::from(n)))
-                    .or_else(|| (0..8).find(|&n| world.node_possible(i64::from(n))))
-                    .unwrap_or(0);
+                // The futex2 flags only where the era has them.
+                let numa_era = self.builder.world.era.rules().key.node;
+                let node = u32::from(flags >> CALL_NODE_SHIFT);
                 if self.scenario.calls.len() < MAX_CALLS {
                     if flags & CALL_BY_TASK != 0 {
                         self.by_task.push(self.scenario.calls.len());
@@ -304,6 +304,34 @@ impl<'a> Decoder<'a> {
             TAG_AT => {
                 let at = (self.number() % u64::from(u32::MAX)) as u32 + 1;
                 self.schedule_entry(Placement::Yield(at));
+            }
+            TAG_NODES => {
+                // A machine a call can run on: with a node calls can name.
+                let nodes = self.number();
+                if nodes & ((2 << MAX_CALL_NODE) - 1) != 0 {
+                    self.world(WorldItem::Nodes(nodes));
+                }
+            }
+            TAG_WORD => {
+                let Some(mm) = self.mm() else { return };
+                let Some(addr) = self.address(mm, WORD, WORD) else {
+                    return;
+                };
+                let value = self.number() as u32;
+                self.world(WorldItem::Word { mm, addr, value });
+            }
+            TAG_POLICY => {
+                let Some(mm) = self.mm() else { return };
+                let Some(Range { start, end }) = self.range(mm) else {
+                    return;
+                };
+                let Some(policy) = self.policy() else { return };
+                self.world(WorldItem::Policy {
+                    mm,
+                    start,
+                    end,
+                    policy,
+                });
             }
             _ => {
                 let placement = self.relative_placement();
@@ -434,6 +462,19 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// A policy: a mode, its nodes and its home (0 for none, else the
+    /// node plus one); `None` when they do not make a policy.
+    fn policy(&mut self) -> Option<Policy> {
+        let mode = PolicyMode::ALL[usize::from(self.byte()) % PolicyMode::ALL.len()];
+        let nodes = self.number();
+        let home = match self.byte() {
+            0 => None,
+            b => Some(u32::from(b - 1) % MAX_NUMNODES),
+        };
+        let policy = Policy { mode, nodes, home };
+        policy.check().is_ok().then_some(policy)
+    }
+
     fn range(&mut self, mm: usize) -> Option<Range> {
         let start = self.address(mm, PAGE_SIZE, PAGE_SIZE)?;
         let len = self.number().checked_add(1)?.checked_mul(PAGE_SIZE)?;
@@ -464,6 +505,9 @@ impl<'a> Decoder<'a> {
                 ArgKind::Prot => Some(Value::Prot(self.prot())),
                 ArgKind::Kind => Some(Value::Kind(self.inode_kind())),
                 ArgKind::Page => self.page_spec().map(Value::Page),
+                ArgKind::Word => Some(Value::Word(self.number() as u32)),
+                ArgKind::Node => Some(Value::Node(u32::from(self.byte()) % MAX_NUMNODES)),
+                ArgKind::Policy => self.policy().map(Value::Policy),
             };
             let Some(value) = value else { return };
             values.push(value);
@@ -532,6 +576,16 @@ impl<'a> Decoder<'a> {
                 node: 0,
                 by: None,
             });
+        }
+        // A call runs on a node the machine has: the lowest one for any other.
+        let world = &self.builder.world;
+        let lowest = (0..=MAX_CALL_NODE)
+            .find(|&n| world.node_possible(i64::from(n)))
+            .unwrap_or(0);
+        for call in &mut self.scenario.calls {
+            if !world.node_possible(i64::from(call.node)) {
+                call.node = lowest;
+            }
         }
         self.scenario
     }
@@ -730,8 +784,36 @@ impl Encoder {
             WorldItem::Fork { parent, child } => {
                 e.out.extend([TAG_FORK, *parent as u8, *child as u8])
             }
+            WorldItem::Nodes(nodes) => {
+                e.out.push(TAG_NODES);
+                e.number(*nodes);
+            }
+            WorldItem::Word { mm, addr, value } => {
+                e.out.extend([TAG_WORD, *mm as u8]);
+                e.address(*mm, *addr, WORD, WORD);
+                e.number(u64::from(*value));
+            }
+            WorldItem::Policy {
+                mm,
+                start,
+                end,
+                policy,
+            } => {
+                e.out.extend([TAG_POLICY, *mm as u8]);
+                e.address(*mm, *start, PAGE_SIZE, PAGE_SIZE);
+                e.number((end - start) / PAGE_SIZE - 1);
+                e.policy(policy);
+            }
         }
         Ok(())
+    }
+
+    /// The decoder's `policy`.
+    fn policy(&mut self, policy: &Policy) {
+        let mode = PolicyMode::ALL.iter().position(|&m| m == policy.mode);
+        self.out.push(mode.expect("every mode is in PolicyMode::ALL") as u8);
+        self.number(policy.nodes);
+        self.out.push(policy.home.map_or(0, |h| h as u8 + 1));
     }
 
     /// The decoder's `address`: relative to the first mapping of `mm` that
@@ -830,6 +912,9 @@ impl Encoder {
                 Value::Prot(prot) => self.prot(prot),
                 Value::Kind(kind) => self.inode_kind(kind),
                 Value::Page(page) => self.page_spec(&page),
+                Value::Word(value) => self.number(u64::from(value)),
+                Value::Node(node) => self.out.push(node as u8),
+                Value::Policy(policy) => self.policy(&policy),
             }
         }
     }

@@ -9,6 +9,8 @@ use super::{
 };
 use crate::events::{ArgKind, EventKind, Field, PageSpec, Range, Value};
 use crate::schedule::{CallRef, Placement, Scheduled, Steps};
+use crate::abi::MAX_NUMNODES;
+use crate::world::mempolicy::{Policy, PolicyMode};
 use crate::world::{Era, InodeKind, Mode, Prot, FOLIO_ORDERS, PAGE_SIZE, THP_ORDER};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +85,14 @@ impl<'a> Options<'a> {
         before != self.words.len()
     }
 
+    /// Removes `name=value` and gives the value's text.
+    fn text(&mut self, name: &str) -> Option<&'a str> {
+        let prefix = format!("{name}=");
+        let pos = self.words.iter().position(|w| w.starts_with(&prefix))?;
+        let word = self.words.remove(pos);
+        Some(&word[prefix.len()..])
+    }
+
     /// Removes `name=value` and parses the value.
     fn number(&mut self, name: &str) -> Result<Option<u64>> {
         let prefix = format!("{name}=");
@@ -100,6 +110,52 @@ impl<'a> Options<'a> {
             Some(w) => Err(format!("unexpected `{w}`")),
         }
     }
+}
+
+/// The value of a 32-bit user word: a number, or a negative one as the
+/// word's two's complement (`-1` is `0xffffffff`, `FUTEX_NO_NODE`).
+pub(crate) fn word_value(word: &str) -> Result<u32> {
+    let (negative, digits) = match word.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, word),
+    };
+    let n = number(digits)?;
+    let fits = |n: u64| {
+        u32::try_from(n).map_err(|_| format!("`{word}` does not fit a 32-bit word"))
+    };
+    if negative {
+        let n = i32::try_from(n).map_err(|_| format!("`{word}` does not fit a 32-bit word"))?;
+        Ok((-n) as u32)
+    } else {
+        fits(n)
+    }
+}
+
+/// A NUMA node number.
+fn node(word: &str) -> Result<u32> {
+    let n = number(word)?;
+    if n >= u64::from(MAX_NUMNODES) {
+        return Err(format!("node {n} is not below MAX_NUMNODES ({MAX_NUMNODES})"));
+    }
+    Ok(n as u32)
+}
+
+/// A node list, `0,1,3`, as a bit per node.
+fn node_list(text: &str) -> Result<u64> {
+    text.split(',').try_fold(0u64, |mask, n| Ok(mask | 1 << node(n)?))
+}
+
+/// A policy: its mode, then `nodes=` and `home=` from `options`.
+fn policy(mode: &str, options: &mut Options) -> Result<Policy> {
+    let mode = PolicyMode::from_name(mode).ok_or_else(|| {
+        let known: Vec<&str> = PolicyMode::ALL.iter().map(|m| m.name()).collect();
+        format!("`{mode}` is not a policy mode ({})", known.join(", "))
+    })?;
+    let nodes = options.text("nodes").map(node_list).transpose()?.unwrap_or(0);
+    let home = options.text("home").map(node).transpose()?;
+    let policy = Policy { mode, nodes, home };
+    policy.check()?;
+    Ok(policy)
 }
 
 fn number(word: &str) -> Result<u64> {
@@ -378,6 +434,40 @@ impl Parser {
                 self.scenario.world.push(WorldItem::Fork { parent, child });
                 Ok(())
             }
+            "nodes" => {
+                if words.len() < 2 {
+                    return Err("`nodes` lists the machine's possible nodes".into());
+                }
+                let nodes = words[1..]
+                    .iter()
+                    .try_fold(0u64, |mask, w| Ok::<u64, String>(mask | 1 << node(w)?))?;
+                self.scenario.world.push(WorldItem::Nodes(nodes));
+                Ok(())
+            }
+            "word" => {
+                let mm = self.mm(arg(words, 1, "an mm name")?)?;
+                let addr = number(arg(words, 2, "an address")?)?;
+                let value = word_value(arg(words, 3, "a value")?)?;
+                Options::new(&words[4.min(words.len())..]).done()?;
+                self.scenario
+                    .world
+                    .push(WorldItem::Word { mm, addr, value });
+                Ok(())
+            }
+            "policy" => {
+                let mm = self.mm(arg(words, 1, "an mm name")?)?;
+                let Range { start, end } = Self::range(words, 2)?;
+                let mut options = Options::new(&words[5.min(words.len())..]);
+                let policy = policy(arg(words, 4, "a policy mode")?, &mut options)?;
+                options.done()?;
+                self.scenario.world.push(WorldItem::Policy {
+                    mm,
+                    start,
+                    end,
+                    policy,
+                });
+                Ok(())
+            }
             "call" => {
                 if self.scenario.calls.len() >= MAX_CALLS {
                     return Err(format!("more than {MAX_CALLS} calls"));
@@ -452,7 +542,7 @@ impl Parser {
                 Ok(())
             }
             other => Err(format!(
-                "unknown statement `{other}` (expected mode, era, mm, inode, page, vma, anon, fork, call, event or at)"
+                "unknown statement `{other}` (expected mode, era, nodes, mm, inode, page, vma, anon, fork, word, policy, call, event or at)"
             )),
         }
     }
@@ -609,6 +699,9 @@ impl Parser {
                 1,
             ),
             ArgKind::Page => (Value::Page(self.page_spec(words, i)?), 2),
+            ArgKind::Word => (Value::Word(word_value(word("a value")?)?), 1),
+            ArgKind::Node => (Value::Node(node(word("a node")?)?), 1),
+            ArgKind::Policy => (Value::Policy(policy(word("a policy mode")?, options)?), 1),
         };
         *at += used;
         Ok(value)

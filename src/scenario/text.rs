@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use super::{Access, Scenario, VmaBacking, WorldItem};
 use crate::events::{EventKind, PageSpec, Range, Value};
 use crate::schedule::Steps;
+use crate::world::mempolicy::Policy;
 use crate::world::{InodeKind, Mode, THP_ORDER};
 
 fn kind_words(kind: InodeKind) -> String {
@@ -108,6 +109,24 @@ impl Scenario {
                 WorldItem::Fork { parent, child } => {
                     writeln!(out, "fork {} {}", mm(*parent), mm(*child))
                 }
+                WorldItem::Nodes(nodes) => {
+                    let list: Vec<String> = node_numbers(*nodes).map(|n| n.to_string()).collect();
+                    writeln!(out, "nodes {}", list.join(" "))
+                }
+                WorldItem::Word { mm: m, addr, value } => {
+                    writeln!(out, "word {} {addr:#x} {}", mm(*m), word_text(*value))
+                }
+                WorldItem::Policy {
+                    mm: m,
+                    start,
+                    end,
+                    policy,
+                } => writeln!(
+                    out,
+                    "policy {} {start:#x} {end:#x} {}",
+                    mm(*m),
+                    policy_words(policy)
+                ),
             };
         }
         for call in &self.calls {
@@ -175,6 +194,9 @@ impl Scenario {
                 Value::Page(PageSpec::User { mm, addr }) => {
                     format!("{} {addr:#x}", self.mm_names[mm])
                 }
+                Value::Word(value) => word_text(value),
+                Value::Policy(policy) => policy_words(&policy),
+                Value::Node(node) => node.to_string(),
             };
             if field.keyed {
                 let _ = write!(out, " {}={text}", field.name);
@@ -184,6 +206,37 @@ impl Scenario {
         }
         out
     }
+}
+
+/// The nodes of a mask, lowest first.
+fn node_numbers(mask: u64) -> impl Iterator<Item = u32> {
+    (0..64).filter(move |n| mask & (1 << n) != 0)
+}
+
+/// A user word's value: negative values as such (`-1`), small ones in
+/// decimal, the others in hex.
+fn word_text(value: u32) -> String {
+    let signed = value as i32;
+    if signed < 0 {
+        signed.to_string()
+    } else if value < 4096 {
+        value.to_string()
+    } else {
+        format!("{value:#x}")
+    }
+}
+
+/// A policy as the `policy` statement and the `mbind` event write it.
+fn policy_words(policy: &Policy) -> String {
+    let mut out = policy.mode.name().to_string();
+    if policy.nodes != 0 {
+        let list: Vec<String> = node_numbers(policy.nodes).map(|n| n.to_string()).collect();
+        let _ = write!(out, " nodes={}", list.join(","));
+    }
+    if let Some(home) = policy.home {
+        let _ = write!(out, " home={home}");
+    }
+    out
 }
 
 /// The words of a page statement that size its large folio.

@@ -355,12 +355,28 @@ fn function_name(toks: &[Token]) -> Option<String> {
     }
 }
 
+/// C's keywords and base types, which no declaration defines.
+const KEYWORDS: &[&str] = &[
+    "void", "char", "short", "int", "long", "float", "double", "signed", "unsigned", "bool",
+    "_Bool", "const", "volatile", "static", "extern", "inline", "register", "typedef", "struct",
+    "union", "enum", "restrict",
+];
+
 /// What a declaration at file scope names: a prototype's function, a
-/// variable, a struct, union or enum tag, a typedef, and an enum's
-/// enumerators.
+/// variable, a struct, union or enum tag, a typedef (its name in
+/// parentheses too: `typedef void (name)(...)`), and an enum's
+/// enumerators. Only the first parenthesis at file scope names a
+/// prototype: those after it are attributes (`__acquires(...)`).
 fn declared_names(toks: &[Token]) -> Vec<String> {
+    let mut names = declared_names_raw(toks);
+    names.retain(|n| !KEYWORDS.contains(&n.as_str()));
+    names
+}
+
+fn declared_names_raw(toks: &[Token]) -> Vec<String> {
     let mut names = Vec::new();
     let mut depth = 0;
+    let mut prototype_seen = false;
     let mut last_ident: Option<&str> = None;
     let mut after_aggregate_keyword = false;
     let mut in_enum = false;
@@ -386,12 +402,24 @@ fn declared_names(toks: &[Token]) -> Vec<String> {
                 }
             }
             Token::Punct('(') if depth == 0 => {
-                // A prototype (or a macro invoked at file scope).
-                if let Some(name) = last_ident.take() {
-                    if !names.iter().any(|n| n == name) && i > 0 {
+                // A declarator in parentheses: `(name)` or `(*name)`.
+                let inner = match (toks.get(i + 1), toks.get(i + 2), toks.get(i + 3)) {
+                    (Some(Token::Ident(n)), Some(Token::Punct(')')), _) => Some(n),
+                    (Some(Token::Punct('*')), Some(Token::Ident(n)), Some(Token::Punct(')'))) => {
+                        Some(n)
+                    }
+                    _ => None,
+                };
+                if let Some(name) = inner.filter(|_| !prototype_seen) {
+                    names.push(name.clone());
+                    last_ident = None;
+                } else if let Some(name) = last_ident.take() {
+                    // A prototype (or a macro invoked at file scope).
+                    if !prototype_seen && !names.iter().any(|n| n == name) && i > 0 {
                         names.push(name.to_string());
                     }
                 }
+                prototype_seen = true;
                 depth += 1;
             }
             Token::Punct('{') => {

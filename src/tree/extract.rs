@@ -22,6 +22,10 @@ use crate::era::Era;
 /// The functions a revision must define: its entry points.
 const ENTRY_POINTS: [&str; 2] = ["get_futex_key", "put_futex_key"];
 
+/// What the harness's entry point names to call a kernel that takes futex
+/// flags (6.7 on), when the kernel defines it: see `fd_futex_flags()`.
+const ENTRY_FLAGS: [&str; 4] = ["FLAGS_SHARED", "FLAGS_SIZE_32", "FLAGS_NUMA", "FLAGS_MPOL"];
+
 /// A kernel's `get_futex_key()`, ready to compile as a revision.
 #[derive(Clone, Debug)]
 pub struct Extracted {
@@ -37,7 +41,7 @@ pub struct Extracted {
 pub enum ExtractError {
     #[error("{0} defines no get_futex_key()")]
     NoGetFutexKey(PathBuf),
-    #[error("{what}: {why}; futex-diff models kernels 3.x to 6.6 so far (eras {eras})")]
+    #[error("{what}: {why} (eras {eras})")]
     UnsupportedEra {
         what: String,
         why: String,
@@ -60,6 +64,7 @@ pub fn extract(source: &KernelSource, paths: &[PathBuf]) -> Result<Extracted, Ex
     let mut keep = vec![false; pieces.len()];
     let mut queue: Vec<String> = ENTRY_POINTS
         .iter()
+        .chain(&ENTRY_FLAGS)
         .filter(|name| {
             pieces
                 .iter()
@@ -149,6 +154,24 @@ fn spliced<'a>(source: &'a KernelSource, paths: &'a [PathBuf], index: usize) -> 
     out
 }
 
+/// The era of a release from 6.16 on: 7.0 frees a memory policy after a
+/// grace period ("futex: Fix UaF between futex_key_to_node_opt() and
+/// vma_replace_policy()", 190a8c48ff62), as do the stable releases it went
+/// back to: 6.18.21 and 6.19.11.
+fn policies_freed_by_rcu(version: Version) -> Era {
+    let fixed = match (version.major, version.minor) {
+        (6, 18) => version.sub >= 21,
+        (6, 19) => version.sub >= 11,
+        (6, _) => false,
+        _ => true,
+    };
+    if fixed {
+        Era::V7_0
+    } else {
+        Era::V6_16
+    }
+}
+
 /// The era of a kernel: by its release when known, else by its code.
 fn era_of(source: &KernelSource, get_futex_key: &str) -> Result<Era, ExtractError> {
     let eras = Era::ALL
@@ -156,11 +179,6 @@ fn era_of(source: &KernelSource, get_futex_key: &str) -> Result<Era, ExtractErro
         .map(|e| format!("{} for {}", e.keyword(), e.rules().kernels))
         .collect::<Vec<_>>()
         .join(", ");
-    let unsupported = |what: String, why: &str| ExtractError::UnsupportedEra {
-        what,
-        why: why.to_string(),
-        eras: eras.clone(),
-    };
     if let Some(version) = source.version {
         let v = |major, minor| Version {
             major,
@@ -181,11 +199,14 @@ fn era_of(source: &KernelSource, get_futex_key: &str) -> Result<Era, ExtractErro
             Ok(Era::V6_7)
         } else if version < v(6, 16) {
             Ok(Era::V6_8)
+        } else if version < v(8, 0) {
+            Ok(policies_freed_by_rcu(version))
         } else {
-            Err(unsupported(
-                format!("linux-{version}"),
-                "from 6.16 get_futex_key() reads the NUMA node beside the futex word (FUTEX2_NUMA)",
-            ))
+            Err(ExtractError::UnsupportedEra {
+                what: format!("linux-{version}"),
+                why: "futex-diff models kernels up to 7.x".into(),
+                eras,
+            })
         };
     }
     if let Some(era) = source.files[0]
@@ -197,12 +218,12 @@ fn era_of(source: &KernelSource, get_futex_key: &str) -> Result<Era, ExtractErro
     {
         return Ok(era);
     }
-    let later = ["futex_size", "FLAGS_NUMA", "FLAGS_MPOL"];
-    if let Some(mark) = later.iter().find(|m| get_futex_key.contains(*m)) {
-        return Err(unsupported(
-            source.default_name(),
-            &format!("its get_futex_key() uses `{mark}`, which kernels from 6.16 on do"),
-        ));
+    if get_futex_key.contains("FLAGS_NUMA") {
+        // 7.0 reads the policy with READ_ONCE() as it began freeing it
+        // after a grace period; a file that says nothing of its release is
+        // taken by that mark.
+        let marked = source.files[0].text.contains("READ_ONCE(vma->vm_policy)");
+        return Ok(if marked { Era::V7_0 } else { Era::V6_16 });
     }
     if get_futex_key.contains("folio") {
         // 6.7 alone of the folio kernels lacks anonymous mTHPs; a file

@@ -3,7 +3,11 @@
 //! forks), which name objects by their index in the description, applied
 //! one at a time so that a decoder can keep exactly those a world takes.
 
-use super::{Actor, Backing, Era, InodeId, InodeKind, MmId, Mode, Prot, Vma, World, WorldError};
+use super::mempolicy::Policy;
+use super::{
+    Actor, Backing, CacheEntry, Era, InodeId, InodeKind, MmId, Mode, PageId, Prot, Vma, World,
+    WorldError, PAGE_SIZE,
+};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct InodeDecl {
@@ -58,6 +62,24 @@ pub enum WorldItem {
     Fork {
         parent: usize,
         child: usize,
+    },
+    /// The machine's possible nodes, a bit per node (nodes 0 and 1 when
+    /// the scenario does not say).
+    Nodes(u64),
+    /// The word at `addr` of `mm` holds `value`: the page mapped there, or
+    /// the page-cache page a file mapping has there, holds it.
+    Word {
+        mm: usize,
+        addr: u64,
+        value: u32,
+    },
+    /// The vmas of `[start, end)` of `mm` have `policy` (`mbind(2)` before
+    /// anything runs).
+    Policy {
+        mm: usize,
+        start: u64,
+        end: u64,
+        policy: Policy,
     },
 }
 
@@ -197,7 +219,54 @@ impl Builder {
                     return Err(WorldError::Invalid(format!("fork: {why}")));
                 }
             }
+            WorldItem::Nodes(nodes) => world.set_possible_nodes(*nodes)?,
+            WorldItem::Word { mm, addr, value } => {
+                let page = word_page(world, self.objects.mms[*mm], *addr)?;
+                world.set_page_word(page, addr % PAGE_SIZE, *value);
+            }
+            WorldItem::Policy {
+                mm,
+                start,
+                end,
+                policy,
+            } => {
+                if !world.policy_fits(policy) {
+                    return Err(WorldError::Invalid(
+                        "the policy names a node the machine does not have (declare it with `nodes`)"
+                            .into(),
+                    ));
+                }
+                world.mbind_range(self.objects.mms[*mm], *start, *end, *policy)?;
+            }
         }
         Ok(())
     }
+}
+
+/// The page that holds the word at `addr` of `mm` as the world is built:
+/// the one mapped there, else the page-cache page of a file mapping.
+fn word_page(world: &World, mm: MmId, addr: u64) -> Result<PageId, WorldError> {
+    if addr % 4 != 0 {
+        return Err(WorldError::Invalid(format!(
+            "the word at {addr:#x} is not aligned"
+        )));
+    }
+    if let Some(pte) = world.pte(mm, addr) {
+        return Ok(pte.page);
+    }
+    let cached = world.find_vma(mm, addr).and_then(|vma| {
+        let inode = vma.backing.inode()?;
+        let pgoff = vma.pgoff_of(addr);
+        let per = world.inode_kind(inode).pages_per_entry();
+        match world.cache_entry(inode, pgoff / per)? {
+            CacheEntry::Present(head) | CacheEntry::Swapped(head) => {
+                Some(PageId(head.0 + (pgoff % per) as usize))
+            }
+        }
+    });
+    cached.ok_or_else(|| {
+        WorldError::Invalid(format!(
+            "no page holds the word at {addr:#x}: declare the page first (anon, page)"
+        ))
+    })
 }

@@ -176,18 +176,19 @@ impl World {
         Ok(())
     }
 
+    /// Whether the machine has every node `policy` names.
+    pub fn policy_fits(&self, policy: &Policy) -> bool {
+        policy.nodes & !self.possible_nodes == 0
+            && policy.home.is_none_or(|h| self.node_possible(i64::from(h)))
+    }
+
     /// A new policy (`mpol_new()`), `None` for the default one.
     pub fn new_policy(&mut self, policy: Policy) -> Result<Option<MpolId>, WorldError> {
         if policy.mode == PolicyMode::Default {
             return Ok(None);
         }
         policy.check().map_err(WorldError::Invalid)?;
-        let outside = policy.nodes & !self.possible_nodes;
-        if outside != 0
-            || policy
-                .home
-                .is_some_and(|h| !self.node_possible(i64::from(h)))
-        {
+        if !self.policy_fits(&policy) {
             return Err(WorldError::Invalid(
                 "a policy names a node the machine does not have".into(),
             ));

@@ -701,6 +701,9 @@ impl World {
         end: u64,
         policy: Policy,
     ) -> Result<Wait, WorldError> {
+        if !self.policy_fits(&policy) {
+            return Ok(Wait::Skipped("a node the machine does not have (-EINVAL)"));
+        }
         let new = self.new_policy(policy)?;
         let result = self.split_vmas(mm, start, end, VmaChange::Policy(new));
         // mbind's own reference; each vma holds a copy.

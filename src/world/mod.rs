@@ -240,6 +240,8 @@ pub struct World {
     possible_nodes: u64,
     /// The words of user memory that hold something other than 0.
     user_words: Vec<user::UserWord>,
+    /// The words other tasks (events) stored to.
+    event_stores: Vec<user::UserPlace>,
 }
 
 impl World {
@@ -271,6 +273,7 @@ impl World {
             last_policy_slot: 0,
             possible_nodes: mempolicy::DEFAULT_NODES,
             user_words: Vec::new(),
+            event_stores: Vec::new(),
         };
         world.zero_page = world
             .alloc_special(0, PageRole::Zero)

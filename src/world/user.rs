@@ -11,6 +11,13 @@ use super::page::Blocker;
 use super::{fault::Gup, InodeState, MmId, PageId, PageRef, World, PAGE_SIZE, TASK_SIZE};
 use crate::abi::EFAULT;
 
+/// Where a user word is: a base page and a byte offset in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct UserPlace {
+    pub page: PageRef,
+    pub offset: u64,
+}
+
 /// One word of a page that holds a value other than 0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct UserWord {
@@ -20,6 +27,16 @@ pub struct UserWord {
 }
 
 impl World {
+    /// Notes a store another task made to a user word.
+    pub fn note_store(&mut self, place: UserPlace) {
+        self.event_stores.push(place);
+    }
+
+    /// Every user word another task stored to, in order.
+    pub fn event_stores(&self) -> &[UserPlace] {
+        &self.event_stores
+    }
+
     /// The word at byte `offset` of `page`.
     pub fn page_word(&self, page: PageId, offset: u64) -> u32 {
         let page = self.page_ref(page);
@@ -95,6 +112,30 @@ impl World {
         }
     }
 
+    /// Where the word at `addr` of `mm` is now, when a page holds it (one
+    /// mapped there, else a file mapping's page-cache page).
+    pub fn user_place(&self, mm: MmId, addr: u64) -> Option<UserPlace> {
+        let offset = addr % PAGE_SIZE;
+        let page = match self.pte(mm, addr) {
+            Some(pte) => pte.page,
+            None => {
+                let vma = self.find_vma(mm, addr)?;
+                let inode = vma.backing.inode()?;
+                let pgoff = vma.pgoff_of(addr);
+                let per = self.inode_kind(inode).pages_per_entry();
+                match self.cache_entry(inode, pgoff / per)? {
+                    CacheEntry::Present(head) | CacheEntry::Swapped(head) => {
+                        PageId(head.0 + (pgoff % per) as usize)
+                    }
+                }
+            }
+        };
+        Some(UserPlace {
+            page: self.page_ref(page),
+            offset,
+        })
+    }
+
     /// Whether a store to the word at `addr` of `mm` would succeed on the
     /// world as it is (its fault, a COW included, would not fail).
     pub fn user_word_writable(&self, mm: MmId, addr: u64) -> bool {
@@ -134,19 +175,22 @@ impl World {
     }
 
     /// `put_user()` of `value` to the word at `addr` of `mm`: a write
-    /// fault (COW included), then the store. `Err` when the fault waits
-    /// for a page lock.
+    /// fault (COW included), then the store; the word stored to. `Err` when
+    /// the fault waits for a page lock.
     pub fn put_user_word(
         &mut self,
         mm: MmId,
         addr: u64,
         value: u32,
-    ) -> Result<Result<(), i32>, Blocker> {
+    ) -> Result<Result<UserPlace, i32>, Blocker> {
         match self.gup(mm, addr & !(PAGE_SIZE - 1), true, true) {
             Gup::Page(page) => {
                 self.set_page_word(page, addr % PAGE_SIZE, value);
                 self.put_page(page);
-                Ok(Ok(()))
+                Ok(Ok(UserPlace {
+                    page: self.page_ref(page),
+                    offset: addr % PAGE_SIZE,
+                }))
             }
             Gup::Error(e) => Ok(Err(e)),
             Gup::NotPresent => Ok(Err(-EFAULT)),

@@ -75,7 +75,9 @@ typedef struct {
 #define TASK_SIZE	((1UL << 47) - PAGE_SIZE)
 
 /* ---- include/uapi/asm-generic/errno-base.h ---- */
+#define EAGAIN		11
 #define EFAULT		14
+#define EBUSY		16
 #define EINVAL		22
 
 /* ---- arch/x86/include/asm/uaccess.h (before 5.0) ---- */

@@ -67,8 +67,9 @@ static inline struct task_struct *get_current(void)
  * host, which yields again only after a load of vma->vm_policy (see
  * vma_policy() below).
  */
-static inline void fd_read_once_done(const volatile void *addr)
+static inline void fd_read_once_done(const volatile void *addr, int line)
 {
+	fd_call_line = line;
 	fd_host.read_once_done(addr);
 	fd_check_abort();
 }
@@ -78,7 +79,7 @@ static inline void fd_read_once_done(const volatile void *addr)
 		fd_read_once(__fd_p, #x, __LINE__);			\
 		__auto_type __fd_v =					\
 			*(const volatile __typeof__(*__fd_p) *)__fd_p;	\
-		fd_read_once_done(__fd_p);				\
+		fd_read_once_done(__fd_p, __LINE__);			\
 		__fd_v;							\
 	})
 #define ACCESS_ONCE(x)							\
@@ -662,9 +663,14 @@ static inline void class_##_name##_destructor(_type *p)		\
 static inline _type class_##_name##_constructor(_init_args)		\
 { _type t = _init; return t; }
 
+/*
+ * The constructor is called through a comma expression that first records
+ * the guard's line, for the trace of the lock it takes.  The destructor runs
+ * at the end of the scope, which has no line of its own.
+ */
 #define CLASS(_name, var)						\
 	class_##_name##_t var __cleanup(class_##_name##_destructor) =	\
-		class_##_name##_constructor
+		(fd_call_line = __LINE__, class_##_name##_constructor)
 
 #define DEFINE_GUARD(_name, _type, _lock, _unlock)			\
 	DEFINE_CLASS(_name, _type, if (_T) { _unlock; }, ({ _lock; _T; }), _type _T)
@@ -687,9 +693,10 @@ _label:									\
 #define scoped_guard(_name, args...)					\
 	__scoped_guard(_name, __UNIQUE_ID(label), args)
 
-DEFINE_LOCK_GUARD_0(rcu, rcu_read_lock(), rcu_read_unlock())
-DEFINE_GUARD(mmap_read_lock, struct mm_struct *, mmap_read_lock(_T),
-	     mmap_read_unlock(_T))
+/* The functions, not their line-recording macros: the guard has the line. */
+DEFINE_LOCK_GUARD_0(rcu, (rcu_read_lock)(), (rcu_read_unlock)())
+DEFINE_GUARD(mmap_read_lock, struct mm_struct *, (mmap_read_lock)(_T),
+	     (mmap_read_unlock)(_T))
 
 /*
  * ---- arch/x86/include/asm/barrier.h, atomic.h ----
