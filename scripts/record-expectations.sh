@@ -11,7 +11,7 @@ bin=target/release/futex-diff
 mkdir -p corpus/bin
 for file in corpus/*.scn; do
 	lines=()
-	for rev in v3.12 rfc-2013 v4.6 v4.7 v5.6 v5.10 v5.13 v6.8 v6.13; do
+	for rev in v3.12 rfc-2013 v4.6 v4.7 v5.6 v5.10 v5.13 v6.8 v6.13 v6.19 v7.1; do
 		# A scenario the revision's era cannot hold (exit 2, "applies to
 		# none") expects nothing of it.
 		out=$("$bin" check "$file" --rev "$rev" 2>&1) || case $? in

@@ -11,8 +11,8 @@ use futex_diff::oracle;
 use futex_diff::revision;
 use futex_diff::scenario::{binary, parse};
 
-const BUNDLED: [&str; 9] = [
-    "v3.12", "rfc-2013", "v4.6", "v4.7", "v5.6", "v5.10", "v5.13", "v6.8", "v6.13",
+const BUNDLED: [&str; 11] = [
+    "v3.12", "rfc-2013", "v4.6", "v4.7", "v5.6", "v5.10", "v5.13", "v6.8", "v6.13", "v6.19", "v7.1",
 ];
 
 /// The classes a scenario's header expects of `rev`.

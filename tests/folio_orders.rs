@@ -9,7 +9,7 @@ use common::*;
 use futex_diff::key::{FUT_OFF_INODE, FUT_OFF_MMSHARED};
 use futex_diff::world::FOLIO_ORDERS;
 
-const BUNDLED_6X: [&str; 2] = ["v6.8", "v6.13"];
+const BUNDLED_6X: [&str; 4] = ["v6.8", "v6.13", "v6.19", "v7.1"];
 
 /// An order-4 anonymous folio at 0x100000, a word in its 11th page.
 const ANON_MTHP: &str = "mm A

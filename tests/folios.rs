@@ -10,7 +10,7 @@ use futex_diff::finding::FindingClass;
 use futex_diff::key::FUT_OFF_INODE;
 use futex_diff::op::Op;
 
-const BUNDLED_6X: [&str; 2] = ["v6.8", "v6.13"];
+const BUNDLED_6X: [&str; 4] = ["v6.8", "v6.13", "v6.19", "v7.1"];
 
 /// Sub-pages 0, 1 and 5 of a hugetlbfs file of two huge pages (order 2).
 const HUGETLB: &str = "mm A

@@ -324,20 +324,43 @@ fn a_patch_that_does_not_apply_is_exit_2_with_the_hunk() {
 }
 
 #[test]
-fn a_kernel_from_6_16_on_is_refused_with_its_reason() {
+fn a_kernel_after_7_x_is_refused_with_its_reason() {
     let dir = tree();
     std::fs::write(
         dir.path().join("Makefile"),
-        "VERSION = 6\nPATCHLEVEL = 19\nSUBLEVEL = 0\n",
+        "VERSION = 8\nPATCHLEVEL = 0\nSUBLEVEL = 0\n",
     )
     .unwrap();
     let run = futex_diff(&["revisions", "--kernel", dir.path().to_str().unwrap()]);
     assert_eq!(run.status.code(), Some(2));
     assert!(
-        text(&run.stderr).contains("linux-6.19.0: from 6.16 get_futex_key() reads the NUMA node"),
+        text(&run.stderr).contains("linux-8.0.0: futex-diff models kernels up to 7.x"),
         "{}",
         text(&run.stderr)
     );
+}
+
+#[test]
+fn the_era_of_6_16_on_follows_the_release_that_frees_policies_after_a_grace_period() {
+    let dir = tree();
+    for (version, era) in [
+        ((6, 16, 0), Era::V6_16),
+        ((6, 18, 20), Era::V6_16),
+        ((6, 18, 21), Era::V7_0),
+        ((6, 19, 10), Era::V6_16),
+        ((6, 19, 11), Era::V7_0),
+        ((7, 0, 0), Era::V7_0),
+        ((7, 1, 5), Era::V7_0),
+    ] {
+        let (major, minor, sub) = version;
+        std::fs::write(
+            dir.path().join("Makefile"),
+            format!("VERSION = {major}\nPATCHLEVEL = {minor}\nSUBLEVEL = {sub}\n"),
+        )
+        .unwrap();
+        let name = format!("as-{major}.{minor}.{sub}");
+        assert_eq!(load(&name, dir.path(), &[]).base.era(), era, "{name}");
+    }
 }
 
 #[test]

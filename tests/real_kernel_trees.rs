@@ -6,7 +6,7 @@
 //! linux-4.6.2, linux-4.7.4 and the 5.x trees linux-5.6.4, linux-5.7.14,
 //! linux-5.8.1, linux-5.9.1, linux-5.10.7, linux-5.10.89 and
 //! linux-5.15.100, and linux-6.1.20, linux-6.6.87, linux-6.8.0 and
-//! linux-6.13.7, linux-6.19 and linux-7.1 (kernel/futex/core.c with
+//! linux-6.13.7, linux-6.18.2, linux-6.19 and linux-7.1 (kernel/futex/core.c with
 //! futex.h, and the Makefile) (see
 //! ../shared/KERNEL-TREES.md) and run
 //! `cargo test --test real_kernel_trees -- --ignored`.
@@ -93,8 +93,15 @@ fn real_6_8_and_6_13_trees_run_as_their_bundled_twins() {
 
 #[test]
 #[ignore = "needs FUTEX_DIFF_KERNEL_TREES: real kernel trees, kept outside the repository"]
-fn real_6_19_and_7_1_trees_run_as_their_bundled_twins() {
-    for (name, twin) in [("linux-6.19", "v6.19"), ("linux-7.1", "v7.1")] {
+fn real_6_18_6_19_and_7_1_trees_run_as_their_bundled_twins() {
+    // 6.16 to 6.18 open-code the node word's accesses (futex_get_value(),
+    // futex_put_value()) where 6.19 calls get_user_inline(): the same
+    // yield points, so v6.19 is 6.18's twin.
+    for (name, twin) in [
+        ("linux-6.18.2", "v6.19"),
+        ("linux-6.19", "v6.19"),
+        ("linux-7.1", "v7.1"),
+    ] {
         in_lockstep_with(tree(name, &[]).base, twin);
     }
 }

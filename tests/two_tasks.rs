@@ -132,7 +132,7 @@ fn two_tasks_numbering_one_inode_agree_through_the_cmpxchg() {
     // The second task numbers the inode between the futex thread's read of
     // i_sequence and its cmpxchg: the futex thread must take its number.
     let race = one_word("at call 1 before atomic64_cmpxchg T2");
-    for rev in ["v5.6", "v5.10", "v5.13", "v6.8", "v6.13"] {
+    for rev in BUNDLED_5X {
         let o = run(&race, rev);
         assert_clean(&o);
         assert_eq!(key(&o, 0), key(&o, 1), "{rev}");

@@ -221,10 +221,9 @@ impl EventKind {
                 Err("an mm cannot fork into itself".into())
             }
             EventKind::Mbind { policy, .. } => policy.check(),
-            EventKind::Home { node, .. } if *node >= crate::abi::MAX_NUMNODES => Err(format!(
-                "a node is below {}",
-                crate::abi::MAX_NUMNODES
-            )),
+            EventKind::Home { node, .. } if *node >= crate::abi::MAX_NUMNODES => {
+                Err(format!("a node is below {}", crate::abi::MAX_NUMNODES))
+            }
             _ => Ok(()),
         }
     }

@@ -143,9 +143,7 @@ impl Port for NodeKeys {
                 Ok(value) => node = value as i32,
                 Err(_) => return Ok(-EFAULT),
             }
-            if node != FUTEX_NO_NODE
-                && (node as u32 >= MAX_NUMNODES || !k.node_possible(node))
-            {
+            if node != FUTEX_NO_NODE && (node as u32 >= MAX_NUMNODES || !k.node_possible(node)) {
                 return Ok(-EINVAL);
             }
         }

@@ -107,6 +107,14 @@ pub fn first_difference(c: &Outcome, rust: &Outcome) -> Option<String> {
                 b.key
             ));
         }
+        if a.node != b.node {
+            return Some(format!(
+                "on call {}'s node: C {:?}, Rust {:?}",
+                i + 1,
+                a.node,
+                b.node
+            ));
+        }
         if a.put != b.put {
             return Some(format!(
                 "on call {}'s put: C {:?}, Rust {:?}",

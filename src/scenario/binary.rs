@@ -25,11 +25,11 @@ use super::{
     Access, Call, EventDecl, InodeDecl, Scenario, VmaBacking, VmaDecl, WorldItem, MAX_CALLS,
     MAX_CALL_NODE, MAX_EVENTS, MAX_INODE_PAGES, MAX_NAME, MAX_SCHEDULE, RESERVED_NAMES,
 };
+use crate::abi::MAX_NUMNODES;
 use crate::events::{ArgKind, EventKind, PageSpec, Range, Value};
 use crate::op::Op;
 use crate::schedule::{CallRef, Label, Placement, Scheduled, Side, Steps, MAX_NTH};
 use crate::world::build::Builder;
-use crate::abi::MAX_NUMNODES;
 use crate::world::mempolicy::{Policy, PolicyMode};
 use crate::world::{Era, InodeKind, Mode, Prot, WorldError, FOLIO_ORDERS, PAGE_SIZE};
 
@@ -811,7 +811,8 @@ impl Encoder {
     /// The decoder's `policy`.
     fn policy(&mut self, policy: &Policy) {
         let mode = PolicyMode::ALL.iter().position(|&m| m == policy.mode);
-        self.out.push(mode.expect("every mode is in PolicyMode::ALL") as u8);
+        self.out
+            .push(mode.expect("every mode is in PolicyMode::ALL") as u8);
         self.number(policy.nodes);
         self.out.push(policy.home.map_or(0, |h| h as u8 + 1));
     }

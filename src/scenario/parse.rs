@@ -7,9 +7,9 @@ use super::{
     Access, Call, EventDecl, InodeDecl, Scenario, VmaBacking, VmaDecl, WorldItem, MAX_CALLS,
     MAX_CALL_NODE, MAX_EVENTS, MAX_INODE_PAGES, MAX_NAME, MAX_SCHEDULE, RESERVED_NAMES,
 };
+use crate::abi::MAX_NUMNODES;
 use crate::events::{ArgKind, EventKind, Field, PageSpec, Range, Value};
 use crate::schedule::{CallRef, Placement, Scheduled, Steps};
-use crate::abi::MAX_NUMNODES;
 use crate::world::mempolicy::{Policy, PolicyMode};
 use crate::world::{Era, InodeKind, Mode, Prot, FOLIO_ORDERS, PAGE_SIZE, THP_ORDER};
 
@@ -120,9 +120,8 @@ pub(crate) fn word_value(word: &str) -> Result<u32> {
         None => (false, word),
     };
     let n = number(digits)?;
-    let fits = |n: u64| {
-        u32::try_from(n).map_err(|_| format!("`{word}` does not fit a 32-bit word"))
-    };
+    let fits =
+        |n: u64| u32::try_from(n).map_err(|_| format!("`{word}` does not fit a 32-bit word"));
     if negative {
         let n = i32::try_from(n).map_err(|_| format!("`{word}` does not fit a 32-bit word"))?;
         Ok((-n) as u32)
@@ -135,14 +134,17 @@ pub(crate) fn word_value(word: &str) -> Result<u32> {
 fn node(word: &str) -> Result<u32> {
     let n = number(word)?;
     if n >= u64::from(MAX_NUMNODES) {
-        return Err(format!("node {n} is not below MAX_NUMNODES ({MAX_NUMNODES})"));
+        return Err(format!(
+            "node {n} is not below MAX_NUMNODES ({MAX_NUMNODES})"
+        ));
     }
     Ok(n as u32)
 }
 
 /// A node list, `0,1,3`, as a bit per node.
 fn node_list(text: &str) -> Result<u64> {
-    text.split(',').try_fold(0u64, |mask, n| Ok(mask | 1 << node(n)?))
+    text.split(',')
+        .try_fold(0u64, |mask, n| Ok(mask | 1 << node(n)?))
 }
 
 /// A policy: its mode, then `nodes=` and `home=` from `options`.
@@ -151,7 +153,11 @@ fn policy(mode: &str, options: &mut Options) -> Result<Policy> {
         let known: Vec<&str> = PolicyMode::ALL.iter().map(|m| m.name()).collect();
         format!("`{mode}` is not a policy mode ({})", known.join(", "))
     })?;
-    let nodes = options.text("nodes").map(node_list).transpose()?.unwrap_or(0);
+    let nodes = options
+        .text("nodes")
+        .map(node_list)
+        .transpose()?
+        .unwrap_or(0);
     let home = options.text("home").map(node).transpose()?;
     let policy = Policy { mode, nodes, home };
     policy.check()?;

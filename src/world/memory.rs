@@ -378,6 +378,36 @@ impl Memory {
             );
             return Some(b[off]);
         }
+        if let Some((slot, off)) = locate(&self.mempolicies, addr) {
+            let p = &self.mempolicies[slot];
+            let mut b = [0u8; size_of::<raw::mempolicy>()];
+            put(
+                &mut b,
+                offset_of!(raw::mempolicy, refcnt),
+                &p.refcnt.counter.to_ne_bytes(),
+            );
+            put(
+                &mut b,
+                offset_of!(raw::mempolicy, mode),
+                &p.mode.to_ne_bytes(),
+            );
+            put(
+                &mut b,
+                offset_of!(raw::mempolicy, flags),
+                &p.flags.to_ne_bytes(),
+            );
+            put(
+                &mut b,
+                offset_of!(raw::mempolicy, nodes),
+                &p.nodes.bits[0].to_ne_bytes(),
+            );
+            put(
+                &mut b,
+                offset_of!(raw::mempolicy, home_node),
+                &p.home_node.to_ne_bytes(),
+            );
+            return Some(b[off]);
+        }
         if let Some((slot, off)) = locate(&self.anon_vmas, addr) {
             let a = &self.anon_vmas[slot];
             let mut b = [0u8; size_of::<raw::anon_vma>()];

@@ -12,7 +12,7 @@ use futex_diff::world::{Counter, InodeId, InodeRef, MmId};
 
 pub const BUNDLED: [&str; 4] = ["v3.12", "rfc-2013", "v4.6", "v4.7"];
 /// The bundled revisions of 5.6 on, whose keys name inode sequence numbers.
-pub const BUNDLED_5X: [&str; 5] = ["v5.6", "v5.10", "v5.13", "v6.8", "v6.13"];
+pub const BUNDLED_5X: [&str; 7] = ["v5.6", "v5.10", "v5.13", "v6.8", "v6.13", "v6.19", "v7.1"];
 
 /// Runs scenario `text` on revision `rev`.
 pub fn run(text: &str, rev: &str) -> Outcome {
