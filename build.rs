@@ -12,11 +12,12 @@
 //! - `CARGO_CFG_FUZZING`: set by `cargo fuzz`; the C is then built with
 //!   clang and `-fsanitize=fuzzer-no-link` so libFuzzer sees its edges.
 //!
-//! The C is always built with `-fsanitize=thread`: not for ThreadSanitizer
-//! (no runtime is linked), but for the access callbacks it makes the
-//! compiler insert, which `csrc/futex_shim.c` defines to tell a revision's
-//! plain reads of freed memory, as KASAN does in the kernel. So the C is
-//! not also built with AddressSanitizer in a fuzzing build; the Rust is.
+//! A revision that reads memory policies (6.16 on) is built with
+//! `-fsanitize=thread`: not for ThreadSanitizer (no runtime is linked), but
+//! for the access callbacks it makes the compiler insert, which
+//! `csrc/futex_shim.c` defines to tell a revision's plain reads of freed
+//! memory, as KASAN does in the kernel. So the C is not also built with
+//! AddressSanitizer in a fuzzing build; the Rust is.
 
 use std::env;
 use std::fmt::Write as _;
@@ -52,7 +53,6 @@ fn main() {
         build.compiler("clang");
         build.flag("-fsanitize=fuzzer-no-link");
     }
-    build.flag("-fsanitize=thread");
     build
         .include(root.join("csrc/include"))
         .include(root.join("csrc"))
@@ -70,14 +70,28 @@ fn main() {
         build.warnings_into_errors(true);
     }
 
+    // Revisions that read memory policies get the access callbacks.
+    let mut checked = build.clone();
+    checked.flag(unit::ACCESS_CALLBACKS);
     build.file(root.join("csrc/futex_shim.c"));
     build.file(root.join("csrc/fiber.c"));
+    let mut any_checked = false;
     for (index, revision) in revisions.iter().enumerate() {
         let unit = write_translation_unit(&out, index, revision);
-        check_compiles(&build, &unit, revision);
-        build.file(unit);
+        let source = fs::read_to_string(&revision.path).unwrap_or_default();
+        if unit::reads_memory_policies(&source) {
+            check_compiles(&checked, &unit, revision);
+            checked.file(unit);
+            any_checked = true;
+        } else {
+            check_compiles(&build, &unit, revision);
+            build.file(unit);
+        }
     }
     build.compile("futexdiff_c");
+    if any_checked {
+        checked.compile("futexdiff_checked_c");
+    }
 
     write_registry(&out, &revisions);
     write_fake_sources(&root, &out);

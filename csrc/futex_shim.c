@@ -63,11 +63,15 @@ void fd_clear_abort(void)
 #define FD_NO_SANITIZE __attribute__((no_sanitize("thread")))
 
 static _Thread_local unsigned long fd_watch_lo, fd_watch_len;
+_Thread_local unsigned long fd_vmas_lo, fd_vmas_len;
 
-FD_NO_SANITIZE void fd_watch(unsigned long lo, unsigned long len)
+FD_NO_SANITIZE void fd_watch(unsigned long policies, unsigned long policies_len,
+			     unsigned long vmas, unsigned long vmas_len)
 {
-	fd_watch_lo = lo;
-	fd_watch_len = len;
+	fd_watch_lo = policies;
+	fd_watch_len = policies_len;
+	fd_vmas_lo = vmas;
+	fd_vmas_len = vmas_len;
 }
 
 FD_NO_SANITIZE static inline void fd_access(const volatile void *addr,

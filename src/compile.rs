@@ -20,14 +20,14 @@ include!(concat!(env!("OUT_DIR"), "/fake_sources.rs"));
 
 /// Flags every revision is compiled with: those of the build (kernel C is
 /// gnu11, an undeclared function is an error as in the kernel's own
-/// build; `-fsanitize=thread` for the access callbacks the shim defines,
-/// see build.rs), plus what a shared object needs.
+/// build), plus what a shared object needs. A revision that reads memory
+/// policies gets the access callbacks too (`unit::ACCESS_CALLBACKS`, see
+/// build.rs).
 const FLAGS: &[&str] = &[
     "-std=gnu11",
     "-O1",
     "-fPIC",
     "-fno-strict-aliasing",
-    "-fsanitize=thread",
     "-Wall",
     "-Wextra",
     "-Wno-unused-parameter",
@@ -88,10 +88,17 @@ pub fn shared_object(source: &Path) -> Result<PathBuf, CompileError> {
     let default_cc = if cfg!(fuzzing) { "clang" } else { "cc" };
     let cc = std::env::var("CC").unwrap_or_else(|_| default_cc.to_string());
     let include = csrc.join("include");
+    let text = std::fs::read_to_string(&source).map_err(|e| CompileError::Io(source.clone(), e))?;
+    let callbacks: &[&str] = if crate::unit::reads_memory_policies(&text) {
+        &[crate::unit::ACCESS_CALLBACKS]
+    } else {
+        &[]
+    };
     let compiler = |args: &[&str]| -> Result<std::process::Output, CompileError> {
         Command::new(&cc)
             .args(FLAGS)
             .args(COVERAGE)
+            .args(callbacks)
             .arg("-I")
             .arg(&include)
             .arg("-I")
@@ -107,7 +114,7 @@ pub fn shared_object(source: &Path) -> Result<PathBuf, CompileError> {
     }
     let mut hash = Fnv::new();
     hash.write(cc.as_bytes());
-    for flag in FLAGS.iter().chain(COVERAGE) {
+    for flag in FLAGS.iter().chain(COVERAGE).chain(callbacks) {
         hash.write(flag.as_bytes());
     }
     hash.write(&preprocessed.stdout);

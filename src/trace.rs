@@ -82,7 +82,7 @@ pub enum Entry {
 const KEPT: usize = 4;
 
 thread_local! {
-    static SPARE_YIELDS: RefCell<Vec<Vec<(usize, Op, Arg)>>> = const { RefCell::new(Vec::new()) };
+    static SPARE_YIELDS: RefCell<Vec<Vec<(u8, Op, Arg)>>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Drop for Trace {
@@ -108,7 +108,7 @@ pub struct Trace {
     /// Every line, when recording.
     pub entries: Vec<Entry>,
     /// The yield points with the task that reached each, recording or not.
-    yields: Vec<(usize, Op, Arg)>,
+    yields: Vec<(u8, Op, Arg)>,
 }
 
 impl Trace {
@@ -135,7 +135,7 @@ impl Trace {
 
     /// Task `task` reached yield point `n`.
     pub fn yield_point(&mut self, n: u32, task: usize, op: Op, arg: Arg, line: Option<u32>) {
-        self.yields.push((task, op, arg));
+        self.yields.push((task as u8, op, arg));
         if self.recording {
             self.entries.push(Entry::Yield {
                 n,
@@ -171,7 +171,9 @@ impl Trace {
 
     /// The yield points with the task that reached each.
     pub fn task_yields(&self) -> impl Iterator<Item = (usize, Op, Arg)> + '_ {
-        self.yields.iter().copied()
+        self.yields
+            .iter()
+            .map(|&(task, op, arg)| (usize::from(task), op, arg))
     }
 
     /// Two columns: the futex thread on the left, events on the right. A

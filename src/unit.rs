@@ -27,6 +27,18 @@ pub fn takes_futex_flags(source: &str) -> bool {
     })
 }
 
+/// Whether `source` reads vmas' memory policies (FUTEX2_MPOL, 6.16 on):
+/// such a revision is built with the access callbacks that tell a read of
+/// a freed policy (`-fsanitize=thread`, whose callbacks the shim defines:
+/// see build.rs). The others read nothing that is freed under them
+/// without a yield point between, and are built without the cost.
+pub fn reads_memory_policies(source: &str) -> bool {
+    source.contains("vm_policy") || source.contains("vma_policy(")
+}
+
+/// The flag that builds a revision with access callbacks.
+pub const ACCESS_CALLBACKS: &str = "-fsanitize=thread";
+
 /// The unit of the revision at `path` (its text `source`), exporting
 /// `fd_rev_<sym>_get` and, when it has one, `fd_rev_<sym>_put`.
 pub fn translation_unit(banner: &str, path: &str, source: &str, sym: &str) -> String {

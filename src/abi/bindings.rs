@@ -381,7 +381,12 @@ unsafe extern "C" {
     pub fn fd_install_host(ops: *const fd_host_ops);
 }
 unsafe extern "C" {
-    pub fn fd_watch(lo: ::std::os::raw::c_ulong, len: ::std::os::raw::c_ulong);
+    pub fn fd_watch(
+        policies: ::std::os::raw::c_ulong,
+        policies_len: ::std::os::raw::c_ulong,
+        vmas: ::std::os::raw::c_ulong,
+        vmas_len: ::std::os::raw::c_ulong,
+    );
 }
 unsafe extern "C" {
     pub fn fd_take_line() -> ::std::os::raw::c_int;

@@ -423,9 +423,16 @@ fn run_step(
         Step::Split(p) => say.waited(world.split_thp(p), || {
             format!("THP of {} split", name(world, p))
         }),
-        Step::Munmap(mm, start, end) => say.waited(world.munmap(mm, start, end, actor)?, || {
-            format!("munmap mm#{} {start:#x}-{end:#x}", mm.0)
-        }),
+        Step::Munmap(mm, start, end) => {
+            let policies = world.policies_in(mm, start, end);
+            say.waited(world.munmap(mm, start, end, actor)?, || {
+                format!(
+                    "munmap mm#{} {start:#x}-{end:#x}{}",
+                    mm.0,
+                    world.policies_gone(&policies)
+                )
+            })
+        }
         Step::Mprotect(mm, start, end, prot) => say
             .waited(world.mprotect(mm, start, end, prot, actor)?, || {
                 format!("mprotect mm#{} {start:#x}-{end:#x} {prot}", mm.0)
@@ -579,19 +586,23 @@ fn run_step(
             })
         }
         Step::Mbind(mm, start, end, policy) => {
+            let policies = world.policies_in(mm, start, end);
             say.waited(world.mbind_range(mm, start, end, policy)?, || {
                 format!(
-                    "mbind mm#{} {start:#x}-{end:#x} {}: each vma's old policy put",
+                    "mbind mm#{} {start:#x}-{end:#x} {}: new policies in{}",
                     mm.0,
-                    policy.mode.name()
+                    policy.mode.name(),
+                    world.policies_gone(&policies)
                 )
             })
         }
         Step::Home(mm, start, end, node) => {
+            let policies = world.policies_in(mm, start, end);
             say.waited(world.set_home_node(mm, start, end, node)?, || {
                 format!(
-                    "set_mempolicy_home_node mm#{} {start:#x}-{end:#x} {node}: the old policies put",
-                    mm.0
+                    "set_mempolicy_home_node mm#{} {start:#x}-{end:#x} {node}: new policies in{}",
+                    mm.0,
+                    world.policies_gone(&policies)
                 )
             })
         }

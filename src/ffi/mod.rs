@@ -34,7 +34,7 @@ pub struct Shim {
     take_line: unsafe extern "C" fn() -> c_int,
     request_abort: unsafe extern "C" fn(),
     clear_abort: unsafe extern "C" fn(),
-    watch: unsafe extern "C" fn(c_ulong, c_ulong),
+    watch: unsafe extern "C" fn(c_ulong, c_ulong, c_ulong, c_ulong),
 }
 
 /// The shim linked into this binary, which the linked revisions use.
@@ -129,13 +129,19 @@ fn install_linked_host() {
 /// Runs `call` with `kernel` as the host of every callback it makes.
 fn with_host<R>(kernel: &mut Kernel, shim: &'static Shim, call: impl FnOnce() -> R) -> R {
     install_linked_host();
-    let (lo, len) = kernel.world.memory().mempolicy_range();
+    let (policies, policies_len) = kernel.world.memory().mempolicy_range();
+    let (vmas, vmas_len) = kernel.world.memory().vma_range();
     CURRENT.set((kernel, Some(shim)));
-    // SAFETY: clearing this thread's abort flag and setting the range its
-    // access hooks watch have no preconditions.
+    // SAFETY: clearing this thread's abort flag and setting the ranges its
+    // hooks watch have no preconditions.
     unsafe {
         (shim.clear_abort)();
-        (shim.watch)(lo as c_ulong, len as c_ulong);
+        (shim.watch)(
+            policies as c_ulong,
+            policies_len as c_ulong,
+            vmas as c_ulong,
+            vmas_len as c_ulong,
+        );
     }
     let result = call();
     if let Some(panic) = PANIC.with(|p| p.borrow_mut().take()) {

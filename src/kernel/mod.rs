@@ -112,6 +112,9 @@ pub struct Observation {
     /// Where a FUTEX2_NUMA call's node word was, on the states that had a
     /// page there, without repeats.
     pub node_words: Vec<UserPlace>,
+    /// The call wrote its node back: the states from then on show its own
+    /// choice, not what it was to choose from, and mean no node.
+    pub node_written: bool,
 }
 
 impl Observation {
@@ -135,7 +138,7 @@ impl Observation {
             self.expected.push(now);
             self.since.push(at);
         }
-        if let Some(node) = reference::expected_node(world, call) {
+        if let Some(node) = reference::expected_node(world, call).filter(|_| !self.node_written) {
             if !self.nodes.contains(&node) {
                 self.nodes.push(node);
             }

@@ -34,8 +34,22 @@ impl Kernel {
         let mm = self.world.thread().mm.expect("a call is in progress");
         loop {
             match self.world.put_user_word(mm, addr, value) {
-                Ok(result) => return Ok(result.map(|_| ())),
+                Ok(result) => {
+                    self.note_node_written(addr, result.is_ok());
+                    return Ok(result.map(|_| ()));
+                }
                 Err(blocker) => self.wait_for(blocker)?,
+            }
+        }
+    }
+
+    /// A store of the running task to `addr`: when it is its observed
+    /// call's node word, the call has made its choice of node.
+    fn note_node_written(&mut self, addr: u64, stored: bool) {
+        let task = &mut self.tasks[self.world.running];
+        if let Some(call) = task.observing {
+            if stored && call.numa && addr == call.node_addr() {
+                task.observation.node_written = true;
             }
         }
     }

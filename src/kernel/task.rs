@@ -36,8 +36,9 @@ pub(super) struct TaskState {
     /// The pages GUP found for the observed call (compound heads).
     pub found: Vec<PageRef>,
     pub ledger: Ledger,
-    /// Where an aborted C call of the task jumps back to.
-    pub abort_jump: Box<[u64; JMP_BUF_WORDS]>,
+    /// Where an aborted C call of the task jumps back to (the kernel is
+    /// not moved while a call runs).
+    pub abort_jump: [u64; JMP_BUF_WORDS],
     /// The node of the CPU its call runs on (`numa_node_id()`).
     pub node: u32,
 }
@@ -51,7 +52,7 @@ impl Default for TaskState {
             truncations_at_entry: 0,
             found: Vec::new(),
             ledger: Ledger::default(),
-            abort_jump: Box::new([0; JMP_BUF_WORDS]),
+            abort_jump: [0; JMP_BUF_WORDS],
             node: 0,
         }
     }

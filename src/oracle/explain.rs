@@ -64,9 +64,25 @@ pub fn explain(report: &Report, scenario: &Scenario) -> String {
     let outcome = &report.outcome;
     for (i, call) in outcome.calls.iter().enumerate() {
         let spec = &scenario.calls[i];
+        let mut how = String::new();
+        if spec.numa {
+            how.push_str(" numa");
+        }
+        if spec.mpol {
+            how.push_str(" mpol");
+        }
+        let by = match spec.by {
+            Some(task) => format!(" by the second task {}", scenario.events[task].name),
+            None => String::new(),
+        };
+        let node = if call.node.is_some() || spec.numa || spec.mpol {
+            format!(" on a CPU of node {}", spec.node)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "call {}: get_futex_key({:#x}, {}, {}) from {}",
+            "call {}: get_futex_key({:#x}, {}{how}, {}) from {}{by}{node}",
             i + 1,
             spec.addr,
             if spec.shared { "shared" } else { "private" },
@@ -100,10 +116,19 @@ pub fn explain(report: &Report, scenario: &Scenario) -> String {
                 retries.join("; ")
             );
         }
-        let result = match call.result {
-            CallResult::Returned(0) => format!("0 with {}", call.key),
-            CallResult::Returned(code) => crate::abi::errno_name(code),
-            CallResult::Aborted => "nothing: the harness stopped it".to_string(),
+        if !obs.nodes.is_empty() {
+            let nodes: Vec<String> = obs.nodes.iter().map(|n| n.to_string()).collect();
+            let _ = writeln!(
+                out,
+                "  the states it saw put the futex in the hash table of node {}",
+                nodes.join(" or ")
+            );
+        }
+        let result = match (call.result, call.node) {
+            (CallResult::Returned(0), Some(node)) => format!("0 with {}, node {node}", call.key),
+            (CallResult::Returned(0), None) => format!("0 with {}", call.key),
+            (CallResult::Returned(code), _) => crate::abi::errno_name(code),
+            (CallResult::Aborted, _) => "nothing: the harness stopped it".to_string(),
         };
         let _ = writeln!(out, "  it returned {result}");
     }
@@ -130,9 +155,18 @@ pub fn explain(report: &Report, scenario: &Scenario) -> String {
             FindingClass::SpuriousError => "every state the call saw has a key, and no allowance applies: no page of that inode left the page cache during the call, and no fault was injected.".to_string(),
             FindingClass::MissingError => "every state the call saw makes the call fail, yet it returned a key.".to_string(),
             FindingClass::KeyCollision => "the two words differ in every state (different objects, indices or offsets), yet a waiter on one would wake on the other.".to_string(),
+            FindingClass::KeyMismatch if f.summary.contains("nodes' hash tables") => "both calls are FUTEX2_NUMA calls on one word, and a call done atomically would find the node the one before it wrote back; but each read the node word before the other wrote it, took a node of its own and wrote it back with a plain store (no compare-and-exchange), so they hash the word into different nodes' tables and a wake from one side misses the other's waiter.".to_string(),
             FindingClass::KeyMismatch => "both calls name the same word, yet a waker with one key misses a waiter with the other.".to_string(),
             FindingClass::RefcountLeak | FindingClass::RefcountUnderflow => "a shared key holds exactly one reference on its inode or mm and no page reference; put_futex_key() must drop exactly that.".to_string(),
             FindingClass::UseAfterFree if f.summary.contains("superblock") => "the key's inode reference kept the inode but not its filesystem: once the mapping went, umount was free to run, found the inode busy and freed its superblock, and the last iput() reaches through it (5.6 keys hold no inode reference).".to_string(),
+            FindingClass::UseAfterFree if f.summary.contains("mempolicy") => {
+                let what = f.summary.split("freed ").nth(1).unwrap_or("");
+                let policy = what.split(' ').next().unwrap_or("");
+                match freeing_step(report, policy) {
+                    Some(step) => format!("the lockless policy lookup loaded vma->vm_policy and read the policy's fields with no reference on it and nothing else keeping it: {step}, between the load and the reads (before 7.0 a replaced policy is freed at once; from 7.0 after an RCU grace period, which the lookup's RCU section holds off)."),
+                    None => "the lockless policy lookup read a policy that was freed under it.".to_string(),
+                }
+            }
             FindingClass::UseAfterFree => {
                 let what = f.summary.split("freed ").nth(1).unwrap_or("").to_string();
                 match freeing_step(report, &what) {

@@ -124,6 +124,14 @@ impl Memory {
         )
     }
 
+    /// The address range of the vmas' C objects.
+    pub fn vma_range(&self) -> (usize, usize) {
+        (
+            self.vmas.as_ptr() as usize,
+            std::mem::size_of_val(&self.vmas),
+        )
+    }
+
     /// A vma slot that never held a vma. A freed vma keeps its contents
     /// until its slot is reused: vmas come from a type-safe-by-RCU cache.
     pub fn poison_vma(&mut self, slot: usize) {

@@ -260,6 +260,7 @@ impl World {
             PolicyFree::AtOnce => self.free_policy(id),
             PolicyFree::AfterGracePeriod => {
                 self.mpols[id.0].state = MpolState::Freeing(self.open_sections());
+                self.policies_freeing += 1;
             }
         }
     }
@@ -273,10 +274,14 @@ impl World {
     /// was waiting to free. The kernel may run them at any time after;
     /// the model runs them as soon as it can.
     pub fn run_rcu_callbacks(&mut self) {
+        if self.policies_freeing == 0 {
+            return;
+        }
         for slot in 1..MPOL_SLOTS {
             if let MpolState::Freeing(sections) = self.mpols[slot].state {
                 if self.grace_period_waits(&sections).is_none() {
                     self.free_policy(MpolId(slot));
+                    self.policies_freeing -= 1;
                 }
             }
         }
@@ -325,6 +330,32 @@ impl World {
             crate::finding::FindingClass::UseAfterFree,
             format!("{access} {what} ({field})"),
         );
+    }
+
+    /// The policies of the vmas of `[start, end)` of `mm`.
+    pub fn policies_in(&self, mm: super::MmId, start: u64, end: u64) -> Vec<MpolId> {
+        self.vmas(mm)
+            .iter()
+            .filter(|v| v.start < end && start < v.end)
+            .filter_map(|v| self.vma_policy(v))
+            .collect()
+    }
+
+    /// What became of `policies` since they were listed, in words: those
+    /// freed, and those waiting for a grace period to be.
+    pub fn policies_gone(&self, policies: &[MpolId]) -> String {
+        let mut out = String::new();
+        for id in policies {
+            match self.mpols[id.0].state {
+                MpolState::Free => out.push_str(&format!("; mempolicy#{} freed", id.0)),
+                MpolState::Freeing(_) => out.push_str(&format!(
+                    "; mempolicy#{} put, to be freed after a grace period",
+                    id.0
+                )),
+                MpolState::Live => {}
+            }
+        }
+        out
     }
 
     /// The policy of a vma, as its `vm_policy` holds it.

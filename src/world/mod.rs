@@ -236,6 +236,8 @@ pub struct World {
     mpols: Vec<mempolicy::MpolMeta>,
     /// The policy slot handed out last (freed ones are reused last).
     last_policy_slot: usize,
+    /// Policies waiting for a grace period to be freed.
+    policies_freeing: usize,
     /// The machine's possible nodes, a bit per node.
     possible_nodes: u64,
     /// The words of user memory that hold something other than 0.
@@ -271,6 +273,7 @@ impl World {
             vma_slots: storage.vma_slots,
             mpols: storage.mpols,
             last_policy_slot: 0,
+            policies_freeing: 0,
             possible_nodes: mempolicy::DEFAULT_NODES,
             user_words: Vec::new(),
             event_stores: Vec::new(),

@@ -107,12 +107,16 @@ void fd_install_host(const struct fd_host_ops *ops);
 
 /*
  * Plain loads and stores of the revision land in the shim's access hooks
- * (the revision is built with -fsanitize=thread, whose callbacks the shim
- * defines, as KASAN's are the kernel's): those in [lo, lo + len), the
- * world's memory policies, are reported to the host, which tells a freed
- * one.  The host sets the range before every call into a revision.
+ * (a revision that reads memory policies is built with -fsanitize=thread,
+ * whose callbacks the shim defines, as KASAN's are the kernel's): those in
+ * [policies, policies + policies_len), the world's memory policies, are
+ * reported to the host, which tells a freed one.  Marked reads in
+ * [vmas, vmas + vmas_len) tell the host they are done (see READ_ONCE()).
+ * The host sets the ranges before every call into a revision.
  */
-void fd_watch(unsigned long lo, unsigned long len);
+void fd_watch(unsigned long policies, unsigned long policies_len,
+	      unsigned long vmas, unsigned long vmas_len);
+extern _Thread_local unsigned long fd_vmas_lo, fd_vmas_len;
 
 /*
  * Per-thread harness state: test runners call revisions from several

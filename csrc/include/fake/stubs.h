@@ -69,6 +69,9 @@ static inline struct task_struct *get_current(void)
  */
 static inline void fd_read_once_done(const volatile void *addr, int line)
 {
+	/* Only a vma's field can be vm_policy: nothing to tell otherwise. */
+	if ((unsigned long)addr - fd_vmas_lo >= fd_vmas_len)
+		return;
 	fd_call_line = line;
 	fd_host.read_once_done(addr);
 	fd_check_abort();
