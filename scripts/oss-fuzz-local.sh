@@ -47,7 +47,7 @@ done
 # instrumented (they appear among the PCs), and the revisions' entry points,
 # into which get_futex_key() is inlined, have covered edges.
 "$out/lockstep" -runs=0 -print_coverage=1 "$out/corpus/lockstep" >"$out/coverage.log" 2>&1 || true
-revisions="v3.12 rfc-2013 v4.6 v4.7 v5.6 v5.10 v5.13 v6.8 v6.13"
+revisions="v3.12 rfc-2013 v4.6 v4.7 v5.6 v5.10 v5.13 v6.8 v6.13 v6.19 v7.1"
 for rev in $revisions; do
 	if ! grep -q "PC: .*csrc/revisions/$rev.c:" "$out/coverage.log"; then
 		echo "csrc/revisions/$rev.c is not instrumented: is the C built with -fsanitize=fuzzer-no-link?"

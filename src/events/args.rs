@@ -15,6 +15,8 @@ pub enum ArgKind {
     Pages,
     /// A user address in the mm named before it.
     Addr,
+    /// The address of a 32-bit user word (aligned) in the mm named before it.
+    WordAddr,
     /// A page-aligned user range in the mm named before it.
     Range,
     /// A protection: `rw`, `r` or `none`.
@@ -66,6 +68,7 @@ pub enum Value {
     Mm(usize),
     Pages(u64),
     Addr(u64),
+    WordAddr(u64),
     Range(Range),
     Prot(Prot),
     Kind(InodeKind),

@@ -30,6 +30,9 @@ macro_rules! arg_type {
     (Addr) => {
         u64
     };
+    (WordAddr) => {
+        u64
+    };
     (Range) => {
         Range
     };
@@ -192,7 +195,7 @@ event_kinds! {
     Task "task" () [],
     /// Another thread of `mm` stores `value` to the word at `addr` (a
     /// write fault, COW included, then the store).
-    Store "store" (mm: Mm, addr: Addr, value: Word) [],
+    Store "store" (mm: Mm, addr: WordAddr, value: Word) [],
     /// `mbind(2)` of `range` of `mm` to `policy`: under the mmap lock
     /// (its first step takes it, its last lets go), each vma part gets its
     /// own copy of the policy and its old one is put.

@@ -157,8 +157,9 @@ fn at_event(words: &[&str]) -> Option<(usize, bool)> {
 }
 
 /// Simpler forms of one statement: all of an event's steps instead of a
-/// count, no `refs=` or `pgoff=` option, a call made by the futex thread
-/// rather than the second task.
+/// count, no `refs=`, `pgoff=`, `node=` or `home=` option, a call without
+/// FUTEX2_MPOL or FUTEX2_NUMA, or made by the futex thread rather than the
+/// second task.
 fn simplifications(line: &str) -> Vec<String> {
     let words: Vec<&str> = line.split_whitespace().collect();
     let mut out = Vec::new();
@@ -170,8 +171,12 @@ fn simplifications(line: &str) -> Vec<String> {
             out.push(words[..=event].join(" "));
         }
     }
+    let call = words.first() == Some(&"call");
     for (i, w) in words.iter().enumerate() {
-        if w.starts_with("refs=") || w.starts_with("pgoff=") {
+        let option = ["refs=", "pgoff=", "node=", "home="]
+            .iter()
+            .any(|o| w.starts_with(o));
+        if option || (call && matches!(*w, "mpol" | "numa")) {
             let mut fewer = words.clone();
             fewer.remove(i);
             out.push(fewer.join(" "));

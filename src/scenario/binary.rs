@@ -501,6 +501,9 @@ impl<'a> Decoder<'a> {
                 }
                 ArgKind::Pages => Some(Value::Pages(self.pages())),
                 ArgKind::Addr => mm.and_then(|mm| self.address(mm, PAGE_SIZE, 1).map(Value::Addr)),
+                ArgKind::WordAddr => {
+                    mm.and_then(|mm| self.address(mm, WORD, WORD).map(Value::WordAddr))
+                }
                 ArgKind::Range => mm.and_then(|mm| self.range(mm).map(Value::Range)),
                 ArgKind::Prot => Some(Value::Prot(self.prot())),
                 ArgKind::Kind => Some(Value::Kind(self.inode_kind())),
@@ -906,6 +909,7 @@ impl Encoder {
                 }
                 Value::Pages(n) => self.number(n),
                 Value::Addr(addr) => self.address(mm, addr, PAGE_SIZE, 1),
+                Value::WordAddr(addr) => self.address(mm, addr, WORD, WORD),
                 Value::Range(Range { start, end }) => {
                     self.address(mm, start, PAGE_SIZE, PAGE_SIZE);
                     self.number((end - start) / PAGE_SIZE - 1);

@@ -698,6 +698,13 @@ impl Parser {
             ArgKind::Mm => (Value::Mm(self.mm(word("an mm name")?)?), 1),
             ArgKind::Pages => (Value::Pages(pages(word("a page index")?, field.name)?), 1),
             ArgKind::Addr => (Value::Addr(number(word("an address")?)?), 1),
+            ArgKind::WordAddr => {
+                let addr = number(word("an address")?)?;
+                if addr % 4 != 0 {
+                    return Err(format!("the word at {addr:#x} is not aligned"));
+                }
+                (Value::WordAddr(addr), 1)
+            }
             ArgKind::Range => (Value::Range(Self::range(words, i)?), 2),
             ArgKind::Prot => (Value::Prot(prot(word("a protection")?)?), 1),
             ArgKind::Kind => (

@@ -184,7 +184,7 @@ impl Scenario {
                 Value::Inode(i) => self.inode_names[i].clone(),
                 Value::Mm(m) => self.mm_names[m].clone(),
                 Value::Pages(n) => n.to_string(),
-                Value::Addr(addr) => format!("{addr:#x}"),
+                Value::Addr(addr) | Value::WordAddr(addr) => format!("{addr:#x}"),
                 Value::Range(Range { start, end }) => format!("{start:#x} {end:#x}"),
                 Value::Prot(prot) => prot.to_string(),
                 Value::Kind(kind) => kind_words(kind),

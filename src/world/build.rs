@@ -67,7 +67,8 @@ pub enum WorldItem {
     /// the scenario does not say).
     Nodes(u64),
     /// The word at `addr` of `mm` holds `value`: the page mapped there, or
-    /// the page-cache page a file mapping has there, holds it.
+    /// the page-cache page a file mapping has there, holds it; else the
+    /// program stored it before anything runs (a write fault maps a page).
     Word {
         mm: usize,
         addr: u64,
@@ -221,8 +222,17 @@ impl Builder {
             }
             WorldItem::Nodes(nodes) => world.set_possible_nodes(*nodes)?,
             WorldItem::Word { mm, addr, value } => {
-                let page = word_page(world, self.objects.mms[*mm], *addr)?;
-                world.set_page_word(page, addr % PAGE_SIZE, *value);
+                let mm = self.objects.mms[*mm];
+                match word_page(world, mm, *addr)? {
+                    Some(page) => world.set_page_word(page, addr % PAGE_SIZE, *value),
+                    None => {
+                        if !matches!(world.put_user_word(mm, *addr, *value), Ok(Ok(_))) {
+                            return Err(WorldError::Invalid(format!(
+                                "no page holds the word at {addr:#x}, and a store there faults"
+                            )));
+                        }
+                    }
+                }
             }
             WorldItem::Policy {
                 mm,
@@ -243,18 +253,22 @@ impl Builder {
     }
 }
 
-/// The page that holds the word at `addr` of `mm` as the world is built:
-/// the one mapped there, else the page-cache page of a file mapping.
-fn word_page(world: &World, mm: MmId, addr: u64) -> Result<PageId, WorldError> {
+/// The page that holds the word at `addr` of `mm` as the world is built,
+/// if one does: the one mapped there, else the page-cache page of a file
+/// mapping. The zero page holds nothing but zeros.
+fn word_page(world: &World, mm: MmId, addr: u64) -> Result<Option<PageId>, WorldError> {
     if addr % 4 != 0 {
         return Err(WorldError::Invalid(format!(
             "the word at {addr:#x} is not aligned"
         )));
     }
     if let Some(pte) = world.pte(mm, addr) {
-        return Ok(pte.page);
+        if world.page_role(pte.page) != super::PageRole::Regular {
+            return Ok(None);
+        }
+        return Ok(Some(pte.page));
     }
-    let cached = world.find_vma(mm, addr).and_then(|vma| {
+    Ok(world.find_vma(mm, addr).and_then(|vma| {
         let inode = vma.backing.inode()?;
         let pgoff = vma.pgoff_of(addr);
         let per = world.inode_kind(inode).pages_per_entry();
@@ -263,10 +277,5 @@ fn word_page(world: &World, mm: MmId, addr: u64) -> Result<PageId, WorldError> {
                 Some(PageId(head.0 + (pgoff % per) as usize))
             }
         }
-    });
-    cached.ok_or_else(|| {
-        WorldError::Invalid(format!(
-            "no page holds the word at {addr:#x}: declare the page first (anon, page)"
-        ))
-    })
+    }))
 }
