@@ -654,7 +654,8 @@ static inline struct mempolicy *fd_vma_policy(struct vm_area_struct *vma,
  * A guard is a variable whose destructor runs when it goes out of scope,
  * at every return: the same scope-bound classes as the kernel's.
  */
-#define __cleanup(fn)		__attribute__((__cleanup__(fn)))
+/* A guard is never named again: clang would call it unused. */
+#define __cleanup(fn)		__attribute__((__unused__, __cleanup__(fn)))
 #define __FD_PASTE(a, b)	a##b
 #define __FD_UNIQUE(prefix, n)	__FD_PASTE(prefix, n)
 #define __UNIQUE_ID(prefix)	__FD_UNIQUE(__UNIQUE_ID_##prefix, __COUNTER__)
