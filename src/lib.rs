@@ -4,8 +4,8 @@
 //! A revision is a C file in kernel dialect, compiled over a fake mm layer
 //! whose state is the [`world`]. The futex thread runs the revision; at each
 //! of its yield points the [`sched`]uler runs steps of concurrent mm
-//! [`events`] (truncation, swap, eviction, THP split, ...), as a
-//! [`scenario`] places them. [`exec::run`] makes the calls and collects the
+//! [`events`] (truncation, swap, eviction, THP split, mbind, ...), or of
+//! a second futex task, as a [`scenario`] places them. [`exec::run`] makes the calls and collects the
 //! trace, the keys, the refcounts and what the fake [`kernel`] noticed.
 //! Each bundled revision also has a Rust port in [`futex`]; the
 //! [`oracle`]s judge a run against the function's meaning
@@ -32,14 +32,15 @@
 //!
 //! 1. leaves: [`abi`] (the C declarations and every kernel constant),
 //!    [`era`] (one description per kernel era), [`finding`], [`op`] (the
-//!    kernel APIs that yield), [`schedule`] (schedules as data);
+//!    kernel APIs that yield), [`schedule`] (schedules as data), [`fiber`]
+//!    (a second stack on the thread; unsafe, as [`ffi`] is);
 //! 2. [`world`]: the mm model, the single source of mm truth;
 //! 3. [`events`] (each kind written once), [`key`], [`reference`](mod@reference) (the
 //!    meaning, a pure function of the world);
 //! 4. the runtime: [`trace`], [`sched`] (the replayer), [`kernel`] (the
 //!    API C and the ports call); it names no oracle;
-//! 5. the implementations: [`implementation`] (the one trait), [`ffi`] (the
-//!    only unsafe module: C revisions, linked or loaded), [`futex`] (the
+//! 5. the implementations: [`implementation`] (the one trait), [`ffi`] (with
+//!    [`fiber`] the only unsafe modules: C revisions, linked or loaded), [`futex`] (the
 //!    ports), [`tree`] (a kernel tree or file, patched and cut down to its
 //!    `get_futex_key()`), [`compile`] (revisions compiled at run time),
 //!    [`revision`] (the registry);

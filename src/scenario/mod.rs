@@ -8,7 +8,8 @@
 //!
 //! ```text
 //! mode strict                      # or relaxed
-//! era 4                            # mm rules: 3, 4, 4.8, 5.6, 5, 6.7 or 6.8 (src/era.rs); default: the revision's
+//! era 4                            # mm rules: 3, 4, 4.8, 5.6, 5, 6.7, 6.8, 6.16 or 7.0
+//!                                  # (src/era.rs); default: the revision's
 //! mm A
 //! inode F shmem size=4             # file | shmem | hugetlbfs [order=K]; refs=N
 //! page F 0                         # a cached page at index 0 (swapped: in swap cache;
@@ -19,7 +20,13 @@
 //! anon A 0x20000 thp               # an anonymous page (or THP, or zero page) mapped there;
 //!                                  # thp order=K: a multi-size THP, 6.8 on
 //! fork A B                         # B starts as a fork of A
+//! nodes 0 1                        # 6.16 on: the possible NUMA nodes (the default)
+//! word A 0x1000c -1                # a user word's value (here a FUTEX2_NUMA node word)
+//! policy A 0x20000 0x30000 preferred nodes=1   # a vma memory policy [home=N]
 //! call A 0x10008 shared write      # get_futex_key(uaddr, fshared, key, VERIFY_WRITE)
+//! call A 0x10008 shared read numa node=1 by T  # FLAGS_NUMA [mpol], from a CPU of node 1,
+//!                                  # made by the second task T
+//! event T task                     # the second futex task; its steps are its yield points
 //! event e1 truncate F to=0
 //! at 3 e1                          # run all of e1's steps at yield point 3 (or: at 3 e1 2)
 //! at call 1 after get_user_pages_fast e1   # or: before [2nd] LABEL, or at call K alone
