@@ -6,7 +6,7 @@
 //! its refcount check, fails).
 
 use super::inode::{CacheEntry, NoLargeFolio};
-use super::page::{Blocker, PageRole, Wait};
+use super::page::{PageRole, Wait};
 use super::{
     Backing, InodeId, InodeKind, MmId, Mode, PageId, World, WorldError, PAGE_SIZE, THP_ORDER,
 };
@@ -136,11 +136,8 @@ impl World {
         if !writable {
             return Ok(Wait::Skipped("no page is mapped writable"));
         }
-        if let Some(task) = self.irqs_off_task() {
-            return Ok(Wait::Blocked(Blocker::IrqsOff(task)));
-        }
         // collapse_huge_page() takes the mmap lock for writing.
-        if let Some(b) = self.mmap_write_section(mm, actor) {
+        if let Some(b) = self.page_table_change_blocker(mm, actor) {
             return Ok(Wait::Blocked(b));
         }
         let old: Vec<(usize, PageId)> = (0..1usize << THP_ORDER)

@@ -356,6 +356,16 @@ impl World {
         None
     }
 
+    /// A change of `mm`'s page tables and vmas by an event, under the mmap
+    /// lock in one step: it waits for the TLB flush IPI to a CPU with irqs
+    /// off, then for the mmap lock. `None` when it may go on.
+    pub(super) fn page_table_change_blocker(&mut self, mm: MmId, actor: Actor) -> Option<Blocker> {
+        if let Some(task) = self.irqs_off_task() {
+            return Some(Blocker::IrqsOff(task));
+        }
+        self.mmap_write_section(mm, actor)
+    }
+
     /// `mmap_read_lock()` by futex task `task`: waits for a writer.
     pub fn mmap_read_lock(&mut self, mm: MmId, task: usize) -> Wait {
         if let Some(writer) = self.mms[mm.0].mmap_lock.writer {
@@ -651,10 +661,7 @@ impl World {
         end: u64,
         actor: Actor,
     ) -> Result<Wait, WorldError> {
-        if let Some(task) = self.irqs_off_task() {
-            return Ok(Wait::Blocked(Blocker::IrqsOff(task)));
-        }
-        if let Some(b) = self.mmap_write_section(mm, actor) {
+        if let Some(b) = self.page_table_change_blocker(mm, actor) {
             return Ok(Wait::Blocked(b));
         }
         self.clear_ptes(mm, start, end);
@@ -673,10 +680,7 @@ impl World {
         prot: Prot,
         actor: Actor,
     ) -> Result<Wait, WorldError> {
-        if let Some(task) = self.irqs_off_task() {
-            return Ok(Wait::Blocked(Blocker::IrqsOff(task)));
-        }
-        if let Some(b) = self.mmap_write_section(mm, actor) {
+        if let Some(b) = self.page_table_change_blocker(mm, actor) {
             return Ok(Wait::Blocked(b));
         }
         self.split_vmas(mm, start, end, VmaChange::Protect(prot))?;
