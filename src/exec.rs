@@ -148,13 +148,15 @@ pub fn run(scenario: &Scenario, target: Target, trace: Trace) -> Result<Outcome,
         });
     }
     let [first, second] = plans;
-    let second_run = Rc::new(RefCell::new(TaskRun::default()));
-    if !second.is_empty() {
-        let done = Rc::clone(&second_run);
+    // What the second task's calls come to, when it has any.
+    let second_run = (!second.is_empty()).then(|| {
+        let run = Rc::new(RefCell::new(TaskRun::default()));
+        let done = Rc::clone(&run);
         kernel.spawn_second(move |k| {
             *done.borrow_mut() = run_task(k, imp, era, &second);
         });
-    }
+        run
+    });
     let first_run = run_task(&mut kernel, imp, era, &first);
     kernel.world.thread_mut().mm = None;
     kernel.finish_second();
@@ -171,7 +173,7 @@ pub fn run(scenario: &Scenario, target: Target, trace: Trace) -> Result<Outcome,
             Vec::new()
         }
     };
-    let second_run = second_run.take();
+    let second_run = second_run.map(|run| run.take()).unwrap_or_default();
     let mut calls: Vec<(usize, CallOutcome)> = first_run.calls;
     calls.extend(second_run.calls);
     calls.sort_by_key(|(index, _)| *index);
@@ -238,11 +240,7 @@ fn run_task(
             mpol: call.mpol,
             node: call.node,
         };
-        let flags = CallFlags {
-            shared: call.shared,
-            numa: call.numa,
-            mpol: call.mpol,
-        };
+        let flags = spec.flags();
         let (result, raw_key) = match kernel.begin_get(planned.index, spec) {
             Ok(()) => imp.get_futex_key(kernel, call.addr, flags, access_of(era, call.access).0),
             Err(_) => (CallResult::Aborted, RawKey::default()),

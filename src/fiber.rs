@@ -185,11 +185,6 @@ impl<T: 'static> Drop for Fiber<T> {
     }
 }
 
-/// Whether code runs on a fiber now (rather than on the thread's stack).
-pub fn in_fiber() -> bool {
-    !RUNNING.with(Cell::get).is_null()
-}
-
 /// Gives control back to the fiber's resumer; returns when it is resumed
 /// again. Outside a fiber it does nothing.
 pub fn suspend() {

@@ -13,7 +13,7 @@ use std::fmt;
 use crate::key::{Key, KeyObject, FUT_OFF_INODE, FUT_OFF_MMSHARED};
 use crate::world::{Backing, InodeRef, InodeState, MmId, World, PAGE_SIZE, TASK_SIZE};
 
-use crate::abi::{EFAULT, EINVAL, FUTEX_NO_NODE};
+use crate::abi::{CallFlags, EFAULT, EINVAL, FUTEX_NO_NODE};
 
 /// One call's parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +32,15 @@ pub struct CallSpec {
 }
 
 impl CallSpec {
+    /// How the harness asks the call of a revision.
+    pub fn flags(&self) -> CallFlags {
+        CallFlags {
+            shared: self.shared,
+            numa: self.numa,
+            mpol: self.mpol,
+        }
+    }
+
     /// The futex's size in bytes: a FUTEX2_NUMA futex is two words.
     pub fn size(&self) -> u64 {
         if self.numa {
@@ -113,20 +122,27 @@ impl fmt::Display for Expected {
 
 /// The reference result of `call` on `world` as it is now.
 pub fn expected(world: &World, call: CallSpec) -> Expected {
-    result(world, call, Gup::WriteFirst)
+    meaning(world, call).0
 }
 
-/// The node `call` names on `world` as it is now (6.16 on): `None` where
-/// the call fails before it has one, or in an era whose keys name none.
-/// A FUTEX2_NUMA word that names a node gives it; one that names none
-/// (`FUTEX_NO_NODE`) gives the vma policy's node under FUTEX2_MPOL, else
-/// the calling CPU's, which the call writes back. Without FUTEX2_NUMA the
-/// node is the policy's (FUTEX2_MPOL), else none: `FUTEX_NO_NODE`.
-pub fn expected_node(world: &World, call: CallSpec) -> Option<i32> {
-    if !world.era.rules().key.node || call.uaddr % call.size() != 0 {
-        return None;
-    }
-    node_path(world, call).ok()
+/// The reference result of `call` on `world` as it is now, and the node
+/// its key names (6.16 on): `None` where the call fails before it has one,
+/// or in an era whose keys name none. A FUTEX2_NUMA word that names a node
+/// gives it; one that names none (`FUTEX_NO_NODE`) gives the vma policy's
+/// node under FUTEX2_MPOL, else the calling CPU's, which the call writes
+/// back. Without FUTEX2_NUMA the node is the policy's (FUTEX2_MPOL), else
+/// none: `FUTEX_NO_NODE`.
+pub fn meaning(world: &World, call: CallSpec) -> (Expected, Option<i32>) {
+    let node = node_of(world, call);
+    (
+        result(world, call, Gup::WriteFirst, node),
+        node.and_then(Result::ok),
+    )
+}
+
+/// The node part of an aligned call, in an era whose keys name a node.
+fn node_of(world: &World, call: CallSpec) -> Option<Result<i32, i32>> {
+    (world.era.rules().key.node && call.uaddr % call.size() == 0).then(|| node_path(world, call))
 }
 
 /// The node part of `get_futex_key()` (6.16 on): the node, or the error
@@ -167,7 +183,7 @@ fn node_path(world: &World, call: CallSpec) -> Result<i32, i32> {
 /// keys on the page cache page, as the kernel does.
 pub fn read_only_retry(world: &World, call: CallSpec) -> Expected {
     debug_assert!(!call.write, "only VERIFY_READ retries read-only");
-    result(world, call, Gup::ReadOnly)
+    result(world, call, Gup::ReadOnly, node_of(world, call))
 }
 
 /// The GUP request a result stands for.
@@ -179,7 +195,8 @@ enum Gup {
     ReadOnly,
 }
 
-fn result(world: &World, call: CallSpec, gup: Gup) -> Expected {
+/// The result under request `gup`, given the call's node part (`node_of`).
+fn result(world: &World, call: CallSpec, gup: Gup, node: Option<Result<i32, i32>>) -> Expected {
     let offset = (call.uaddr % PAGE_SIZE) as i32;
     let address = call.uaddr - offset as u64;
     // 1. The word must be naturally aligned (a FUTEX2_NUMA futex is two).
@@ -195,7 +212,7 @@ fn result(world: &World, call: CallSpec, gup: Gup) -> Expected {
         if !in_range {
             return Expected::Error(-EFAULT);
         }
-        if let Err(e) = node_path(world, call) {
+        if let Some(Err(e)) = node {
             return Expected::Error(e);
         }
     }

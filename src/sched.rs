@@ -68,9 +68,7 @@ impl Scheduler {
         objects: Objects,
     ) -> Scheduler {
         let n = events.len();
-        let task = events
-            .iter()
-            .position(|(_, kind)| matches!(kind, EventKind::Task {}));
+        let task = events.iter().position(|(_, kind)| kind.is_task());
         let (names, runs) = events
             .into_iter()
             .enumerate()

@@ -61,6 +61,15 @@ impl fmt::Display for Arg {
     }
 }
 
+/// How a yield point of `task` is marked: not at all for the futex thread,
+/// `[task 2] ` for the second task.
+pub fn task_mark(task: usize) -> String {
+    match task {
+        0 => String::new(),
+        t => format!("[task {}] ", t + 1),
+    }
+}
+
 /// One line of the trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Entry {
@@ -231,10 +240,7 @@ impl Trace {
                     line,
                 } => {
                     let site = line.map(|l| format!("  [{file}:{l}]")).unwrap_or_default();
-                    let who = match task {
-                        0 => String::new(),
-                        t => format!("[task {}] ", t + 1),
-                    };
+                    let who = task_mark(*task);
                     (format!("#{n:<3} {who}{}({arg}){site}", op.name()), None)
                 }
                 Entry::Thread(text) => (format!("     {text}"), None),

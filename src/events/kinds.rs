@@ -206,6 +206,11 @@ event_kinds! {
 }
 
 impl EventKind {
+    /// Whether it is the second futex task rather than an mm event.
+    pub fn is_task(&self) -> bool {
+        matches!(self, EventKind::Task {})
+    }
+
     /// The kind's name in scenario files.
     pub fn keyword(&self) -> &'static str {
         EventKind::KINDS[self.kind_index()].keyword

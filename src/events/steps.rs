@@ -568,7 +568,7 @@ fn run_step(
                 inode.0
             )
         }),
-        Step::Store(mm, addr, value) => match world.put_user_word(mm, addr, value) {
+        Step::Store(mm, addr, value) => match world.put_user_word(mm, addr, value, actor) {
             Err(b) => StepOutcome::Blocked(b),
             Ok(Ok(place)) => {
                 world.note_store(place);

@@ -157,18 +157,32 @@ pub(super) fn get(
     rw: i32,
     flavour: &Flavour,
 ) -> Result<i32, Abort> {
-    key.offset = (uaddr % PAGE_SIZE) as i32;
-    if uaddr % 4 != 0 {
-        return Ok(-EINVAL);
+    match check_address(k, uaddr, 4, key)? {
+        Ok(address) => lookup(k, fshared, key, rw, address, flavour),
+        Err(code) => Ok(code),
     }
-    let address = uaddr - key.offset as u64;
-    if !k.access_ok(uaddr, 4)? {
-        return Ok(-EFAULT);
+}
+
+/// The checks every 5.x to 7.x `get_futex_key()` makes first: the key's
+/// offset, the alignment to the futex's `size`, `access_ok()` and
+/// fail_futex. The page's address, or the code the call returns.
+pub(super) fn check_address(
+    k: &mut Kernel,
+    uaddr: u64,
+    size: u64,
+    key: &mut RawKey,
+) -> Result<Result<u64, i32>, Abort> {
+    key.offset = (uaddr % PAGE_SIZE) as i32;
+    if uaddr % size != 0 {
+        return Ok(Err(-EINVAL));
+    }
+    if !k.access_ok(uaddr, size)? {
+        return Ok(Err(-EFAULT));
     }
     if k.should_fail()? {
-        return Ok(-EFAULT);
+        return Ok(Err(-EFAULT));
     }
-    lookup(k, fshared, key, rw, address, flavour)
+    Ok(Ok(uaddr - key.offset as u64))
 }
 
 /// Everything after the checks of the address: the private key, or the

@@ -7,11 +7,10 @@
 //! the policy pointer is read: plainly (`vma_policy()`, 6.16 to 6.19) or
 //! with `READ_ONCE()` (7.0 on, when policies became RCU-freed).
 
-use super::v5::{lookup, Flavour, PgoffSource};
+use super::v5::{check_address, lookup};
+use super::v6::V6;
 use super::Port;
-use crate::abi::{
-    raw, CallFlags, EAGAIN, EBUSY, EFAULT, EINVAL, FUTEX_NO_NODE, MAX_NUMNODES, PAGE_SIZE,
-};
+use crate::abi::{raw, CallFlags, EAGAIN, EBUSY, EFAULT, EINVAL, FUTEX_NO_NODE, MAX_NUMNODES};
 use crate::kernel::{Abort, Kernel, MmPtr};
 use crate::key::RawKey;
 
@@ -36,13 +35,6 @@ pub static V6_19: NodeKeys = NodeKeys {
 /// 7.1: `READ_ONCE(vma->vm_policy)`.
 pub static V7_1: NodeKeys = NodeKeys {
     policy_read: PolicyRead::Marked,
-};
-
-/// The lookup after the node: 6.13's, on folios.
-const FOLIOS: Flavour = Flavour {
-    mm_refs: false,
-    index: PgoffSource::FolioIndex,
-    folios: true,
 };
 
 impl NodeKeys {
@@ -124,17 +116,10 @@ impl Port for NodeKeys {
     ) -> Result<i32, Abort> {
         let mm = k.current_mm();
         let size = if flags.numa { 8 } else { 4 };
-        key.offset = (uaddr % PAGE_SIZE) as i32;
-        if uaddr % size != 0 {
-            return Ok(-EINVAL);
-        }
-        let address = uaddr - key.offset as u64;
-        if !k.access_ok(uaddr, size)? {
-            return Ok(-EFAULT);
-        }
-        if k.should_fail()? {
-            return Ok(-EFAULT);
-        }
+        let address = match check_address(k, uaddr, size, key)? {
+            Ok(address) => address,
+            Err(code) => return Ok(code),
+        };
         let naddr = uaddr + size / 2;
         let mut node = FUTEX_NO_NODE;
         let mut node_updated = false;
@@ -161,7 +146,7 @@ impl Port for NodeKeys {
             }
         }
         key.node = node;
-        lookup(k, flags.shared, key, rw, address, &FOLIOS)
+        lookup(k, flags.shared, key, rw, address, &V6.flavour)
     }
 
     /// Keys hold nothing: there is no `put_futex_key()`.

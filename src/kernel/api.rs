@@ -142,7 +142,7 @@ impl Kernel {
         self.enter(Op::GetUserPagesFast, Arg::Gup { addr, write })?;
         let mm = self.world.thread().mm.expect("a call is in progress");
         loop {
-            match self.world.gup(mm, addr, write, true) {
+            match self.world.gup(mm, addr, write, true, self.world.actor()) {
                 Gup::Page(page) => {
                     self.hold_page(page, 1);
                     self.observe_found(page);
@@ -163,14 +163,16 @@ impl Kernel {
     ) -> Result<Option<PagePtr>, Abort> {
         self.enter(Op::GetUserPagesFastIrq, Arg::Gup { addr, write })?;
         let mm = self.world.thread().mm.expect("a call is in progress");
-        Ok(match self.world.gup(mm, addr, write, false) {
-            Gup::Page(page) => {
-                self.hold_page(page, 1);
-                self.observe_found(page);
-                Some(self.page_ptr(page))
-            }
-            _ => None,
-        })
+        Ok(
+            match self.world.gup(mm, addr, write, false, self.world.actor()) {
+                Gup::Page(page) => {
+                    self.hold_page(page, 1);
+                    self.observe_found(page);
+                    Some(self.page_ptr(page))
+                }
+                _ => None,
+            },
+        )
     }
 
     pub fn page_tail(&mut self, page: PagePtr) -> Result<bool, Abort> {

@@ -20,7 +20,7 @@ impl Kernel {
         self.enter(Op::GetUser, Arg::Addr(addr))?;
         let mm = self.world.thread().mm.expect("a call is in progress");
         loop {
-            match self.world.get_user_word(mm, addr) {
+            match self.world.get_user_word(mm, addr, self.world.actor()) {
                 Ok(result) => return Ok(result),
                 Err(blocker) => self.wait_for(blocker)?,
             }
@@ -33,7 +33,10 @@ impl Kernel {
         self.enter(Op::PutUser, Arg::Store { addr, value })?;
         let mm = self.world.thread().mm.expect("a call is in progress");
         loop {
-            match self.world.put_user_word(mm, addr, value) {
+            match self
+                .world
+                .put_user_word(mm, addr, value, self.world.actor())
+            {
                 Ok(result) => {
                     self.note_node_written(addr, result.is_ok());
                     return Ok(result.map(|_| ()));

@@ -84,7 +84,7 @@ impl Kernel {
     /// it waits for events only now, and one that can never go on aborts.
     pub fn finish_second(&mut self) {
         while self.second.fiber.is_some() {
-            if let Some(blocker) = self.second.blocked.filter(|b| self.still_blocks(*b)) {
+            if let Some(blocker) = self.second.blocked.filter(|b| self.world.still_holds(b)) {
                 if !self.unblock_by_events(blocker) {
                     let why = self.sched.describe(&blocker);
                     self.world.report(
@@ -109,12 +109,7 @@ impl Kernel {
             .run_until(event, &mut self.world, &mut self.trace, |w| {
                 !w.still_holds(&blocker)
             });
-        matches!(released, Ok(Ok(()))) && !self.still_blocks(blocker)
-    }
-
-    /// Whether what `blocker` names still holds.
-    fn still_blocks(&self, blocker: Blocker) -> bool {
-        self.world.still_holds(&blocker)
+        matches!(released, Ok(Ok(()))) && !self.world.still_holds(&blocker)
     }
 
     /// Whether the second task can take a step now.
@@ -123,7 +118,7 @@ impl Kernel {
             && self
                 .second
                 .blocked
-                .is_none_or(|blocker| !self.still_blocks(blocker))
+                .is_none_or(|blocker| !self.world.still_holds(&blocker))
     }
 
     /// One step of the second task: it runs until its next yield point
@@ -160,12 +155,12 @@ impl Kernel {
 
     /// The futex thread spins: the second task runs to its end, or to
     /// where it must wait. True when it ran.
-    pub(super) fn run_second_to_end(&mut self) -> Result<bool, Abort> {
+    pub(super) fn run_second_to_end(&mut self) -> bool {
         let mut ran = false;
         while self.second_can_go() {
             ran |= self.resume_second();
         }
-        Ok(ran)
+        ran
     }
 
     /// A yield point of the second task: a step ends here; it stops unless

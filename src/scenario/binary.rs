@@ -519,8 +519,7 @@ impl<'a> Decoder<'a> {
             return;
         };
         // The model has one second task.
-        let task = |kind: &EventKind| matches!(kind, EventKind::Task {});
-        let second_task = task(&event) && self.scenario.events.iter().any(|e| task(&e.kind));
+        let second_task = event.is_task() && self.scenario.events.iter().any(|e| e.kind.is_task());
         if event.check().is_ok() && !second_task && self.scenario.events.len() < MAX_EVENTS {
             self.scenario.events.push(EventDecl { name, kind: event });
         }
@@ -560,7 +559,7 @@ impl<'a> Decoder<'a> {
     /// call (which needs an mm) is added. Calls marked as the second
     /// task's are its, when the scenario has a `task` event.
     fn finish(mut self) -> Scenario {
-        let task = (self.scenario.events.iter()).position(|e| matches!(e.kind, EventKind::Task {}));
+        let task = self.scenario.events.iter().position(|e| e.kind.is_task());
         for &call in &self.by_task {
             self.scenario.calls[call].by = task;
         }

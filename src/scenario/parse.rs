@@ -95,12 +95,7 @@ impl<'a> Options<'a> {
 
     /// Removes `name=value` and parses the value.
     fn number(&mut self, name: &str) -> Result<Option<u64>> {
-        let prefix = format!("{name}=");
-        let Some(pos) = self.words.iter().position(|w| w.starts_with(&prefix)) else {
-            return Ok(None);
-        };
-        let word = self.words.remove(pos);
-        number(&word[prefix.len()..]).map(Some)
+        self.text(name).map(number).transpose()
     }
 
     /// Fails on anything not consumed.
@@ -444,9 +439,7 @@ impl Parser {
                 if words.len() < 2 {
                     return Err("`nodes` lists the machine's possible nodes".into());
                 }
-                let nodes = words[1..]
-                    .iter()
-                    .try_fold(0u64, |mask, w| Ok::<u64, String>(mask | 1 << node(w)?))?;
+                let nodes = node_list(&words[1..].join(","))?;
                 self.scenario.world.push(WorldItem::Nodes(nodes));
                 Ok(())
             }
@@ -667,12 +660,7 @@ impl Parser {
         let event = EventKind::from_values(kind, &values)
             .ok_or_else(|| format!("the arguments of `{keyword}` do not fit it"))?;
         event.check()?;
-        let task = |e: &EventDecl| matches!(e.kind, EventKind::Task {});
-        if task(&EventDecl {
-            name: String::new(),
-            kind: event.clone(),
-        }) && self.scenario.events.iter().any(task)
-        {
+        if event.is_task() && self.scenario.events.iter().any(|e| e.kind.is_task()) {
             return Err(
                 "the model has one second task: a scenario declares at most one `task` event"
                     .into(),
@@ -725,7 +713,7 @@ impl Parser {
             let task = self
                 .event(&name)
                 .ok()
-                .filter(|&e| matches!(self.scenario.events[e].kind, EventKind::Task {}))
+                .filter(|&e| self.scenario.events[e].kind.is_task())
                 .ok_or_else(|| ParseError {
                     line,
                     message: format!(

@@ -5,8 +5,8 @@
 
 use super::mempolicy::Policy;
 use super::{
-    Actor, Backing, CacheEntry, Era, InodeId, InodeKind, MmId, Mode, PageId, Prot, Vma, World,
-    WorldError, PAGE_SIZE,
+    Actor, Backing, Era, InodeId, InodeKind, MmId, Mode, PageId, Prot, Vma, World, WorldError,
+    PAGE_SIZE,
 };
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -226,7 +226,10 @@ impl Builder {
                 match word_page(world, mm, *addr)? {
                     Some(page) => world.set_page_word(page, addr % PAGE_SIZE, *value),
                     None => {
-                        if !matches!(world.put_user_word(mm, *addr, *value), Ok(Ok(_))) {
+                        if !matches!(
+                            world.put_user_word(mm, *addr, *value, Actor::THREAD),
+                            Ok(Ok(_))
+                        ) {
                             return Err(WorldError::Invalid(format!(
                                 "no page holds the word at {addr:#x}, and a store there faults"
                             )));
@@ -262,20 +265,7 @@ fn word_page(world: &World, mm: MmId, addr: u64) -> Result<Option<PageId>, World
             "the word at {addr:#x} is not aligned"
         )));
     }
-    if let Some(pte) = world.pte(mm, addr) {
-        if world.page_role(pte.page) != super::PageRole::Regular {
-            return Ok(None);
-        }
-        return Ok(Some(pte.page));
-    }
-    Ok(world.find_vma(mm, addr).and_then(|vma| {
-        let inode = vma.backing.inode()?;
-        let pgoff = vma.pgoff_of(addr);
-        let per = world.inode_kind(inode).pages_per_entry();
-        match world.cache_entry(inode, pgoff / per)? {
-            CacheEntry::Present(head) | CacheEntry::Swapped(head) => {
-                Some(PageId(head.0 + (pgoff % per) as usize))
-            }
-        }
-    }))
+    Ok(world
+        .user_page(mm, addr)
+        .filter(|&page| world.page_role(page) == super::PageRole::Regular))
 }

@@ -7,7 +7,9 @@
 use super::inode::CacheEntry;
 use super::mm::{Backing, Vma};
 use super::page::{Blocker, Wait};
-use super::{InodeId, InodeKind, MmId, PageId, World, WorldError, PAGE_SIZE, TASK_SIZE, THP_ORDER};
+use super::{
+    Actor, InodeId, InodeKind, MmId, PageId, World, WorldError, PAGE_SIZE, TASK_SIZE, THP_ORDER,
+};
 use crate::abi::EFAULT;
 
 /// What a GUP attempt came to.
@@ -25,8 +27,9 @@ pub enum Gup {
 
 impl World {
     /// `get_user_pages_fast()` (`may_fault`) or `__get_user_pages_fast()`
-    /// for one page of the current mm.
-    pub fn gup(&mut self, mm: MmId, addr: u64, write: bool, may_fault: bool) -> Gup {
+    /// for one page of `mm`, or the fault of a user access, by `actor`
+    /// (whose name any page lock the fault takes is in).
+    pub fn gup(&mut self, mm: MmId, addr: u64, write: bool, may_fault: bool, actor: Actor) -> Gup {
         if addr >= TASK_SIZE {
             return if may_fault {
                 Gup::Error(-EFAULT)
@@ -49,7 +52,7 @@ impl World {
         if !vma.prot.read || (write && !vma.prot.write) {
             return Gup::Error(-EFAULT);
         }
-        match self.fault(mm, addr, write, &vma) {
+        match self.fault(mm, addr, write, &vma, actor) {
             Ok(Ok(page)) => {
                 self.get_page(page);
                 Gup::Page(page)
@@ -68,6 +71,7 @@ impl World {
         addr: u64,
         write: bool,
         vma: &Vma,
+        actor: Actor,
     ) -> Result<Result<PageId, Blocker>, WorldError> {
         let page_addr = addr & !(PAGE_SIZE - 1);
         match vma.backing {
@@ -103,13 +107,13 @@ impl World {
                 if !vma.shared && write {
                     // A private file mapping: the first write copies the page.
                     if self.pte(mm, page_addr).is_none() {
-                        if let Err(b) = self.cache_page(inode, vma.pgoff_of(page_addr))? {
+                        if let Err(b) = self.cache_page(inode, vma.pgoff_of(page_addr), actor)? {
                             return Ok(Err(b));
                         }
                     }
                     return Ok(Ok(self.break_cow(mm, page_addr, vma)?));
                 }
-                let page = match self.cache_page(inode, vma.pgoff_of(page_addr))? {
+                let page = match self.cache_page(inode, vma.pgoff_of(page_addr), actor)? {
                     Ok(page) => page,
                     Err(b) => return Ok(Err(b)),
                 };
@@ -159,6 +163,7 @@ impl World {
         &mut self,
         inode: InodeId,
         pgoff: u64,
+        actor: Actor,
     ) -> Result<Result<PageId, Blocker>, WorldError> {
         if pgoff >= self.inode_size_pages(inode) {
             return Err(WorldError::Invalid(
@@ -171,11 +176,11 @@ impl World {
             Some(CacheEntry::Present(page)) => page,
             Some(CacheEntry::Swapped(page)) => {
                 // shmem_getpage() swaps the page back in under its lock.
-                if let Wait::Blocked(b) = self.try_lock_page(page, self.actor()) {
+                if let Wait::Blocked(b) = self.try_lock_page(page, actor) {
                     return Ok(Err(b));
                 }
                 self.swap_in_locked(page);
-                self.unlock_page(page, self.actor());
+                self.unlock_page(page, actor);
                 page
             }
             None => self.cache_new_page(inode, index)?,

@@ -296,14 +296,6 @@ impl World {
         self.mem.vma_ptr(slot)
     }
 
-    /// The vma whose C object is at `slot`, if it is mapped now.
-    pub fn vma_in_slot(&self, slot: usize) -> Option<(MmId, Vma)> {
-        self.mms.iter().enumerate().find_map(|(m, meta)| {
-            let vma = meta.vmas.iter().find(|v| v.slot == slot)?;
-            meta.live.then_some((MmId(m), *vma))
-        })
-    }
-
     /// `mm->mm_lock_seq`.
     pub fn mmap_seq(&self, mm: MmId) -> u32 {
         self.mms[mm.0].mmap_lock.seq
@@ -399,6 +391,20 @@ impl World {
             .iter()
             .find(|v| v.contains(addr))
             .copied()
+    }
+
+    /// The page-cache entry of the base page a file mapping `vma` has at
+    /// `addr` (a sub-page of a hugetlbfs page), as the cache holds it now:
+    /// nothing is faulted in or filled.
+    pub fn cached_page_at(&self, vma: &Vma, addr: u64) -> Option<super::CacheEntry> {
+        let inode = vma.backing.inode()?;
+        let pgoff = vma.pgoff_of(addr);
+        let per = self.inode_kind(inode).pages_per_entry();
+        let sub = |head: PageId| PageId(head.0 + (pgoff % per) as usize);
+        Some(match self.cache_entry(inode, pgoff / per)? {
+            super::CacheEntry::Present(head) => super::CacheEntry::Present(sub(head)),
+            super::CacheEntry::Swapped(head) => super::CacheEntry::Swapped(sub(head)),
+        })
     }
 
     /// The mappings of `mm`, in the order they were made.
@@ -618,11 +624,8 @@ impl World {
     ) -> Result<PageId, WorldError> {
         // What the copy is made of: the page mapped there, else the file's.
         let source = self.pte(mm, addr).map(|p| p.page).or_else(|| {
-            let inode = vma.backing.inode()?;
-            let pgoff = vma.pgoff_of(addr);
-            let per = self.inode_kind(inode).pages_per_entry();
-            match self.cache_entry(inode, pgoff / per)? {
-                super::CacheEntry::Present(head) => Some(PageId(head.0 + (pgoff % per) as usize)),
+            match self.cached_page_at(vma, addr)? {
+                super::CacheEntry::Present(page) => Some(page),
                 super::CacheEntry::Swapped(_) => None,
             }
         });
@@ -765,9 +768,10 @@ impl World {
     }
 
     /// Splits the VMAs that straddle `start` or `end`; the parts inside
-    /// the range go (munmap), or get a new protection or policy. The first
-    /// part of a vma stays its C object, the others are new ones with a
-    /// copy of its policy (`__split_vma()`); a part that goes is freed.
+    /// the range go (munmap), or get a new protection or policy. The part
+    /// inside the range stays the vma's C object, the others are new ones
+    /// with a copy of its policy (`__split_vma()`); a part that goes is
+    /// freed.
     fn split_vmas(
         &mut self,
         mm: MmId,
@@ -794,22 +798,14 @@ impl World {
                 pgoff: v.pgoff_of(hi),
                 ..v
             });
-            // The vma itself becomes its first part; the others are new.
-            let mut own = Some(v);
-            let mut take = |world: &mut World, part: Vma| match own.take() {
-                Some(_) => {
-                    world.sync_vma_bounds(&part);
-                    Ok(part)
-                }
-                None => world.split_off(mm, &v, part),
-            };
-            if let Some(part) = before {
-                out.push(take(self, part)?);
+            // As __split_vma() leaves it (munmap, and vma_modify() for
+            // mprotect and mbind): the vma itself becomes the part inside
+            // the range, and the parts before and after it are new vmas
+            // with copies of its policy, the one below made first.
+            for part in [before, after].into_iter().flatten() {
+                out.push(self.split_off(mm, &v, part)?);
             }
-            let inside = take(self, inside)?;
-            if let Some(part) = after {
-                out.push(take(self, part)?);
-            }
+            self.sync_vma_bounds(&inside);
             match change {
                 VmaChange::Unmap => self.free_vma(&inside),
                 VmaChange::Protect(prot) => out.push(Vma { prot, ..inside }),

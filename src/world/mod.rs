@@ -315,9 +315,7 @@ impl World {
     pub fn still_holds(&self, blocker: &Blocker) -> bool {
         match *blocker {
             Blocker::PageLock(page, owner) => self.lock_owner(page) == Some(owner),
-            Blocker::MmapLock(mm, Actor::Task(task)) => {
-                self.mmap_read_locked_by(task).contains(&mm)
-            }
+            Blocker::MmapLock(mm, Actor::Task(task)) => self.mms[mm.0].mmap_lock.readers[task] > 0,
             Blocker::MmapLock(mm, writer) => self.mms[mm.0].mmap_lock.writer == Some(writer),
             Blocker::IrqsOff(task) => self.tasks[task].irqs_off,
             Blocker::RcuReader(_) | Blocker::InodeMapped(_) | Blocker::SlotBusy(_) => true,

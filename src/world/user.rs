@@ -8,7 +8,7 @@
 use super::inode::CacheEntry;
 use super::mm::Backing;
 use super::page::Blocker;
-use super::{fault::Gup, InodeState, MmId, PageId, PageRef, World, PAGE_SIZE, TASK_SIZE};
+use super::{fault::Gup, Actor, InodeState, MmId, PageId, PageRef, World, PAGE_SIZE, TASK_SIZE};
 use crate::abi::EFAULT;
 
 /// Where a user word is: a base page and a byte offset in it.
@@ -94,16 +94,14 @@ impl World {
             Backing::Anon { .. } => Ok(0),
             Backing::Special(page) => Ok(self.page_word(page, offset)),
             Backing::File(inode) => {
-                let pgoff = vma.pgoff_of(addr);
                 if self.inode_state(inode) != InodeState::Live
-                    || pgoff >= self.inode_size_pages(inode)
+                    || vma.pgoff_of(addr) >= self.inode_size_pages(inode)
                 {
                     return Err(-EFAULT);
                 }
-                let per = self.inode_kind(inode).pages_per_entry();
-                match self.cache_entry(inode, pgoff / per) {
-                    Some(CacheEntry::Present(head) | CacheEntry::Swapped(head)) => {
-                        Ok(self.page_word(PageId(head.0 + (pgoff % per) as usize), offset))
+                match self.cached_page_at(&vma, addr) {
+                    Some(CacheEntry::Present(page) | CacheEntry::Swapped(page)) => {
+                        Ok(self.page_word(page, offset))
                     }
                     // Filled from the file, which reads 0 there.
                     None => Ok(0),
@@ -112,27 +110,23 @@ impl World {
         }
     }
 
-    /// Where the word at `addr` of `mm` is now, when a page holds it (one
-    /// mapped there, else a file mapping's page-cache page).
+    /// The page that holds the word at `addr` of `mm` now, if one does:
+    /// the one mapped there, else a file mapping's page-cache page.
+    pub fn user_page(&self, mm: MmId, addr: u64) -> Option<PageId> {
+        if let Some(pte) = self.pte(mm, addr) {
+            return Some(pte.page);
+        }
+        let vma = self.find_vma(mm, addr)?;
+        match self.cached_page_at(&vma, addr)? {
+            CacheEntry::Present(page) | CacheEntry::Swapped(page) => Some(page),
+        }
+    }
+
+    /// Where the word at `addr` of `mm` is now, when a page holds it.
     pub fn user_place(&self, mm: MmId, addr: u64) -> Option<UserPlace> {
-        let offset = addr % PAGE_SIZE;
-        let page = match self.pte(mm, addr) {
-            Some(pte) => pte.page,
-            None => {
-                let vma = self.find_vma(mm, addr)?;
-                let inode = vma.backing.inode()?;
-                let pgoff = vma.pgoff_of(addr);
-                let per = self.inode_kind(inode).pages_per_entry();
-                match self.cache_entry(inode, pgoff / per)? {
-                    CacheEntry::Present(head) | CacheEntry::Swapped(head) => {
-                        PageId(head.0 + (pgoff % per) as usize)
-                    }
-                }
-            }
-        };
         Some(UserPlace {
-            page: self.page_ref(page),
-            offset,
+            page: self.page_ref(self.user_page(mm, addr)?),
+            offset: addr % PAGE_SIZE,
         })
     }
 
@@ -159,10 +153,15 @@ impl World {
         }
     }
 
-    /// `get_user()` of the word at `addr` of `mm`: the fault maps what it
-    /// must. `Err` when the fault waits for a page lock.
-    pub fn get_user_word(&mut self, mm: MmId, addr: u64) -> Result<Result<u32, i32>, Blocker> {
-        match self.gup(mm, addr & !(PAGE_SIZE - 1), false, true) {
+    /// `get_user()` of the word at `addr` of `mm` by `actor`: the fault
+    /// maps what it must. `Err` when the fault waits for a page lock.
+    pub fn get_user_word(
+        &mut self,
+        mm: MmId,
+        addr: u64,
+        actor: Actor,
+    ) -> Result<Result<u32, i32>, Blocker> {
+        match self.gup(mm, addr & !(PAGE_SIZE - 1), false, true, actor) {
             Gup::Page(page) => {
                 let value = self.page_word(page, addr % PAGE_SIZE);
                 self.put_page(page);
@@ -174,16 +173,17 @@ impl World {
         }
     }
 
-    /// `put_user()` of `value` to the word at `addr` of `mm`: a write
-    /// fault (COW included), then the store; the word stored to. `Err` when
-    /// the fault waits for a page lock.
+    /// `put_user()` of `value` to the word at `addr` of `mm` by `actor`: a
+    /// write fault (COW included), then the store; the word stored to.
+    /// `Err` when the fault waits for a page lock.
     pub fn put_user_word(
         &mut self,
         mm: MmId,
         addr: u64,
         value: u32,
+        actor: Actor,
     ) -> Result<Result<UserPlace, i32>, Blocker> {
-        match self.gup(mm, addr & !(PAGE_SIZE - 1), true, true) {
+        match self.gup(mm, addr & !(PAGE_SIZE - 1), true, true, actor) {
             Gup::Page(page) => {
                 self.set_page_word(page, addr % PAGE_SIZE, value);
                 self.put_page(page);
