@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use futex_diff::corpus::BUILT_IN;
-use futex_diff::explore;
+use futex_diff::explore::{self, Search};
 use futex_diff::scenario::{binary, parse, Scenario};
 use futex_diff::world::Mode;
 use futex_diff::{fuzz, oracle, revision};
@@ -28,6 +28,17 @@ fn rate<T>(inputs: &[T], mut one: impl FnMut(&T)) -> f64 {
             one(input);
         }
         runs += inputs.len() as u64;
+    }
+    runs as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Runs `one` for `budget`; runs per second.
+fn rate_for(budget: Duration, mut one: impl FnMut()) -> f64 {
+    let start = Instant::now();
+    let mut runs = 0u64;
+    while start.elapsed() < budget {
+        one();
+        runs += 1;
     }
     runs as f64 / start.elapsed().as_secs_f64()
 }
@@ -60,21 +71,22 @@ fn main() {
         explore::default_threads()
     );
 
+    let mut ratios: Vec<(String, f64)> = Vec::new();
+    let lockstep = rate(&inputs, |data| {
+        black_box(fuzz::lockstep(data));
+    });
     row(
         "fuzz target `lockstep` (all ported revisions)",
-        rate(&inputs, |data| {
-            black_box(fuzz::lockstep(data));
-        }),
+        lockstep,
         "exec",
     );
+    ratios.push(("fuzz target `lockstep`".into(), lockstep));
     let warm = resident_mib();
-    row(
-        "fuzz target `meaning` (FUTEX_DIFF_REV)",
-        rate(&inputs, |data| {
-            black_box(fuzz::meaning(data));
-        }),
-        "exec",
-    );
+    let meaning = rate(&inputs, |data| {
+        black_box(fuzz::meaning(data));
+    });
+    row("fuzz target `meaning` (FUTEX_DIFF_REV)", meaning, "exec");
+    ratios.push(("fuzz target `meaning`".into(), meaning));
     for rev in revision::all().filter(|r| r.port().is_some()) {
         row(
             &format!("search (both oracles) on {}", rev.name()),
@@ -94,15 +106,116 @@ fn main() {
     }
     for n in threads {
         let start = Instant::now();
-        let (hunt, _) = explore::run_exhaustive(&tasks, 2, n, forever, &|_, _| {});
+        let (hunt, _) = explore::run_exhaustive(&tasks, 2, Search::Full, n, forever, &|_, _| {});
         let per_second = hunt.runs as f64 / start.elapsed().as_secs_f64();
-        row(
-            &format!("explore, bound 2, {n} thread(s)"),
-            per_second,
-            "interleavings",
-        );
+        let what = format!("explore, bound 2, {n} thread(s), every schedule");
+        row(&what, per_second, "interleavings");
+        ratios.push((what, per_second));
+        let start = Instant::now();
+        let (hunt, _) = explore::run_exhaustive(&tasks, 2, Search::Reduced, n, forever, &|_, _| {});
+        let seconds = start.elapsed().as_secs_f64();
+        for (what, count) in [("run", hunt.runs), ("covered", hunt.runs + hunt.skipped)] {
+            let what = format!("explore, bound 2, {n} thread(s), reduced: {what}");
+            row(&what, count as f64 / seconds, "interleavings");
+            ratios.push((what, count as f64 / seconds));
+        }
     }
     if let (Some(warm), Some(end)) = (warm, resident_mib()) {
         println!("\nresident size: {warm} MiB after the first figure, {end} MiB at the end");
+    }
+    if let Some(empty) = empty_target_rate() {
+        println!(
+            "\nagainst the empty libFuzzer target ({empty:.0} exec/s, FUTEX_DIFF_EMPTY_RATE):"
+        );
+        for (what, per_second) in &ratios {
+            println!("{what:<44} {:>12.4}", per_second / empty);
+        }
+    }
+    scaling();
+}
+
+/// The empty libFuzzer target's exec/s measured in the same run
+/// (`scripts/bench.sh` sets it), to report the figures as ratios.
+fn empty_target_rate() -> Option<f64> {
+    std::env::var("FUTEX_DIFF_EMPTY_RATE")
+        .ok()?
+        .parse()
+        .ok()
+        .filter(|&r: &f64| r > 0.0)
+}
+
+/// A dimension of the scenario's size: its name, its values, and the
+/// scenario of each value.
+type Dimension = (&'static str, &'static [u32], fn(u32) -> String);
+
+/// How the cost of one execution (a search: the C revision for both
+/// oracles and its port) grows with the scenario: one dimension at a
+/// time, from a shmem mapping with one call.
+fn scaling() {
+    let rev = revision::find("v6.19").expect("v6.19 is bundled");
+    println!(
+        "\ncost of one execution on {} by scenario size (microseconds):",
+        rev.name()
+    );
+    println!(
+        "{:<14} {:>8} {:>12} {:>8}",
+        "dimension", "value", "us/exec", "yields"
+    );
+    let dims: [Dimension; 5] = [
+        ("calls", &[1, 2, 4, 8], |n| {
+            let calls: String = (0..n)
+                .map(|i| {
+                    format!(
+                        "call A {:#x} shared write\n",
+                        0x10008 + 0x1000 * u64::from(i)
+                    )
+                })
+                .collect();
+            format!("mm A\ninode F shmem size=8\nvma A 0x10000 0x18000 shmem F rw shared\n{calls}")
+        }),
+        ("events", &[0, 1, 2, 4], |n| {
+            let events: String = (0..n)
+                .map(|i| format!("event e{i} hold F {i}\nat {} e{i}\n", i + 1))
+                .collect();
+            format!("mm A\ninode F shmem size=8\nvma A 0x10000 0x18000 shmem F rw shared\ncall A 0x10008 shared write\n{events}")
+        }),
+        ("pages", &[1, 4, 16, 64], |n| {
+            format!(
+                "mm A\ninode F shmem size={n}\nvma A 0x10000 {:#x} shmem F rw shared\ncall A 0x10008 shared write\n",
+                0x10000 + 0x1000 * u64::from(n)
+            )
+        }),
+        ("folio order", &[2, 4, 6, 9], |k| {
+            let pages = 1u64 << k;
+            format!(
+                "mm A\ninode F file size={pages}\npage F 0 thp order={k}\nvma A 0x400000 {:#x} file F rw shared\ncall A 0x400008 shared write\n",
+                0x400000 + 0x1000 * pages
+            )
+        }),
+        ("callers", &[1, 2], |n| {
+            let second = if n == 2 {
+                "call A 0x10048 shared write by T\nevent T task\nat 1 T\n"
+            } else {
+                "call A 0x10048 shared write\n"
+            };
+            format!("mm A\ninode F shmem size=8\nvma A 0x10000 0x18000 shmem F rw shared\ncall A 0x10008 shared write\n{second}")
+        }),
+    ];
+    for (dimension, values, make) in dims {
+        for &value in values {
+            let text = make(value);
+            let scenario =
+                parse(&text).unwrap_or_else(|e| panic!("{dimension}={value}: {e}\n{text}"));
+            let yields = oracle::check(&scenario, rev, oracle::Checks::SEARCH)
+                .map(|r| r.outcome.yields)
+                .unwrap_or_else(|e| panic!("{dimension}={value}: {e}"));
+            let per_second = rate_for(Duration::from_millis(500), || {
+                black_box(oracle::check(&scenario, rev, oracle::Checks::SEARCH).ok());
+            });
+            println!(
+                "{dimension:<14} {value:>8} {:>12.2} {yields:>8}",
+                1e6 / per_second
+            );
+        }
     }
 }

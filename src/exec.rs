@@ -62,6 +62,9 @@ pub struct Outcome {
     pub stuck: Vec<(String, String)>,
     pub harness_error: Option<String>,
     pub yields: u32,
+    /// For each event, the yield point at which it finished while the
+    /// tasks ran (`None`: later, or never).
+    pub finished_at: Vec<Option<u32>>,
     /// The world's objects for the scenario's mms and inodes (see
     /// [`Outcome::legend`]).
     pub objects: Objects,
@@ -134,6 +137,9 @@ pub fn run(scenario: &Scenario, target: Target, trace: Trace) -> Result<Outcome,
     let era = scenario.era.unwrap_or(era);
     let built = build(scenario, era)?;
     let mut kernel = Kernel::new(built.world, built.sched, trace);
+    if let Some(bound) = scenario.retries {
+        kernel.retry_bound = bound;
+    }
     let before = if kernel.trace.is_recording() {
         kernel.world.refcounts()
     } else {
@@ -190,6 +196,7 @@ pub fn run(scenario: &Scenario, target: Target, trace: Trace) -> Result<Outcome,
         stuck,
         harness_error: kernel.harness_error.take(),
         yields: kernel.yields(),
+        finished_at: kernel.sched.finished_at().to_vec(),
         objects: kernel.sched.take_objects(),
         trace: std::mem::take(&mut kernel.trace),
     })

@@ -68,6 +68,7 @@ pub mod kernel;
 pub mod key;
 pub mod op;
 pub mod oracle;
+pub mod prove;
 pub mod reference;
 pub mod revision;
 pub mod scenario;

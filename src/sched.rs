@@ -57,6 +57,14 @@ pub struct Scheduler {
     calls: [Option<CallRef>; TASKS],
     /// The event that stands for the second task, if the scenario has one.
     task: Option<usize>,
+    /// The yield point the tasks last passed.
+    now: u32,
+    /// For each event, the yield point at which its last step ran while
+    /// the tasks were running (not while draining): exhaustive search
+    /// knows from it that asking more of the event later changes nothing.
+    finished_at: Vec<Option<u32>>,
+    /// Whether the tasks are done and the events are being drained.
+    draining: bool,
 }
 
 impl Scheduler {
@@ -111,7 +119,16 @@ impl Scheduler {
             due_after: Vec::new(),
             calls: [None; TASKS],
             task,
+            now: 0,
+            finished_at: vec![None; n],
+            draining: false,
         }
+    }
+
+    /// For each event, the yield point at which it finished while the
+    /// tasks ran (`None`: later, or never).
+    pub fn finished_at(&self) -> &[Option<u32>] {
+        &self.finished_at
     }
 
     /// Whether steps of the second task are wanted now.
@@ -215,6 +232,7 @@ impl Scheduler {
         world: &mut World,
         trace: &mut Trace,
     ) -> Result<(), WorldError> {
+        self.now = n;
         // Most yield points of most schedules have nothing to run.
         let placed_here = self
             .absolute
@@ -315,6 +333,12 @@ impl Scheduler {
         match &outcome {
             StepOutcome::Ran(text) => {
                 self.traced_block[event] = None;
+                if !self.draining
+                    && self.finished_at[event].is_none()
+                    && self.events[event].finished()
+                {
+                    self.finished_at[event] = Some(self.now);
+                }
                 trace.event(&self.names[event], || text.clone());
             }
             StepOutcome::Blocked(b) if self.traced_block[event] != Some(*b) => {
@@ -358,6 +382,7 @@ impl Scheduler {
         trace: &mut Trace,
     ) -> Result<Vec<(String, Blocker)>, WorldError> {
         self.calls = [None; TASKS];
+        self.draining = true;
         self.want_due_after();
         for (_, event, steps) in std::mem::take(&mut self.absolute).split_off(self.next) {
             self.want(event, steps);

@@ -29,6 +29,9 @@ pub struct ExploreArgs {
     /// Worker threads (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
+    /// Run every schedule, also those known to run alike one that ran.
+    #[arg(long)]
+    full: bool,
 }
 
 pub fn main(args: ExploreArgs) -> Result<Status, UsageError> {
@@ -48,7 +51,13 @@ pub fn main(args: ExploreArgs) -> Result<Status, UsageError> {
     let threads = args.threads.unwrap_or_else(explore::default_threads).max(1);
     let start = Instant::now();
     let forever = start + Duration::from_secs(u64::MAX / 4);
-    let (hunt, _) = explore::run_exhaustive(&tasks, args.bound, threads, forever, &|_, _| {});
+    let search = if args.full {
+        explore::Search::Full
+    } else {
+        explore::Search::Reduced
+    };
+    let (hunt, _) =
+        explore::run_exhaustive(&tasks, args.bound, search, threads, forever, &|_, _| {});
     let seconds = start.elapsed().as_secs_f64();
     if let Some(error) = &hunt.unbuilt_error {
         return Err(UsageError(format!(
@@ -62,6 +71,14 @@ pub fn main(args: ExploreArgs) -> Result<Status, UsageError> {
         hunt.runs,
         hunt.runs as f64 / seconds
     );
+    if hunt.skipped > 0 {
+        let covered = hunt.runs + hunt.skipped;
+        outln!(
+            "{} more skipped as running alike one that ran: {covered} covered, {:.0} covered/s",
+            hunt.skipped,
+            covered as f64 / seconds
+        );
+    }
     for (key, (found, _)) in &hunt.found {
         outln!(
             "{} [{}] {}: {}",

@@ -7,12 +7,12 @@
 //! base: findings new on the revision, findings it fixed, and how many
 //! both share.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use clap::Args;
 
+use super::progress::Progress;
 use super::selection::RevisionArgs;
 use super::{json, Status, UsageError};
 use crate::explore::{self, hunt::Reported, Change, Hunt};
@@ -56,27 +56,6 @@ pub struct HuntArgs {
     seed: u64,
 }
 
-/// Progress on a terminal, plain lines otherwise.
-struct Progress {
-    terminal: bool,
-}
-
-impl Progress {
-    fn phase(&self, text: &str) {
-        if self.terminal {
-            eprint!("\r\x1b[2K{text}");
-        } else {
-            eprintln!("{text}");
-        }
-    }
-
-    fn done(&self) {
-        if self.terminal {
-            eprintln!();
-        }
-    }
-}
-
 pub fn main(args: HuntArgs) -> Result<Status, UsageError> {
     let selection = args.revisions.select()?;
     let base = match (&args.against, selection.patch_base) {
@@ -97,9 +76,7 @@ pub fn main(args: HuntArgs) -> Result<Status, UsageError> {
         vec![Mode::Strict]
     };
     let threads = args.threads.unwrap_or_else(explore::default_threads).max(1);
-    let progress = Progress {
-        terminal: std::io::stderr().is_terminal(),
-    };
+    let progress = Progress::new();
     let start = Instant::now();
     let deadline = start + Duration::from_secs(args.seconds);
 
@@ -128,12 +105,19 @@ pub fn main(args: HuntArgs) -> Result<Status, UsageError> {
             eprint!("\r\x1b[2Kexhaustive: {done}/{total} schedules");
         }
     };
-    let (mut hunt, complete) =
-        explore::run_exhaustive(&tasks, args.bound, threads, deadline, &report);
+    let (mut hunt, complete) = explore::run_exhaustive(
+        &tasks,
+        args.bound,
+        explore::Search::Reduced,
+        threads,
+        deadline,
+        &report,
+    );
     progress.phase(&format!(
-        "exhaustive: {} schedules in {:.1}s{}",
+        "exhaustive: {} schedules in {:.1}s ({} more known to run alike one of them){}",
         hunt.runs,
         start.elapsed().as_secs_f64(),
+        hunt.skipped,
         if complete {
             ""
         } else {
@@ -259,7 +243,7 @@ fn print_class_table(
     }
 }
 
-fn print_table(revisions: &[String], written: &[Reported], dir: &Path) {
+pub(super) fn print_table(revisions: &[String], written: &[Reported], dir: &Path) {
     if written.is_empty() {
         super::outln!("no findings");
         return;

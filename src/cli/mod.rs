@@ -19,6 +19,8 @@ mod codec;
 mod explore;
 mod hunt;
 mod minimize;
+mod progress;
+mod prove;
 mod replay;
 mod revisions;
 mod run;
@@ -43,6 +45,7 @@ pub struct Cli {
 enum Command {
     Hunt(hunt::HuntArgs),
     Explore(explore::ExploreArgs),
+    Prove(prove::ProveArgs),
     Minimize(minimize::MinimizeArgs),
     Replay(replay::ReplayArgs),
     Run(run::RunArgs),
@@ -85,6 +88,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Hunt(args) => hunt::main(args),
         Command::Explore(args) => explore::main(args),
+        Command::Prove(args) => prove::main(args),
         Command::Minimize(args) => minimize::main(args),
         Command::Replay(args) => replay::main(args),
         Command::Run(args) => run::main(args),

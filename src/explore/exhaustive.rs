@@ -4,6 +4,22 @@
 //! or three preemptions (Musuvathi and Qadeer, "Iterative context bounding
 //! for systematic testing of multithreaded programs", PLDI 2007), which is
 //! the default the CHESS and loom tools use too.
+//!
+//! [`for_each_reduced`] visits one schedule of each class of schedules that
+//! must run alike, judged by what the run of their common prefix showed:
+//!
+//! - a placement past the last yield point the run passed never fires at a
+//!   yield point; its event runs when the events are drained, where only
+//!   the event and its steps count, not the yield point named;
+//! - a placement of an event that finished at an earlier yield point asks
+//!   nothing of it: the schedule runs as it does without the placement.
+//!
+//! Both rules follow from the scheduler's determinism (a schedule and its
+//! prefix run alike up to the first yield point where they differ), not
+//! from a model of what reads and writes what, so they hold for the C
+//! revision as it stands.
+
+use std::collections::HashSet;
 
 use crate::exec;
 use crate::revision::Revision;
@@ -85,4 +101,169 @@ pub fn count(events: usize, horizon: u32, bound: usize) -> u64 {
         c = c.saturating_mul(n.saturating_sub(k)) / (k + 1);
     }
     total
+}
+
+/// What the run of a schedule tells about the schedules that extend it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reach {
+    /// The yield points the run passed (both tasks' together).
+    pub yields: u32,
+    /// For each event, the yield point at which it finished while the
+    /// tasks ran (`None`: later, or never).
+    pub finished_at: Vec<Option<u32>>,
+}
+
+impl Reach {
+    /// What the run of `outcome` showed.
+    pub fn of(outcome: &crate::exec::Outcome) -> Reach {
+        Reach {
+            yields: outcome.yields,
+            finished_at: outcome.finished_at.clone(),
+        }
+    }
+
+    /// What the run of one scenario on two revisions tells: placements
+    /// past either run's end, or of events finished in both, are alike.
+    pub fn both(a: Reach, b: Reach) -> Reach {
+        Reach {
+            yields: a.yields.max(b.yields),
+            finished_at: a
+                .finished_at
+                .iter()
+                .zip(&b.finished_at)
+                .map(|(x, y)| x.zip(*y).map(|(x, y)| x.max(y)))
+                .collect(),
+        }
+    }
+
+    fn finished_before(&self, event: usize, at: u32) -> bool {
+        self.finished_at
+            .get(event)
+            .copied()
+            .flatten()
+            .is_some_and(|f| f < at)
+    }
+}
+
+/// How many schedules a reduced search ran, and how many it knew to run
+/// alike one it ran.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reduction {
+    pub run: u64,
+    pub skipped: u64,
+}
+
+impl std::ops::AddAssign for Reduction {
+    fn add_assign(&mut self, other: Reduction) {
+        self.run += other.run;
+        self.skipped += other.skipped;
+    }
+}
+
+/// What an extension's trailing placements past its prefix's end ask for:
+/// each event with its steps, sorted.
+type Tail = Vec<(usize, Steps)>;
+
+/// Like [`for_each_schedule`], but runs one schedule of each class that
+/// must run alike (see the module's rules). `visit` runs a schedule and
+/// returns what its run showed, or `None` when it did not run (no
+/// reduction then below it). Every schedule `for_each_schedule` visits is
+/// either visited or counted as skipped.
+pub fn for_each_reduced(
+    events: usize,
+    horizon: u32,
+    bound: usize,
+    mut visit: impl FnMut(&[Scheduled]) -> Option<Reach>,
+) -> Reduction {
+    let all = placements(events, horizon);
+    let mut stack: Vec<Scheduled> = Vec::new();
+    let mut done = Reduction { run: 1, skipped: 0 };
+    let reach = visit(&stack);
+    if events > 0 {
+        let mut search = Reduced {
+            all: &all,
+            bound,
+            stack: &mut stack,
+            visit: &mut visit,
+            run: &mut done.run,
+        };
+        search.in_window(0, reach);
+    }
+    done.skipped = count(events, horizon, bound) - done.run;
+    done
+}
+
+struct Reduced<'a> {
+    all: &'a [Scheduled],
+    bound: usize,
+    stack: &'a mut Vec<Scheduled>,
+    visit: &'a mut dyn FnMut(&[Scheduled]) -> Option<Reach>,
+    run: &'a mut u64,
+}
+
+impl Reduced<'_> {
+    fn visit(&mut self) -> Option<Reach> {
+        *self.run += 1;
+        (self.visit)(self.stack)
+    }
+
+    /// The extensions of the stack, whose run showed `reach`, by the
+    /// placements from `from` on.
+    fn in_window(&mut self, from: usize, reach: Option<Reach>) {
+        if self.stack.len() == self.bound {
+            return;
+        }
+        // Tails already run below this prefix; the empty one is the prefix.
+        let mut tails: HashSet<Tail> = HashSet::from([Vec::new()]);
+        for i in from..self.all.len() {
+            let next = &self.all[i];
+            let at = next.yield_point().unwrap_or(0);
+            match &reach {
+                Some(r) if at > r.yields => {
+                    let mut tail = Vec::new();
+                    self.past_end(i, r, &mut tail, &mut tails);
+                }
+                Some(r) if r.finished_before(next.event, at) => {}
+                _ => {
+                    self.stack.push(next.clone());
+                    let below = self.visit();
+                    self.in_window(i + 1, below);
+                    self.stack.pop();
+                }
+            }
+        }
+    }
+
+    /// Placement `i` past the end of the prefix's run, with `tail` (what
+    /// earlier trailing placements ask for), and its extensions: each
+    /// distinct tail runs once.
+    fn past_end(&mut self, i: usize, reach: &Reach, tail: &mut Tail, tails: &mut HashSet<Tail>) {
+        let next = &self.all[i];
+        if reach.finished_before(next.event, u32::MAX) {
+            // Asks nothing: this and its extensions run as its siblings do.
+            return;
+        }
+        let mark = tail.len();
+        tail.push((next.event, next.steps));
+        let mut key = tail.clone();
+        key.sort_by_key(|&(event, steps)| (event, steps_order(steps)));
+        self.stack.push(next.clone());
+        if tails.insert(key) {
+            self.visit();
+        }
+        if self.stack.len() < self.bound {
+            for j in i + 1..self.all.len() {
+                self.past_end(j, reach, tail, tails);
+            }
+        }
+        self.stack.pop();
+        tail.truncate(mark);
+    }
+}
+
+fn steps_order(steps: Steps) -> u32 {
+    match steps {
+        Steps::All => u32::MAX,
+        Steps::Count(k) => k,
+    }
 }

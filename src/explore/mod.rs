@@ -17,10 +17,12 @@ pub mod pct;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::corpus::BUILT_IN;
+use crate::explore::exhaustive::Reach;
 use crate::finding::{shape, FindingClass};
 use crate::oracle::{self, against, Found};
 use crate::revision::Revision;
 use crate::scenario::{parse, Scenario};
+use crate::schedule::Scheduled;
 use crate::world::Mode;
 
 /// A scenario without a schedule: what exploration places events into.
@@ -112,6 +114,9 @@ pub struct Hunt {
     pub found: BTreeMap<FindingKey, (Found, Scenario)>,
     /// Schedules run (each through both oracles).
     pub runs: u64,
+    /// Schedules an exhaustive search knew to run alike one it ran, and
+    /// did not run (`exhaustive::for_each_reduced`).
+    pub skipped: u64,
     /// Schedules whose world did not build, which judge nothing: a family
     /// that cannot be built is an error of the family, not a clean run.
     pub unbuilt: u64,
@@ -126,8 +131,9 @@ pub struct Hunt {
 }
 
 impl Hunt {
-    /// Runs one scenario on one revision and keeps what is new.
-    pub fn run(&mut self, scenario: &Scenario, revision: Revision) {
+    /// Runs one scenario on one revision and keeps what is new; returns
+    /// what the run showed of its schedule's extensions.
+    pub fn run(&mut self, scenario: &Scenario, revision: Revision) -> Option<Reach> {
         self.runs += 1;
         let report = match oracle::check(scenario, revision, oracle::Checks::SEARCH) {
             Ok(report) => report,
@@ -136,19 +142,21 @@ impl Hunt {
                 self.unbuilt_error.get_or_insert_with(|| {
                     format!("{} on {}: {e}", scenario.to_text(), revision.name())
                 });
-                return;
+                return None;
             }
         };
+        let reach = Reach::of(&report.outcome);
         for found in report.found {
             self.found
                 .entry(FindingKey::of(&found))
                 .or_insert_with(|| (found, scenario.clone()));
         }
+        Some(reach)
     }
 
     /// Runs a task's scenario: on its revision alone, or on the revision
     /// and its base, keeping what tells them apart.
-    pub fn run_task(&mut self, scenario: &Scenario, task: &Task) {
+    pub fn run_task(&mut self, scenario: &Scenario, task: &Task) -> Option<Reach> {
         match task.base {
             None => self.run(scenario, task.revision),
             Some(base) => self.run_against(scenario, task.revision, base),
@@ -158,17 +166,25 @@ impl Hunt {
     /// Runs one scenario on `revision` and on `base`: a finding one shows
     /// and the other does not is a change, whatever other scenario showed
     /// the same symptom on both (a new path to an old symptom is new).
-    pub fn run_against(&mut self, scenario: &Scenario, revision: Revision, base: Revision) {
+    pub fn run_against(
+        &mut self,
+        scenario: &Scenario,
+        revision: Revision,
+        base: Revision,
+    ) -> Option<Reach> {
         self.runs += 1;
         let check = |rev: Revision| oracle::check(scenario, rev, oracle::Checks::SEARCH);
-        let (ours, theirs) = match (check(revision), check(base)) {
-            (Ok(a), Ok(b)) => (a.found, b.found),
+        let (ours, theirs, reach) = match (check(revision), check(base)) {
+            (Ok(a), Ok(b)) => {
+                let reach = Reach::both(Reach::of(&a.outcome), Reach::of(&b.outcome));
+                (a.found, b.found, reach)
+            }
             (Err(e), _) | (_, Err(e)) => {
                 self.unbuilt += 1;
                 self.unbuilt_error.get_or_insert_with(|| {
                     format!("{} on {}: {e}", scenario.to_text(), revision.name())
                 });
-                return;
+                return None;
             }
         };
         let changes = against::compare(ours, theirs);
@@ -192,11 +208,13 @@ impl Hunt {
                 .entry(change)
                 .or_insert_with(|| (found, scenario.clone()));
         }
+        Some(reach)
     }
 
     /// Takes in another hunt's findings (from another thread).
     pub fn merge(&mut self, other: Hunt) {
         self.runs += other.runs;
+        self.skipped += other.skipped;
         self.unbuilt += other.unbuilt;
         if self.unbuilt_error.is_none() {
             self.unbuilt_error = other.unbuilt_error;
@@ -285,13 +303,23 @@ pub fn default_threads() -> usize {
         .unwrap_or(1)
 }
 
-/// Runs every schedule up to `bound` preemptions of every task, spread over
-/// `threads` threads, until done or `deadline`. `progress(done, total)` is
-/// called from the threads as tasks finish. Returns the findings and
-/// whether every schedule ran.
+/// Whether an exhaustive search runs every schedule, or one of each class
+/// that must run alike ([`exhaustive::for_each_reduced`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Search {
+    Full,
+    Reduced,
+}
+
+/// Runs every schedule up to `bound` preemptions of every task (or one of
+/// each class that runs alike, by `search`), spread over `threads`
+/// threads, until done or `deadline`. `progress(done, total)` is called
+/// from the threads as tasks finish. Returns the findings and whether
+/// every schedule ran.
 pub fn run_exhaustive(
     tasks: &[Task],
     bound: usize,
+    search: Search,
     threads: usize,
     deadline: std::time::Instant,
     progress: &(dyn Fn(u64, u64) + Sync),
@@ -310,16 +338,27 @@ pub fn run_exhaustive(
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(task) = tasks.get(i) else { break };
             let mut scenario = task.family.base.clone();
-            exhaustive::for_each_schedule(scenario.events.len(), task.horizon, bound, |schedule| {
+            let events = scenario.events.len();
+            let mut run = |schedule: &[Scheduled]| {
                 if cut.load(Ordering::Relaxed) {
-                    return;
+                    return None;
                 }
                 scenario.schedule = schedule.to_vec();
-                hunt.run_task(&scenario, task);
+                let reach = hunt.run_task(&scenario, task);
                 if hunt.runs % 256 == 0 && std::time::Instant::now() > deadline {
                     cut.store(true, Ordering::Relaxed);
                 }
-            });
+                reach
+            };
+            match search {
+                Search::Full => exhaustive::for_each_schedule(events, task.horizon, bound, |s| {
+                    run(s);
+                }),
+                Search::Reduced => {
+                    let reduction = exhaustive::for_each_reduced(events, task.horizon, bound, run);
+                    hunt.skipped += reduction.skipped;
+                }
+            }
             let n = exhaustive::count(task.family.base.events.len(), task.horizon, bound);
             progress(done.fetch_add(n, Ordering::Relaxed) + n, total);
         }

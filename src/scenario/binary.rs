@@ -635,6 +635,11 @@ pub fn encode(scenario: &Scenario) -> Result<Vec<u8>, EncodeError> {
     // The world is built item by item beside the bytes, so that an address
     // is relative to the mappings the decoder will have seen; an item the
     // world refuses ends the encoding.
+    if scenario.retries.is_some() {
+        return Err(EncodeError::Unrepresentable(
+            "`retries` has no binary form: fuzzing keeps the model's retry bound".into(),
+        ));
+    }
     let mut e = Encoder {
         out: Vec::new(),
         world: Builder::new(scenario.mode, scenario.era.unwrap_or(Era::NEWEST)),

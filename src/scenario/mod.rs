@@ -10,6 +10,8 @@
 //! mode strict                      # or relaxed
 //! era 4                            # mm rules: 3, 4, 4.8, 5.6, 5, 6.7, 6.8, 6.16 or 7.0
 //!                                  # (src/era.rs); default: the revision's
+//! retries 300                      # a call still running after 300 yield points
+//!                                  # is livelocked (default 2000)
 //! mm A
 //! inode F shmem size=4             # file | shmem | hugetlbfs [order=K]; refs=N
 //! page F 0                         # a cached page at index 0 (swapped: in swap cache;
@@ -50,6 +52,9 @@ pub(crate) const MAX_EVENTS: usize = 64;
 pub(crate) const MAX_SCHEDULE: usize = 256;
 pub(crate) const MAX_INODE_PAGES: u64 = 1 << 20;
 pub(crate) const MAX_NAME: usize = 63;
+/// The retry bounds a scenario may set (`retries N`).
+pub(crate) const MIN_RETRIES: u32 = 50;
+pub(crate) const MAX_RETRIES: u32 = 100_000;
 
 /// The nodes a call's CPU may be on in a scenario (its node must also be
 /// one the machine has).
@@ -114,6 +119,9 @@ pub struct EventDecl {
 pub struct Scenario {
     pub mode: Mode,
     pub era: Option<Era>,
+    /// Yield points a call may pass before it is livelocked (`retries N`;
+    /// default: the kernel model's retry bound).
+    pub retries: Option<u32>,
     pub mm_names: Vec<String>,
     pub inode_names: Vec<String>,
     pub world: Vec<WorldItem>,

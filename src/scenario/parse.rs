@@ -5,7 +5,8 @@ use std::fmt;
 
 use super::{
     Access, Call, EventDecl, InodeDecl, Scenario, VmaBacking, VmaDecl, WorldItem, MAX_CALLS,
-    MAX_CALL_NODE, MAX_EVENTS, MAX_INODE_PAGES, MAX_NAME, MAX_SCHEDULE, RESERVED_NAMES,
+    MAX_CALL_NODE, MAX_EVENTS, MAX_INODE_PAGES, MAX_NAME, MAX_RETRIES, MAX_SCHEDULE, MIN_RETRIES,
+    RESERVED_NAMES,
 };
 use crate::abi::MAX_NUMNODES;
 use crate::events::{ArgKind, EventKind, Field, PageSpec, Range, Value};
@@ -57,6 +58,7 @@ struct Parser {
     scenario: Scenario,
     seen_mode: bool,
     seen_era: bool,
+    seen_retries: bool,
     /// The line being read.
     line: usize,
     /// The line of each schedule entry, for errors found at the end.
@@ -366,6 +368,21 @@ impl Parser {
                 s.era = Some(Era::from_keyword(word).ok_or_else(|| {
                     format!("`{word}` is not an era (one of {})", known())
                 })?);
+                Options::new(&words[2..]).done()
+            }
+            "retries" => {
+                if std::mem::replace(&mut self.seen_retries, true) {
+                    return Err("`retries` is given twice".into());
+                }
+                let word = arg(words, 1, "a number of yield points")?;
+                let n: u32 = word
+                    .parse()
+                    .ok()
+                    .filter(|n| (MIN_RETRIES..=MAX_RETRIES).contains(n))
+                    .ok_or_else(|| {
+                        format!("`{word}` is not a retry bound ({MIN_RETRIES} to {MAX_RETRIES})")
+                    })?;
+                s.retries = Some(n);
                 Options::new(&words[2..]).done()
             }
             "mm" => {

@@ -28,6 +28,9 @@ impl Scenario {
         if let Some(era) = self.era {
             let _ = writeln!(out, "era {}", era.keyword());
         }
+        if let Some(n) = self.retries {
+            let _ = writeln!(out, "retries {n}");
+        }
         for item in &self.world {
             let _ = match item {
                 WorldItem::Mm(name) => writeln!(out, "mm {name}"),

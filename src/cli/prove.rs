@@ -1,0 +1,120 @@
+//! `futex-diff prove`: every scenario within a stated scope and every
+//! interleaving of each up to the scope's preemption bound, on each
+//! revision named; the scope, what was covered, and every distinct
+//! finding with a minimised reproducer.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use clap::Args;
+
+use super::progress::{fraction, minutes, Progress};
+use super::selection::RevisionArgs;
+use super::{Status, UsageError};
+use crate::explore;
+use crate::prove::{self, Scope};
+
+/// Prove a revision over a scope: every scenario of the scope, every
+/// interleaving up to its bound. Exit code 0: no finding; 1: findings;
+/// 2: bad input.
+#[derive(Args, Debug)]
+pub struct ProveArgs {
+    #[command(flatten)]
+    revisions: RevisionArgs,
+    /// The scope, widened or narrowed from the default: NAME=VALUE,...
+    /// with kinds (of mapping: anon+anon-thp+file+shmem+shmem-thp+hugetlbfs),
+    /// pages, calls, events, size (calls and events together), callers,
+    /// bound (preemptions), yields (where placements may fall), retries
+    /// (the livelock bound); `relaxed` adds relaxed mode.
+    #[arg(long, value_name = "SPEC", default_value = "")]
+    scope: String,
+    /// Directory for the reproducers.
+    #[arg(long, value_name = "DIR", default_value = "findings")]
+    out: PathBuf,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+pub fn main(args: ProveArgs) -> Result<Status, UsageError> {
+    let scope = Scope::parse(&args.scope).map_err(UsageError)?;
+    let revisions = args.revisions.select()?.revisions;
+    let threads = args.threads.unwrap_or_else(explore::default_threads).max(1);
+    let progress = Progress::new();
+    outln!("scope: {scope}");
+    outln!("  {}", describe(&scope));
+    let mut reported = Vec::new();
+    for &revision in &revisions {
+        let start = Instant::now();
+        let last = Mutex::new(Instant::now());
+        let report = |done: u64, total: u64| {
+            let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+            let every = if progress.terminal { 0.2 } else { 10.0 };
+            if last.elapsed().as_secs_f64() >= every || done == total {
+                *last = Instant::now();
+                progress.phase(&format!(
+                    "{}: {}",
+                    revision.name(),
+                    fraction(done, total, "schedules", start)
+                ));
+            }
+        };
+        let proof = prove::prove(&scope, revision, threads, &report).map_err(UsageError)?;
+        progress.done();
+        let covered = proof.hunt.runs + proof.hunt.skipped;
+        outln!(
+            "{}: {} scenarios ({} before symmetric ones count once; {} mappings and events not applicable), \
+             {covered} interleavings ({} run, {} known to run alike one that ran) in {} on {threads} thread(s): {}",
+            revision.name(),
+            proof.scenarios,
+            proof.before_symmetry,
+            proof.not_applicable,
+            proof.hunt.runs,
+            proof.hunt.skipped,
+            minutes(proof.seconds),
+            match proof.hunt.found.len() {
+                0 => "no finding".to_string(),
+                n => format!("{n} distinct finding(s)"),
+            }
+        );
+        reported.extend(explore::hunt::report(&proof.hunt));
+    }
+    explore::hunt::write(&reported, &args.out)
+        .map_err(|e| UsageError(format!("{}: {e}", args.out.display())))?;
+    if !reported.is_empty() {
+        outln!("");
+        let names: Vec<String> = revisions.iter().map(|r| r.name().to_string()).collect();
+        super::hunt::print_table(&names, &reported, &args.out);
+    }
+    Ok(if reported.is_empty() {
+        Status::Clean
+    } else {
+        Status::Findings
+    })
+}
+
+/// The scope in words, as the claim a proof makes.
+fn describe(scope: &Scope) -> String {
+    format!(
+        "every scenario with one mm and one mapping ({}; read-write or read-only; shared or \
+         private) of {} small page(s) or one huge page, in every starting state; at most {} call(s) \
+         by at most {} task(s), at most {} event(s) of every kind over its objects, at most {} calls \
+         and events together; every interleaving with at most {} preemption(s), each at one of the \
+         first {} yield points; a call still retrying after {} yield points is livelocked; {} mode",
+        scope.kind_list().replace('+', ", "),
+        scope.pages,
+        scope.calls,
+        scope.callers,
+        scope.events,
+        scope.size,
+        scope.bound,
+        scope.yields,
+        scope.retries,
+        if scope.relaxed {
+            "strict and relaxed"
+        } else {
+            "strict"
+        }
+    )
+}
