@@ -3,8 +3,11 @@
 #  1. libFuzzer executions per second of the lockstep and meaning targets,
 #     beside the empty target built the same way, without a sanitizer and
 #     with ASan;
-#  2. interleavings per second of `explore` (exhaustive, bound 2) and of
-#     `hunt`'s random phase, on 1 thread and on every core;
+#  2. interleavings per second of `explore` (exhaustive, bound 2: every
+#     schedule, and reduced: run and covered) and of `hunt`'s random
+#     phase, on 1 thread and on every core, as ratios to the empty target;
+#  2b. `cargo bench`'s in-process figures, its ratios to the empty target
+#     and its table of the cost of one execution by scenario size;
 #  3. time to first finding from an empty corpus (no seeds), for each
 #     finding class the corpus records on a bundled revision (its
 #     `# expect` lines), with the revision's other classes passed over
@@ -51,20 +54,35 @@ for sanitizer in none address; do
 		runs=$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 \2/p' "$work/$target-$sanitizer.log")
 		rate=$(echo "$runs" | awk '{ printf "%d", $1 / ($2 > 0 ? $2 : 1) }')
 		[ "$target" = empty ] && empty_rate=$rate
+		[ "$target" = empty ] && [ "$sanitizer" = none ] && empty_none=$rate
 		ratio=$(awk -v r="$rate" -v e="$empty_rate" 'BEGIN { printf "%.4f", r / (e > 0 ? e : 1) }')
 		printf '%-10s %-9s %12s %10s\n' "$target" "$sanitizer" "$rate" "$ratio"
 	done
 done
 
-# 2. interleavings/s, on 1 thread and on every core
+# 2. interleavings/s, on 1 thread and on every core, every schedule and
+# reduced (run, and covered: run plus those known to run alike), as
+# ratios to the empty target without a sanitizer
 echo
+ratio() { awk -v r="$1" -v e="$empty_none" 'BEGIN { printf "%.4f", r / (e > 0 ? e : 1) }'; }
 for threads in $(printf '%s\n' 1 "$cores" | sort -un); do
-	printf 'explore, %d thread(s): ' "$threads"
-	{ target/release/futex-diff explore --threads "$threads" || true; } | head -1
+	full=$({ target/release/futex-diff explore --full --threads "$threads" || true; } | head -1)
+	rate=$(echo "$full" | sed -n 's/.*: \([0-9]*\) schedules\/s$/\1/p')
+	printf 'explore, %d thread(s), every schedule: %s (%s of empty)\n' "$threads" "$full" "$(ratio "$rate")"
+	reduced=$({ target/release/futex-diff explore --threads "$threads" || true; } | head -2)
+	run=$(echo "$reduced" | sed -n '1s/.*: \([0-9]*\) schedules\/s$/\1/p')
+	covered=$(echo "$reduced" | sed -n '2s/.*, \([0-9]*\) covered\/s$/\1/p')
+	printf 'explore, %d thread(s), reduced: %s\n    run %s of empty, covered %s of empty\n' \
+		"$threads" "$(echo "$reduced" | tr '\n' ' ')" "$(ratio "$run")" "$(ratio "$covered")"
 	printf 'hunt,    %d thread(s): ' "$threads"
 	{ target/release/futex-diff hunt --seconds 20 --threads "$threads" --out "$work/hunt-findings" 2>&1 || true; } |
 		grep -m1 '^random' || echo '?'
 done
+
+# 2b. in process (cargo bench): the same paths without libFuzzer, as ratios
+# to the empty target, and the cost of one execution by scenario size
+echo
+FUTEX_DIFF_EMPTY_RATE=$empty_none cargo bench -q --bench throughput 2>/dev/null | grep -v '^$' || true
 
 # 3. time to first finding, per recorded class, from an empty corpus
 echo

@@ -19,7 +19,7 @@ fn a_scope_reads_what_it_prints_and_refuses_what_it_does_not_know() {
         Scope::parse("kinds=file+hugetlbfs,calls=1,events=2,size=3,bound=1,relaxed").unwrap();
     assert_eq!(
         scope.to_string(),
-        "kinds=file+hugetlbfs,pages=1,calls=1,events=2,size=3,callers=2,bound=1,yields=64,retries=300,relaxed"
+        "kinds=file+hugetlbfs,pages=1,calls=1,events=2,size=3,callers=2,bound=1,yields=64,retries=300,numa=1,relaxed"
     );
     assert_eq!(Scope::parse(&scope.to_string()).unwrap(), scope);
     assert_eq!(Scope::parse("").unwrap(), Scope::default());

@@ -26,7 +26,8 @@ pub struct ProveArgs {
     /// with kinds (of mapping: anon+anon-thp+file+shmem+shmem-thp+hugetlbfs),
     /// pages, calls, events, size (calls and events together), callers,
     /// bound (preemptions), yields (where placements may fall), retries
-    /// (the livelock bound); `relaxed` adds relaxed mode.
+    /// (the livelock bound), numa (0, 1 or 2: the FUTEX2 node flags from
+    /// 6.16); `relaxed` adds relaxed mode.
     #[arg(long, value_name = "SPEC", default_value = "")]
     scope: String,
     /// Directory for the reproducers.
@@ -101,7 +102,8 @@ fn describe(scope: &Scope) -> String {
          private) of {} small page(s) or one huge page, in every starting state; at most {} call(s) \
          by at most {} task(s), at most {} event(s) of every kind over its objects, at most {} calls \
          and events together; every interleaving with at most {} preemption(s), each at one of the \
-         first {} yield points; a call still retrying after {} yield points is livelocked; {} mode",
+         first {} yield points; a call still retrying after {} yield points is livelocked; from 6.16, \
+         calls {}; {} mode",
         scope.kind_list().replace('+', ", "),
         scope.pages,
         scope.calls,
@@ -111,6 +113,11 @@ fn describe(scope: &Scope) -> String {
         scope.bound,
         scope.yields,
         scope.retries,
+        match scope.numa {
+            0 => "without FUTEX2 node flags",
+            1 => "without node flags or with `numa mpol` and the node word at FUTEX_NO_NODE",
+            _ => "with every node flag set (none, `numa`, `numa mpol`), the node word at node 0 or FUTEX_NO_NODE",
+        },
         if scope.relaxed {
             "strict and relaxed"
         } else {

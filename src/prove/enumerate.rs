@@ -106,6 +106,18 @@ pub fn scenarios(scope: &Scope, revision: Revision) -> Enumeration {
                 out.not_applicable += 1;
             }
         }
+        // A node word that starts as FUTEX_NO_NODE, where the mapping lets
+        // it be written (its page is faulted in for it).
+        let no_node = era
+            .rules()
+            .key
+            .node
+            .then(|| format!("word A {:#x} -1\n", mapping.start + 12));
+        let no_node = no_node.filter(|word| {
+            let fits = applies(&format!("{head}\n{}", word.trim_end()), "", revision);
+            out.not_applicable += u64::from(!fits);
+            fits
+        });
         for calls in call_lists(scope, &mapping, era) {
             let by_task = calls.iter().any(|c| c.ends_with(" by T"));
             let room = scope.events.min(scope.size.saturating_sub(calls.len()));
@@ -114,8 +126,14 @@ pub fn scenarios(scope: &Scope, revision: Revision) -> Enumeration {
                 continue;
             };
             let numa = calls.iter().any(|c| c.contains(" numa"));
-            let no_node = format!("word A {:#x} -1\n", mapping.start + 12);
-            let node_words: &[&str] = if numa { &["", &no_node] } else { &[""] };
+            // The node word starts at node 0 (every other word holds 0)
+            // or at FUTEX_NO_NODE.
+            let node_words: &[&str] = match &no_node {
+                Some(word) if numa && scope.numa > 1 => &["", word],
+                Some(word) if numa => &[word],
+                None if numa => continue,
+                _ => &[""],
+            };
             for k in 0..=room {
                 let orders = (events.len() as u64).pow(k as u32);
                 out.before_symmetry += orders * (modes.len() * node_words.len()) as u64;
@@ -324,20 +342,19 @@ fn events_of(m: &Mapping, era: Era) -> Vec<String> {
 
 /// Every list of calls of the scope on the mapping: the first on its
 /// first word, later ones on the same word, another word of its page or
-/// a word of the next page; every share and access; from 6.16 every flag
-/// set (none, `numa`, `numa mpol`; a `numa` word's node starts as node 0
-/// or as `FUTEX_NO_NODE`), the same for every call; with two callers, the
-/// last call may be the second task's.
+/// a word of the next page; every share and access; from 6.16 the flag
+/// sets of the scope's `numa` (see [`Scope::numa`]), the same for every
+/// call; with two callers, the last call may be the second task's.
 fn call_lists(scope: &Scope, m: &Mapping, era: Era) -> Vec<Vec<String>> {
     let word = m.start + 8;
     let mut words = vec![word, word + 0x40];
     if m.pages > 1 {
         words.push(word + PAGE);
     }
-    let flags: &[&str] = if era.rules().key.node {
-        &["", " numa", " numa mpol"]
-    } else {
-        &[""]
+    let flags: &[&str] = match (era.rules().key.node, scope.numa) {
+        (false, _) | (true, 0) => &[""],
+        (true, 1) => &["", " numa mpol"],
+        (true, _) => &["", " numa", " numa mpol"],
     };
     let mut all = Vec::new();
     // The calls of a scenario share their flags, as a futex's waiters and

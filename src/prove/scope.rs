@@ -36,6 +36,10 @@ pub struct Scope {
     pub yields: u32,
     /// Yield points a call may pass before it is livelocked.
     pub retries: u32,
+    /// From 6.16, the FUTEX2 node flags of the calls: 0, none; 1, also
+    /// `numa mpol` with the node word at `FUTEX_NO_NODE`; 2, also `numa`
+    /// alone, and node words that start at node 0 too.
+    pub numa: usize,
     /// Relaxed mode too (events ignore the kernel's preconditions).
     pub relaxed: bool,
 }
@@ -52,6 +56,7 @@ impl Default for Scope {
             bound: 2,
             yields: 64,
             retries: 300,
+            numa: 1,
             relaxed: false,
         }
     }
@@ -59,7 +64,7 @@ impl Default for Scope {
 
 /// The largest value each dimension takes: beyond them the count of
 /// scenarios, not the model, is the limit.
-const LIMITS: [(&str, usize, usize); 8] = [
+const LIMITS: [(&str, usize, usize); 9] = [
     ("pages", 1, 4),
     ("calls", 1, 4),
     ("events", 0, 4),
@@ -68,6 +73,7 @@ const LIMITS: [(&str, usize, usize); 8] = [
     ("bound", 0, 4),
     ("yields", 1, 200),
     ("retries", 100, 2000),
+    ("numa", 0, 2),
 ];
 
 impl Scope {
@@ -121,6 +127,7 @@ impl Scope {
                 "callers" => scope.callers = value,
                 "bound" => scope.bound = value,
                 "yields" => scope.yields = value as u32,
+                "numa" => scope.numa = value,
                 _ => scope.retries = value as u32,
             }
         }
@@ -147,7 +154,7 @@ impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "kinds={},pages={},calls={},events={},size={},callers={},bound={},yields={},retries={}{}",
+            "kinds={},pages={},calls={},events={},size={},callers={},bound={},yields={},retries={},numa={}{}",
             self.kind_list(),
             self.pages,
             self.calls,
@@ -157,6 +164,7 @@ impl fmt::Display for Scope {
             self.bound,
             self.yields,
             self.retries,
+            self.numa,
             if self.relaxed { ",relaxed" } else { "" }
         )
     }
