@@ -65,6 +65,9 @@ pub struct Outcome {
     /// For each event, the yield point at which it finished while the
     /// tasks ran (`None`: later, or never).
     pub finished_at: Vec<Option<u32>>,
+    /// For each event, the yield point in whose turn (the steps placed
+    /// there) it finished (`None`: elsewhere, or never).
+    pub finished_in_turn: Vec<Option<u32>>,
     /// The world's objects for the scenario's mms and inodes (see
     /// [`Outcome::legend`]).
     pub objects: Objects,
@@ -197,6 +200,7 @@ pub fn run(scenario: &Scenario, target: Target, trace: Trace) -> Result<Outcome,
         harness_error: kernel.harness_error.take(),
         yields: kernel.yields(),
         finished_at: kernel.sched.finished_at().to_vec(),
+        finished_in_turn: kernel.sched.finished_in_turn().to_vec(),
         objects: kernel.sched.take_objects(),
         trace: std::mem::take(&mut kernel.trace),
     })

@@ -63,6 +63,11 @@ pub struct Scheduler {
     /// the tasks were running (not while draining): exhaustive search
     /// knows from it that asking more of the event later changes nothing.
     finished_at: Vec<Option<u32>>,
+    /// For each event, the yield point at whose turn (the steps the
+    /// schedule places there, before the task goes on) its last step ran.
+    finished_in_turn: Vec<Option<u32>>,
+    /// Whether the steps placed at a yield point are running.
+    in_turn: bool,
     /// Whether the tasks are done and the events are being drained.
     draining: bool,
 }
@@ -121,6 +126,8 @@ impl Scheduler {
             task,
             now: 0,
             finished_at: vec![None; n],
+            finished_in_turn: vec![None; n],
+            in_turn: false,
             draining: false,
         }
     }
@@ -129,6 +136,12 @@ impl Scheduler {
     /// tasks ran (`None`: later, or never).
     pub fn finished_at(&self) -> &[Option<u32>] {
         &self.finished_at
+    }
+
+    /// For each event, the yield point in whose turn it finished (`None`:
+    /// elsewhere, or never).
+    pub fn finished_in_turn(&self) -> &[Option<u32>] {
+        &self.finished_in_turn
     }
 
     /// Whether steps of the second task are wanted now.
@@ -269,7 +282,10 @@ impl Scheduler {
         if !self.relative.is_empty() {
             self.match_labels(task, op, expr);
         }
-        self.run_wanted(world, trace)
+        self.in_turn = true;
+        let ran = self.run_wanted(world, trace);
+        self.in_turn = false;
+        ran
     }
 
     /// Counts this yield point of `task` for the entries placed by its
@@ -338,6 +354,9 @@ impl Scheduler {
                     && self.events[event].finished()
                 {
                     self.finished_at[event] = Some(self.now);
+                    if self.in_turn {
+                        self.finished_in_turn[event] = Some(self.now);
+                    }
                 }
                 trace.event(&self.names[event], || text.clone());
             }

@@ -318,6 +318,7 @@ fn a_reduced_search_skips_only_placements_past_the_end_or_of_finished_events() {
     let reach = exhaustive::Reach {
         yields: 3,
         finished_at: vec![Some(1), None],
+        finished_in_turn: vec![Some(1), None],
     };
     let mut ran = Vec::new();
     let done = exhaustive::for_each_reduced(2, 6, 2, |s| {

@@ -12,7 +12,11 @@
 //!   yield point; its event runs when the events are drained, where only
 //!   the event and its steps count, not the yield point named;
 //! - a placement of an event that finished at an earlier yield point asks
-//!   nothing of it: the schedule runs as it does without the placement.
+//!   nothing of it: the schedule runs as it does without the placement;
+//! - all steps of an event at a yield point are one step there when one
+//!   step finished it in that yield point's turn (the steps placed there,
+//!   before the task goes on): the two schedules, and their extensions,
+//!   run alike.
 //!
 //! Both rules follow from the scheduler's determinism (a schedule and its
 //! prefix run alike up to the first yield point where they differ), not
@@ -44,7 +48,9 @@ pub fn placements(events: usize, horizon: u32) -> Vec<Scheduled> {
     let mut out = Vec::new();
     for at in 1..=horizon {
         for event in 0..events {
-            for steps in [Steps::All, Steps::Count(1)] {
+            // One step first: when it finishes the event, all steps are
+            // the same schedule (see `for_each_reduced`).
+            for steps in [Steps::Count(1), Steps::All] {
                 out.push(Scheduled::at(at, event, steps));
             }
         }
@@ -111,6 +117,9 @@ pub struct Reach {
     /// For each event, the yield point at which it finished while the
     /// tasks ran (`None`: later, or never).
     pub finished_at: Vec<Option<u32>>,
+    /// For each event, the yield point in whose turn (the steps placed
+    /// there, before the task goes on) it finished.
+    pub finished_in_turn: Vec<Option<u32>>,
 }
 
 impl Reach {
@@ -119,21 +128,37 @@ impl Reach {
         Reach {
             yields: outcome.yields,
             finished_at: outcome.finished_at.clone(),
+            finished_in_turn: outcome.finished_in_turn.clone(),
         }
     }
 
     /// What the run of one scenario on two revisions tells: placements
     /// past either run's end, or of events finished in both, are alike.
     pub fn both(a: Reach, b: Reach) -> Reach {
+        let latest = |x: &[Option<u32>], y: &[Option<u32>]| {
+            x.iter()
+                .zip(y)
+                .map(|(x, y)| x.zip(*y).map(|(x, y)| x.max(y)))
+                .collect()
+        };
+        // In turn at the same yield point in both, or not at all.
+        let same = |x: &[Option<u32>], y: &[Option<u32>]| {
+            x.iter()
+                .zip(y)
+                .map(|(x, y)| if x == y { *x } else { None })
+                .collect()
+        };
         Reach {
             yields: a.yields.max(b.yields),
-            finished_at: a
-                .finished_at
-                .iter()
-                .zip(&b.finished_at)
-                .map(|(x, y)| x.zip(*y).map(|(x, y)| x.max(y)))
-                .collect(),
+            finished_at: latest(&a.finished_at, &b.finished_at),
+            finished_in_turn: same(&a.finished_in_turn, &b.finished_in_turn),
         }
+    }
+
+    /// Whether one step was all `event` had left when asked for at `at`:
+    /// the run finished it in that yield point's turn.
+    fn finished_in_turn_at(&self, event: usize, at: u32) -> bool {
+        self.finished_in_turn.get(event) == Some(&Some(at))
     }
 
     fn finished_before(&self, event: usize, at: u32) -> bool {
@@ -215,6 +240,8 @@ impl Reduced<'_> {
         }
         // Tails already run below this prefix; the empty one is the prefix.
         let mut tails: HashSet<Tail> = HashSet::from([Vec::new()]);
+        // The event and yield point whose one step, just run, finished it.
+        let mut one_step_was_all: Option<(usize, u32)> = None;
         for i in from..self.all.len() {
             let next = &self.all[i];
             let at = next.yield_point().unwrap_or(0);
@@ -224,9 +251,16 @@ impl Reduced<'_> {
                     self.past_end(i, r, &mut tail, &mut tails);
                 }
                 Some(r) if r.finished_before(next.event, at) => {}
+                _ if next.steps == Steps::All && one_step_was_all == Some((next.event, at)) => {}
                 _ => {
                     self.stack.push(next.clone());
                     let below = self.visit();
+                    one_step_was_all = below
+                        .as_ref()
+                        .filter(|b| {
+                            next.steps == Steps::Count(1) && b.finished_in_turn_at(next.event, at)
+                        })
+                        .map(|_| (next.event, at));
                     self.in_window(i + 1, below);
                     self.stack.pop();
                 }

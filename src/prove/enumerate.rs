@@ -344,7 +344,8 @@ fn events_of(m: &Mapping, era: Era) -> Vec<String> {
 /// first word, later ones on the same word, another word of its page or
 /// a word of the next page; every share and access; from 6.16 the flag
 /// sets of the scope's `numa` (see [`Scope::numa`]), the same for every
-/// call; with two callers, the last call may be the second task's.
+/// call, and with a node flag a later call on node 0's CPU or node 1's;
+/// with two callers, the last call may be the second task's.
 fn call_lists(scope: &Scope, m: &Mapping, era: Era) -> Vec<Vec<String>> {
     let word = m.start + 8;
     let mut words = vec![word, word + 0x40];
@@ -360,22 +361,32 @@ fn call_lists(scope: &Scope, m: &Mapping, era: Era) -> Vec<Vec<String>> {
     // The calls of a scenario share their flags, as a futex's waiters and
     // wakers do.
     for flag in flags {
-        let variants = |addr: u64| {
+        // A node-flagged call after the first may run on another node's
+        // CPU (the first runs on node 0: the nodes are alike until then).
+        let nodes: &[&str] = if flag.is_empty() {
+            &[""]
+        } else {
+            &["", " node=1"]
+        };
+        let variants = |addr: u64, nodes: &[&str]| {
             let mut out = Vec::new();
             for share in ["shared", "private"] {
                 for access in ["read", "write"] {
-                    out.push(format!("call A {addr:#x} {share} {access}{flag}"));
+                    for node in nodes {
+                        out.push(format!("call A {addr:#x} {share} {access}{flag}{node}"));
+                    }
                 }
             }
             out
         };
-        let mut lists: Vec<Vec<String>> = variants(word).into_iter().map(|c| vec![c]).collect();
+        let mut lists: Vec<Vec<String>> =
+            variants(word, &[""]).into_iter().map(|c| vec![c]).collect();
         all.extend(lists.iter().cloned());
         for _ in 1..scope.calls.min(scope.size) {
             let mut longer = Vec::new();
             for list in &lists {
                 for &addr in &words {
-                    for call in variants(addr) {
+                    for call in variants(addr, nodes) {
                         let mut next = list.clone();
                         next.push(call);
                         longer.push(next);
