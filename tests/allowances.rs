@@ -1,8 +1,9 @@
 //! The meaning oracle's named allowances excuse exactly what their kernel
 //! reason covers. `truncated-page-may-fail` excuses an -EFAULT when the page
-//! GUP found for the call left the page cache during the call, and nothing
-//! else: not a truncation of another page of the file, nor of an earlier
-//! inode that lived in the same slot.
+//! GUP found for the call (or, 6.16 on, the page its `get_user()` read the
+//! node word from) left the page cache during the call, and nothing else:
+//! not a truncation of another page of the file, nor of an earlier inode
+//! that lived in the same slot.
 
 use futex_diff::finding::FindingClass;
 use futex_diff::oracle::{self, meaning::Allowance};
@@ -67,4 +68,34 @@ fn the_page_the_call_found_truncated_after_gup_excuses_the_error() {
     let (found, allowed) = verdict(&file_with("event p punch F from=1 len=1\nat 5 p\n"), v47);
     assert!(found.is_empty(), "{found:?}");
     assert_eq!(allowed, vec![Allowance::TruncatedPageMayFail]);
+}
+
+/// A FUTEX2_NUMA call whose node word starts at FUTEX_NO_NODE, on one page
+/// of `F`; at the yield point of the node's write-back (#4), `event` takes
+/// the page out of the cache and the mapping becomes read-only.
+fn node_write_back_with(mapping: &str, call: &str, event: &str) -> String {
+    format!(
+        "mm A\ninode F file size=1\nvma A 0x10000 0x11000 file F rw {mapping}\n\
+         word A 0x1000c -1\ncall A 0x10008 {call} read numa\n\
+         event e1 {event}\nevent e2 mprotect A 0x10000 0x11000 r\nat 4 e1\nat 4 e2\n"
+    )
+}
+
+#[test]
+fn the_node_words_page_gone_before_the_write_back_excuses_the_error() {
+    // 6.16 on: get_user() read -1 from the futex's own page; the page is
+    // punched or invalidated and the mapping made read-only before
+    // put_user(), which faults. The state after reads 0 there (no
+    // write-back due), but the page the call read was taken from under it.
+    for rev in ["v6.19", "v7.1"] {
+        for (mapping, call, event) in [
+            ("shared", "shared", "invalidate F"),
+            ("shared", "private", "punch F from=0 len=1"),
+        ] {
+            let text = node_write_back_with(mapping, call, event);
+            let (found, allowed) = verdict(&text, revision::find(rev).unwrap());
+            assert!(found.is_empty(), "{rev} {call} {event}: {found:?}");
+            assert_eq!(allowed, vec![Allowance::TruncatedPageMayFail], "{rev} {event}");
+        }
+    }
 }

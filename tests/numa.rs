@@ -275,3 +275,19 @@ fn a_node_the_states_never_meant_is_a_wrong_key() {
         report.found
     );
 }
+
+#[test]
+fn mprotect_none_keeps_a_private_copy_mapped() {
+    // The call's put_user() COWs the node word into an anonymous copy;
+    // mprotect(PROT_NONE) then PROT_READ leaves that copy mapped (only the
+    // PTE's protection changes), so the read-only retry finds the anonymous
+    // page and fails (-EFAULT), as the kernel does, rather than keying on
+    // the file's page.
+    let text = "mm A\ninode F file size=1\nvma A 0x10000 0x11000 file F rw private\n\
+                page F 0\nword A 0x1000c -1\ncall A 0x10008 shared read numa mpol\n\
+                event e1 mprotect A 0x10000 0x11000 r\n\
+                event e2 mprotect A 0x10000 0x11000 none\nat 11 e2\nat 12 e1\n";
+    let report = check(text, "v6.19");
+    assert!(report.found.is_empty(), "{:?}", report.found);
+    assert_eq!(result(&report.outcome, 0), returned(-14));
+}

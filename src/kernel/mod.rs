@@ -102,7 +102,8 @@ pub struct Observation {
     /// state from the first one on which the write request fails, in order
     /// and without repeats (docs/model.md §2).
     pub read_only_retry: Vec<Expected>,
-    /// A page GUP found for the call (a compound head) left its page cache
+    /// A page the call found (a compound head: GUP's, or the one its
+    /// `get_user()` of the node word read) left its page cache
     /// (truncation, hole punch, invalidation, eviction) while the call ran.
     pub found_page_truncated: bool,
     /// `should_fail()` failed the call on purpose (fail_futex).
@@ -266,7 +267,8 @@ impl Kernel {
         observation
     }
 
-    /// Notes a page GUP handed to the running task's observed call.
+    /// Notes a page GUP (or a `get_user()`) handed to the running task's
+    /// observed call.
     fn observe_found(&mut self, page: PageId) {
         let t = self.world.running;
         if self.tasks[t].observing.is_some() {

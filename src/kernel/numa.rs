@@ -15,13 +15,20 @@ use crate::world::ObjectName;
 
 impl Kernel {
     /// `get_user()` of the 32-bit word at `addr`: its value, or `-EFAULT`
-    /// when the access faults for good. The fault waits as GUP's does.
+    /// when the access faults for good. The fault waits as GUP's does. The
+    /// page it reads (the futex's own: a FUTEX2_NUMA futex is naturally
+    /// aligned, so its node word shares the value's page) counts among
+    /// those the call found, for `truncated-page-may-fail`.
     pub fn get_user(&mut self, addr: u64) -> Result<Result<u32, i32>, Abort> {
         self.enter(Op::GetUser, Arg::Addr(addr))?;
         let mm = self.world.thread().mm.expect("a call is in progress");
         loop {
             match self.world.get_user_word(mm, addr, self.world.actor()) {
-                Ok(result) => return Ok(result),
+                Ok(Ok((value, page))) => {
+                    self.observe_found(page);
+                    return Ok(Ok(value));
+                }
+                Ok(Err(e)) => return Ok(Err(e)),
                 Err(blocker) => self.wait_for(blocker)?,
             }
         }

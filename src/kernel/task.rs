@@ -33,7 +33,8 @@ pub(super) struct TaskState {
     pub observing: Option<CallSpec>,
     pub observation: Observation,
     pub truncations_at_entry: usize,
-    /// The pages GUP found for the observed call (compound heads).
+    /// The pages GUP and `get_user()` found for the observed call
+    /// (compound heads).
     pub found: Vec<PageRef>,
     pub ledger: Ledger,
     /// Where an aborted C call of the task jumps back to (the kernel is

@@ -152,7 +152,7 @@ pub fn explain(report: &Report, scenario: &Scenario) -> String {
         let f = &found.finding;
         let why = match f.class {
             FindingClass::WrongKey => "the key is none that any state the call saw gives: it does not name the futex word the address held at any moment of the call.".to_string(),
-            FindingClass::SpuriousError => "every state the call saw has a key, and no allowance applies: no page of that inode left the page cache during the call, and no fault was injected.".to_string(),
+            FindingClass::SpuriousError => "every state the call saw has a key, and no allowance applies: no page the call found (by GUP, or by get_user() of its node word) left the page cache during the call, and no fault was injected.".to_string(),
             FindingClass::MissingError => "every state the call saw makes the call fail, yet it returned a key.".to_string(),
             FindingClass::KeyCollision => "the two words differ in every state (different objects, indices or offsets), yet a waiter on one would wake on the other.".to_string(),
             FindingClass::KeyMismatch if f.summary.contains("nodes' hash tables") => "both calls are FUTEX2_NUMA calls on one word, and a call done atomically would find the node the one before it wrote back; but each read the node word before the other wrote it, took a node of its own and wrote it back with a plain store (no compare-and-exchange), so they hash the word into different nodes' tables and a wake from one side misses the other's waiter.".to_string(),

@@ -37,7 +37,14 @@ pub enum Allowance {
     /// `page->mapping` (kernel/futex.c, 3.12-4.7) counts a file page that
     /// was good when GUP found it, then truncated, hole-punched or
     /// invalidated before the page lock was taken, among the cases it is
-    /// content to fail, though a later state would key fine.
+    /// content to fail, though a later state would key fine. From 6.16 the
+    /// call also faults that page in itself, to read a FUTEX2_NUMA node
+    /// word (which shares the futex's page), and writes the node back
+    /// later: the page going between the two (a hole punched or the page
+    /// invalidated under the call, with the mapping made read-only) is the
+    /// same case, though the state after no longer asks for a write-back
+    /// (a punched word reads 0; the model keeps no file contents outside
+    /// the page cache, so an invalidated word reads 0 too).
     TruncatedPageMayFail,
     /// fail_futex (CONFIG_FAIL_FUTEX, Documentation/fault-injection) exists
     /// to make should_fail_futex() fail the call with -EFAULT.
@@ -231,8 +238,9 @@ fn check_result(i: usize, call: &CallOutcome, code: i32, verdict: &mut Verdict) 
             verdict.allowed.push((i, Allowance::InjectedFault));
             return;
         }
-        // Only the page the call found excuses it: a truncation elsewhere in
-        // the file, or of an earlier inode in the same slot, does not.
+        // Only a page the call found (GUP's, or the one get_user() read the
+        // node word from) excuses it: a truncation elsewhere in the file, or
+        // of an earlier inode in the same slot, does not.
         if code == -EFAULT && call.observation.found_page_truncated {
             verdict.allowed.push((i, Allowance::TruncatedPageMayFail));
             return;

@@ -37,7 +37,11 @@ impl World {
                 Gup::NotPresent
             };
         }
-        if let Some(pte) = self.pte(mm, addr) {
+        // A PTE under a vma without read permission is a PROT_NONE one
+        // (mprotect keeps the page mapped): fast GUP refuses it
+        // (`pte_access_permitted()`), and the fault below fails.
+        let readable = self.find_vma(mm, addr).is_some_and(|v| v.prot.read);
+        if let Some(pte) = self.pte(mm, addr).filter(|_| readable) {
             if !write || pte.writable {
                 self.get_page(pte.page);
                 return Gup::Page(pte.page);

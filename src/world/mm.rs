@@ -673,8 +673,11 @@ impl World {
     }
 
     /// `mprotect()` of `[start, end)` by `actor`: VMA parts get `prot`;
-    /// PTEs lose write permission when it is withdrawn, and go with read
-    /// permission. Waits for the mmap lock and the TLB flush IPI.
+    /// PTEs lose write permission when it is withdrawn, and stay: even
+    /// `PROT_NONE` only changes their protection (`change_pte_range()`'s
+    /// `pte_modify()`), so a private COW copy is still mapped when access
+    /// comes back. GUP refuses a PTE its vma gives no access through.
+    /// Waits for the mmap lock and the TLB flush IPI.
     pub fn mprotect(
         &mut self,
         mm: MmId,
@@ -687,9 +690,7 @@ impl World {
             return Ok(Wait::Blocked(b));
         }
         self.split_vmas(mm, start, end, VmaChange::Protect(prot))?;
-        if !prot.read {
-            self.clear_ptes(mm, start, end);
-        } else if !prot.write {
+        if !prot.write {
             let vpns = start / PAGE_SIZE..end.div_ceil(PAGE_SIZE);
             for (_, pte) in self.mms[mm.0].ptes.range_mut(vpns) {
                 pte.writable = false;

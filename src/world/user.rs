@@ -154,18 +154,19 @@ impl World {
     }
 
     /// `get_user()` of the word at `addr` of `mm` by `actor`: the fault
-    /// maps what it must. `Err` when the fault waits for a page lock.
+    /// maps what it must. The value, and the page it was read from. `Err`
+    /// when the fault waits for a page lock.
     pub fn get_user_word(
         &mut self,
         mm: MmId,
         addr: u64,
         actor: Actor,
-    ) -> Result<Result<u32, i32>, Blocker> {
+    ) -> Result<Result<(u32, PageId), i32>, Blocker> {
         match self.gup(mm, addr & !(PAGE_SIZE - 1), false, true, actor) {
             Gup::Page(page) => {
                 let value = self.page_word(page, addr % PAGE_SIZE);
                 self.put_page(page);
-                Ok(Ok(value))
+                Ok(Ok((value, page)))
             }
             Gup::Error(e) => Ok(Err(e)),
             Gup::NotPresent => Ok(Err(-EFAULT)),
