@@ -95,7 +95,11 @@ fn the_node_words_page_gone_before_the_write_back_excuses_the_error() {
             let text = node_write_back_with(mapping, call, event);
             let (found, allowed) = verdict(&text, revision::find(rev).unwrap());
             assert!(found.is_empty(), "{rev} {call} {event}: {found:?}");
-            assert_eq!(allowed, vec![Allowance::TruncatedPageMayFail], "{rev} {event}");
+            assert_eq!(
+                allowed,
+                vec![Allowance::TruncatedPageMayFail],
+                "{rev} {event}"
+            );
         }
     }
 }

@@ -16,10 +16,11 @@ fn futex_diff(args: &[&str]) -> std::process::Output {
 #[test]
 fn a_scope_reads_what_it_prints_and_refuses_what_it_does_not_know() {
     let scope =
-        Scope::parse("kinds=file+hugetlbfs,calls=1,events=2,size=3,bound=1,relaxed").unwrap();
+        Scope::parse("kinds=file+hugetlbfs,calls=1,events=2,size=3,bound=1,relaxed,lockstep")
+            .unwrap();
     assert_eq!(
         scope.to_string(),
-        "kinds=file+hugetlbfs,pages=1,calls=1,events=2,size=3,callers=2,bound=1,yields=64,retries=300,numa=1,relaxed"
+        "kinds=file+hugetlbfs,pages=1,calls=1,events=2,size=3,callers=2,bound=1,yields=64,retries=300,numa=1,relaxed,lockstep"
     );
     assert_eq!(Scope::parse(&scope.to_string()).unwrap(), scope);
     assert_eq!(Scope::parse("").unwrap(), Scope::default());

@@ -27,7 +27,7 @@ pub struct ProveArgs {
     /// pages, calls, events, size (calls and events together), callers,
     /// bound (preemptions), yields (where placements may fall), retries
     /// (the livelock bound), numa (0, 1 or 2: the FUTEX2 node flags from
-    /// 6.16); `relaxed` adds relaxed mode.
+    /// 6.16); `relaxed` adds relaxed mode, `lockstep` the lockstep oracle.
     #[arg(long, value_name = "SPEC", default_value = "")]
     scope: String,
     /// Directory for the reproducers.
@@ -103,7 +103,7 @@ fn describe(scope: &Scope) -> String {
          by at most {} task(s), at most {} event(s) of every kind over its objects, at most {} calls \
          and events together; every interleaving with at most {} preemption(s), each at one of the \
          first {} yield points; a call still retrying after {} yield points is livelocked; from 6.16, \
-         calls {}; {} mode",
+         calls {}; {} mode; the meaning oracle{}",
         scope.kind_list().replace('+', ", "),
         scope.pages,
         scope.calls,
@@ -122,6 +122,11 @@ fn describe(scope: &Scope) -> String {
             "strict and relaxed"
         } else {
             "strict"
+        },
+        if scope.lockstep {
+            " and the lockstep oracle against the Rust port"
+        } else {
+            ""
         }
     )
 }

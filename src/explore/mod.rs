@@ -131,11 +131,22 @@ pub struct Hunt {
 }
 
 impl Hunt {
-    /// Runs one scenario on one revision and keeps what is new; returns
-    /// what the run showed of its schedule's extensions.
+    /// Runs one scenario on one revision through both oracles and keeps
+    /// what is new; returns what the run showed of its schedule's
+    /// extensions.
     pub fn run(&mut self, scenario: &Scenario, revision: Revision) -> Option<Reach> {
+        self.run_checked(scenario, revision, oracle::Checks::SEARCH)
+    }
+
+    /// [`Hunt::run`] through the oracles `checks` names.
+    pub fn run_checked(
+        &mut self,
+        scenario: &Scenario,
+        revision: Revision,
+        checks: oracle::Checks,
+    ) -> Option<Reach> {
         self.runs += 1;
-        let report = match oracle::check(scenario, revision, oracle::Checks::SEARCH) {
+        let report = match oracle::check(scenario, revision, checks) {
             Ok(report) => report,
             Err(e) => {
                 self.unbuilt += 1;
@@ -158,7 +169,7 @@ impl Hunt {
     /// and its base, keeping what tells them apart.
     pub fn run_task(&mut self, scenario: &Scenario, task: &Task) -> Option<Reach> {
         match task.base {
-            None => self.run(scenario, task.revision),
+            None => self.run_checked(scenario, task.revision, task.checks),
             Some(base) => self.run_against(scenario, task.revision, base),
         }
     }
@@ -237,6 +248,8 @@ pub struct Task {
     pub revision: Revision,
     pub base: Option<Revision>,
     pub horizon: u32,
+    /// The oracles each schedule goes through (both, by default).
+    pub checks: oracle::Checks,
 }
 
 /// Every built-in family on every revision, in every mode asked for,
@@ -290,6 +303,7 @@ pub fn tasks_of(
                 revision,
                 base,
                 horizon: reach,
+                checks: oracle::Checks::SEARCH,
             });
         }
     }

@@ -1,8 +1,10 @@
 //! A proof over a stated scope: every scenario within the scope
 //! ([`enumerate`]), each explored up to the scope's preemption bound with
 //! the reduced exhaustive search (`explore::exhaustive::for_each_reduced`),
-//! through both oracles. What it reports holds for every scenario and
-//! every interleaving of the scope, not for a sample.
+//! through the meaning oracle (and, with the scope's `lockstep`, the
+//! lockstep one against the revision's Rust port). What it reports holds
+//! for every scenario and every interleaving of the scope, not for a
+//! sample.
 
 pub mod enumerate;
 pub mod scope;
@@ -10,6 +12,7 @@ pub mod scope;
 use std::time::{Duration, Instant};
 
 use crate::explore::{self, exhaustive, Family, Hunt, Search};
+use crate::oracle;
 use crate::revision::Revision;
 
 pub use scope::Scope;
@@ -56,6 +59,9 @@ pub fn prove(
     let mut tasks = explore::tasks_of(&families, &[revision], None)?;
     for task in &mut tasks {
         task.horizon = task.horizon.min(scope.yields);
+        if !scope.lockstep {
+            task.checks = oracle::Checks::MEANING;
+        }
     }
     // The longest first, so that no thread is left with a long one at the
     // end while the others idle.

@@ -42,6 +42,9 @@ pub struct Scope {
     pub numa: usize,
     /// Relaxed mode too (events ignore the kernel's preconditions).
     pub relaxed: bool,
+    /// The lockstep oracle too: the revision's Rust port runs each
+    /// schedule beside it (a check of the port, not of the kernel).
+    pub lockstep: bool,
 }
 
 impl Default for Scope {
@@ -58,6 +61,7 @@ impl Default for Scope {
             retries: 300,
             numa: 1,
             relaxed: false,
+            lockstep: false,
         }
     }
 }
@@ -86,6 +90,10 @@ impl Scope {
                 scope.relaxed = true;
                 continue;
             }
+            if item == "lockstep" {
+                scope.lockstep = true;
+                continue;
+            }
             let (name, value) = item
                 .split_once('=')
                 .ok_or_else(|| format!("scope item `{item}` is not NAME=VALUE"))?;
@@ -109,7 +117,7 @@ impl Scope {
                 .ok_or_else(|| {
                     let names: Vec<&str> = LIMITS.iter().map(|(n, _, _)| *n).collect();
                     format!(
-                        "unknown scope dimension `{name}` (known: kinds, {}, relaxed)",
+                        "unknown scope dimension `{name}` (known: kinds, {}, relaxed, lockstep)",
                         names.join(", ")
                     )
                 })?;
@@ -154,7 +162,7 @@ impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "kinds={},pages={},calls={},events={},size={},callers={},bound={},yields={},retries={},numa={}{}",
+            "kinds={},pages={},calls={},events={},size={},callers={},bound={},yields={},retries={},numa={}{}{}",
             self.kind_list(),
             self.pages,
             self.calls,
@@ -165,7 +173,8 @@ impl fmt::Display for Scope {
             self.yields,
             self.retries,
             self.numa,
-            if self.relaxed { ",relaxed" } else { "" }
+            if self.relaxed { ",relaxed" } else { "" },
+            if self.lockstep { ",lockstep" } else { "" }
         )
     }
 }
