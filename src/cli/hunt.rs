@@ -102,7 +102,8 @@ pub fn main(args: HuntArgs) -> Result<Status, UsageError> {
     progress.done();
     let report = |done: u64, total: u64| {
         if progress.terminal {
-            eprint!("\r\x1b[2Kexhaustive: {done}/{total} schedules");
+            let share = done as f64 * 100.0 / total.max(1) as f64;
+            eprint!("\r\x1b[2Kexhaustive: {share:.0}%");
         }
     };
     let (mut hunt, complete) = explore::run_exhaustive(

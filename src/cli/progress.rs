@@ -32,9 +32,9 @@ impl Progress {
     }
 }
 
-/// `done` of `total` since `start`, with the rate and an estimate of the
-/// time left: `41% (1234/3000 schedules), 812/s, 3m 02s left`.
-pub fn fraction(done: u64, total: u64, what: &str, start: Instant) -> String {
+/// The share of the work done since `start`, with an estimate of the
+/// time left: `41%, 3m 02s left`.
+pub fn fraction(done: u64, total: u64, start: Instant) -> String {
     let elapsed = start.elapsed().as_secs_f64();
     let share = if total == 0 {
         1.0
@@ -46,12 +46,7 @@ pub fn fraction(done: u64, total: u64, what: &str, start: Instant) -> String {
     } else {
         0.0
     };
-    format!(
-        "{:.0}% ({done}/{total} {what}), {:.0}/s, {} left",
-        share * 100.0,
-        done as f64 / elapsed.max(1e-9),
-        minutes(left)
-    )
+    format!("{:.0}%, {} left", share * 100.0, minutes(left))
 }
 
 /// `1m 05s`, or `42s`.

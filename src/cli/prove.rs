@@ -57,7 +57,7 @@ pub fn main(args: ProveArgs) -> Result<Status, UsageError> {
                 progress.phase(&format!(
                     "{}: {}",
                     revision.name(),
-                    fraction(done, total, "schedules", start)
+                    fraction(done, total, start)
                 ));
             }
         };

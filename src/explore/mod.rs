@@ -325,11 +325,19 @@ pub enum Search {
     Reduced,
 }
 
+/// An estimate of the work of a task's exhaustive search: its schedules
+/// (before the reduction) times its yield horizon, as a schedule's run
+/// is about as long as the yield points it passes.
+pub fn work(task: &Task, bound: usize) -> u64 {
+    exhaustive::count(task.family.base.events.len(), task.horizon, bound)
+        .saturating_mul(u64::from(task.horizon).max(1))
+}
+
 /// Runs every schedule up to `bound` preemptions of every task (or one of
 /// each class that runs alike, by `search`), spread over `threads`
 /// threads, until done or `deadline`. `progress(done, total)` is called
-/// from the threads as tasks finish. Returns the findings and whether
-/// every schedule ran.
+/// from the threads as tasks finish, in units of [`work`]. Returns the
+/// findings and whether every schedule ran.
 pub fn run_exhaustive(
     tasks: &[Task],
     bound: usize,
@@ -339,10 +347,7 @@ pub fn run_exhaustive(
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> (Hunt, bool) {
     use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-    let total: u64 = tasks
-        .iter()
-        .map(|t| exhaustive::count(t.family.base.events.len(), t.horizon, bound))
-        .sum();
+    let total: u64 = tasks.iter().map(|t| work(t, bound)).sum();
     let next = AtomicUsize::new(0);
     let done = AtomicU64::new(0);
     let cut = AtomicBool::new(false);
@@ -373,7 +378,7 @@ pub fn run_exhaustive(
                     hunt.skipped += reduction.skipped;
                 }
             }
-            let n = exhaustive::count(task.family.base.events.len(), task.horizon, bound);
+            let n = work(task, bound);
             progress(done.fetch_add(n, Ordering::Relaxed) + n, total);
         }
         hunt

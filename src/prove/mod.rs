@@ -11,7 +11,7 @@ pub mod scope;
 
 use std::time::{Duration, Instant};
 
-use crate::explore::{self, exhaustive, Family, Hunt, Search};
+use crate::explore::{self, Family, Hunt, Search};
 use crate::oracle;
 use crate::revision::Revision;
 
@@ -33,7 +33,7 @@ pub struct Proof {
 }
 
 /// Proves `revision` over `scope` on `threads` threads; `progress(done,
-/// total)` counts schedules as scenarios finish (before the reduction).
+/// total)` counts work ([`explore::work`]) as scenarios finish.
 pub fn prove(
     scope: &Scope,
     revision: Revision,
@@ -65,10 +65,7 @@ pub fn prove(
     }
     // The longest first, so that no thread is left with a long one at the
     // end while the others idle.
-    tasks.sort_by_key(|t| {
-        let schedules = exhaustive::count(t.family.base.events.len(), t.horizon, scope.bound);
-        std::cmp::Reverse(schedules.saturating_mul(u64::from(t.horizon)))
-    });
+    tasks.sort_by_key(|t| std::cmp::Reverse(explore::work(t, scope.bound)));
     let forever = start + Duration::from_secs(u64::MAX / 4);
     let (hunt, _) = explore::run_exhaustive(
         &tasks,
