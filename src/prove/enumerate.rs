@@ -140,26 +140,12 @@ pub fn scenarios(scope: &Scope, revision: Revision) -> Enumeration {
                 for chosen in multisets(events.len(), k) {
                     for mode in modes {
                         for node_word in node_words {
-                            let mut text = format!(
+                            let head = format!(
                                 "mode {mode}\nretries {}\n{head}\n{node_word}",
                                 scope.retries
                             );
-                            for call in &calls {
-                                text.push_str(call);
-                                text.push('\n');
-                            }
-                            if by_task {
-                                text.push_str("event T task\n");
-                            }
-                            for (n, &e) in chosen.iter().enumerate() {
-                                text.push_str(&format!("event e{} {}\n", n + 1, events[e]));
-                            }
-                            match parse(&text) {
-                                Ok(scenario) => out.scenarios.push(scenario),
-                                Err(e) => {
-                                    panic!("a scope scenario does not parse: {e}\n{text}")
-                                }
-                            }
+                            let chosen = chosen.iter().map(|&e| events[e].as_str());
+                            out.scenarios.push(scenario(&head, &calls, by_task, chosen));
                         }
                     }
                 }
@@ -167,6 +153,29 @@ pub fn scenarios(scope: &Scope, revision: Revision) -> Enumeration {
         }
     }
     out
+}
+
+/// The scenario of `head` (its mode, retry bound and world), `calls`, the
+/// second task when a call is its, and `events`.
+fn scenario<'a>(
+    head: &str,
+    calls: &[String],
+    by_task: bool,
+    events: impl Iterator<Item = &'a str>,
+) -> Scenario {
+    let mut text = head.to_string();
+    for call in calls {
+        text.push_str(call);
+        text.push('\n');
+    }
+    if by_task {
+        text.push_str("event T task\n");
+    }
+    for (n, event) in events.enumerate() {
+        text.push_str(&format!("event e{} {event}\n", n + 1));
+    }
+    // The enumeration writes only statements the parser takes.
+    parse(&text).unwrap_or_else(|e| panic!("a scope scenario does not parse: {e}\n{text}"))
 }
 
 /// Whether a world (and one event in it, if any) builds and runs on the
