@@ -123,12 +123,12 @@ pub struct Reach {
 }
 
 impl Reach {
-    /// What the run of `outcome` showed.
-    pub fn of(outcome: &crate::exec::Outcome) -> Reach {
+    /// What the run of `outcome` showed, taken from it.
+    pub fn take(outcome: &mut crate::exec::Outcome) -> Reach {
         Reach {
             yields: outcome.yields,
-            finished_at: outcome.finished_at.clone(),
-            finished_in_turn: outcome.finished_in_turn.clone(),
+            finished_at: std::mem::take(&mut outcome.finished_at),
+            finished_in_turn: std::mem::take(&mut outcome.finished_in_turn),
         }
     }
 

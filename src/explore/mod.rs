@@ -146,7 +146,7 @@ impl Hunt {
         checks: oracle::Checks,
     ) -> Option<Reach> {
         self.runs += 1;
-        let report = match oracle::check(scenario, revision, checks) {
+        let mut report = match oracle::check(scenario, revision, checks) {
             Ok(report) => report,
             Err(e) => {
                 self.unbuilt += 1;
@@ -156,7 +156,7 @@ impl Hunt {
                 return None;
             }
         };
-        let reach = Reach::of(&report.outcome);
+        let reach = Reach::take(&mut report.outcome);
         for found in report.found {
             self.found
                 .entry(FindingKey::of(&found))
@@ -186,8 +186,8 @@ impl Hunt {
         self.runs += 1;
         let check = |rev: Revision| oracle::check(scenario, rev, oracle::Checks::SEARCH);
         let (ours, theirs, reach) = match (check(revision), check(base)) {
-            (Ok(a), Ok(b)) => {
-                let reach = Reach::both(Reach::of(&a.outcome), Reach::of(&b.outcome));
+            (Ok(mut a), Ok(mut b)) => {
+                let reach = Reach::both(Reach::take(&mut a.outcome), Reach::take(&mut b.outcome));
                 (a.found, b.found, reach)
             }
             (Err(e), _) | (_, Err(e)) => {
