@@ -14,7 +14,7 @@ use crate::kernel::{Held, Kernel, Observation};
 use crate::key::{Key, RawKey};
 use crate::reference::CallSpec;
 use crate::scenario::{Access, Call, Scenario};
-use crate::sched::Scheduler;
+use crate::sched::{Finish, Scheduler};
 use crate::schedule::CallRef;
 use crate::trace::Trace;
 use crate::world::build::{Builder, Objects};
@@ -62,12 +62,9 @@ pub struct Outcome {
     pub stuck: Vec<(String, String)>,
     pub harness_error: Option<String>,
     pub yields: u32,
-    /// For each event, the yield point at which it finished while the
-    /// tasks ran (`None`: later, or never).
-    pub finished_at: Vec<Option<u32>>,
-    /// For each event, the yield point in whose turn (the steps placed
-    /// there) it finished (`None`: elsewhere, or never).
-    pub finished_in_turn: Vec<Option<u32>>,
+    /// For each event, when it finished while the tasks ran (`None`:
+    /// later, or never).
+    pub finished: Vec<Option<Finish>>,
     /// The world's objects for the scenario's mms and inodes (see
     /// [`Outcome::legend`]).
     pub objects: Objects,
@@ -199,8 +196,7 @@ pub fn run(scenario: &Scenario, target: Target, trace: Trace) -> Result<Outcome,
         stuck,
         harness_error: kernel.harness_error.take(),
         yields: kernel.yields(),
-        finished_at: kernel.sched.finished_at().to_vec(),
-        finished_in_turn: kernel.sched.finished_in_turn().to_vec(),
+        finished: kernel.sched.take_finished(),
         objects: kernel.sched.take_objects(),
         trace: std::mem::take(&mut kernel.trace),
     })

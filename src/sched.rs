@@ -35,6 +35,16 @@ struct Relative {
     seen: u32,
 }
 
+/// When an event's last step ran while the tasks were running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Finish {
+    /// The yield point the tasks had last passed.
+    pub at: u32,
+    /// Whether it ran in that yield point's turn: among the steps placed
+    /// there, before the task went on.
+    pub in_turn: bool,
+}
+
 pub struct Scheduler {
     events: Vec<EventRun>,
     /// The world's objects for the scenario's indices the events name.
@@ -59,13 +69,10 @@ pub struct Scheduler {
     task: Option<usize>,
     /// The yield point the tasks last passed.
     now: u32,
-    /// For each event, the yield point at which its last step ran while
-    /// the tasks were running (not while draining): exhaustive search
-    /// knows from it that asking more of the event later changes nothing.
-    finished_at: Vec<Option<u32>>,
-    /// For each event, the yield point at whose turn (the steps the
-    /// schedule places there, before the task goes on) its last step ran.
-    finished_in_turn: Vec<Option<u32>>,
+    /// For each event, when its last step ran while the tasks were running
+    /// (not while draining): exhaustive search knows from it that asking
+    /// more of the event later changes nothing.
+    finished: Vec<Option<Finish>>,
     /// Whether the steps placed at a yield point are running.
     in_turn: bool,
     /// Whether the tasks are done and the events are being drained.
@@ -125,23 +132,16 @@ impl Scheduler {
             calls: [None; TASKS],
             task,
             now: 0,
-            finished_at: vec![None; n],
-            finished_in_turn: vec![None; n],
+            finished: vec![None; n],
             in_turn: false,
             draining: false,
         }
     }
 
-    /// For each event, the yield point at which it finished while the
-    /// tasks ran (`None`: later, or never).
-    pub fn finished_at(&self) -> &[Option<u32>] {
-        &self.finished_at
-    }
-
-    /// For each event, the yield point in whose turn it finished (`None`:
-    /// elsewhere, or never).
-    pub fn finished_in_turn(&self) -> &[Option<u32>] {
-        &self.finished_in_turn
+    /// Hands over, for each event, when it finished while the tasks ran
+    /// (`None`: later, or never); the run is done.
+    pub fn take_finished(&mut self) -> Vec<Option<Finish>> {
+        std::mem::take(&mut self.finished)
     }
 
     /// Whether steps of the second task are wanted now.
@@ -349,14 +349,12 @@ impl Scheduler {
         match &outcome {
             StepOutcome::Ran(text) => {
                 self.traced_block[event] = None;
-                if !self.draining
-                    && self.finished_at[event].is_none()
-                    && self.events[event].finished()
+                if !self.draining && self.finished[event].is_none() && self.events[event].finished()
                 {
-                    self.finished_at[event] = Some(self.now);
-                    if self.in_turn {
-                        self.finished_in_turn[event] = Some(self.now);
-                    }
+                    self.finished[event] = Some(Finish {
+                        at: self.now,
+                        in_turn: self.in_turn,
+                    });
                 }
                 trace.event(&self.names[event], || text.clone());
             }

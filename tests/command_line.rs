@@ -2,14 +2,10 @@
 //! codes and messages for bad input.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn futex_diff(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_futex-diff"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+mod common;
+use common::futex_diff;
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

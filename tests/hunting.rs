@@ -2,8 +2,6 @@
 //! de-duplication, and the `hunt`, `explore`, `minimize` and `replay`
 //! commands end to end.
 
-use std::process::Command;
-
 use futex_diff::explore::minimize::{self, shrink_lines};
 use futex_diff::explore::{self, exhaustive, hunt, pct, Family, FindingKey, Hunt};
 use futex_diff::finding::shape;
@@ -13,12 +11,8 @@ use futex_diff::revision;
 use futex_diff::scenario::parse;
 use futex_diff::world::Mode;
 
-fn futex_diff(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_futex-diff"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+mod common;
+use common::futex_diff;
 
 #[test]
 fn exhaustive_enumeration_visits_every_schedule_up_to_the_bound_once() {
@@ -317,8 +311,13 @@ fn a_reduced_search_skips_only_placements_past_the_end_or_of_finished_events() {
     // finishes at yield point 1.
     let reach = exhaustive::Reach {
         yields: 3,
-        finished_at: vec![Some(1), None],
-        finished_in_turn: vec![Some(1), None],
+        finished: vec![
+            Some(futex_diff::sched::Finish {
+                at: 1,
+                in_turn: true,
+            }),
+            None,
+        ],
     };
     let mut ran = Vec::new();
     let done = exhaustive::for_each_reduced(2, 6, 2, |s| {

@@ -7,7 +7,9 @@
 //! revision.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+mod common;
+use common::futex_diff;
 
 use futex_diff::oracle::lockstep;
 use futex_diff::revision::kernel::{load_kernel, KernelSpec};
@@ -155,13 +157,6 @@ fn the_patch_to_v4_7_applies_in_every_form_and_gives_v4_7() {
         );
         runs_as(patched, "v4.7");
     }
-}
-
-fn futex_diff(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_futex-diff"))
-        .args(args)
-        .output()
-        .unwrap()
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -1,17 +1,11 @@
 //! `futex-diff prove`: the scope, the enumeration of every scenario in it
 //! (each symmetric class once), and proofs that find what a revision has.
 
-use std::process::Command;
-
 use futex_diff::prove::{enumerate, Scope};
 use futex_diff::revision;
 
-fn futex_diff(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_futex-diff"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+mod common;
+use common::futex_diff;
 
 #[test]
 fn a_scope_reads_what_it_prints_and_refuses_what_it_does_not_know() {

@@ -18,7 +18,7 @@
 //!   before the task goes on): the two schedules, and their extensions,
 //!   run alike.
 //!
-//! Both rules follow from the scheduler's determinism (a schedule and its
+//! The rules follow from the scheduler's determinism (a schedule and its
 //! prefix run alike up to the first yield point where they differ), not
 //! from a model of what reads and writes what, so they hold for the C
 //! revision as it stands.
@@ -28,6 +28,7 @@ use std::collections::HashSet;
 use crate::exec;
 use crate::revision::Revision;
 use crate::scenario::Scenario;
+use crate::sched::Finish;
 use crate::schedule::{Scheduled, Steps};
 use crate::trace::Trace;
 use crate::world::WorldError;
@@ -114,12 +115,9 @@ pub fn count(events: usize, horizon: u32, bound: usize) -> u64 {
 pub struct Reach {
     /// The yield points the run passed (both tasks' together).
     pub yields: u32,
-    /// For each event, the yield point at which it finished while the
-    /// tasks ran (`None`: later, or never).
-    pub finished_at: Vec<Option<u32>>,
-    /// For each event, the yield point in whose turn (the steps placed
-    /// there, before the task goes on) it finished.
-    pub finished_in_turn: Vec<Option<u32>>,
+    /// For each event, when it finished while the tasks ran (`None`:
+    /// later, or never).
+    pub finished: Vec<Option<Finish>>,
 }
 
 impl Reach {
@@ -127,46 +125,43 @@ impl Reach {
     pub fn take(outcome: &mut crate::exec::Outcome) -> Reach {
         Reach {
             yields: outcome.yields,
-            finished_at: std::mem::take(&mut outcome.finished_at),
-            finished_in_turn: std::mem::take(&mut outcome.finished_in_turn),
+            finished: std::mem::take(&mut outcome.finished),
         }
     }
 
     /// What the run of one scenario on two revisions tells: placements
-    /// past either run's end, or of events finished in both, are alike.
+    /// past either run's end, or of events finished in both, are alike;
+    /// an event finished in turn only if in the same turn in both.
     pub fn both(a: Reach, b: Reach) -> Reach {
-        let latest = |x: &[Option<u32>], y: &[Option<u32>]| {
-            x.iter()
-                .zip(y)
-                .map(|(x, y)| x.zip(*y).map(|(x, y)| x.max(y)))
-                .collect()
-        };
-        // In turn at the same yield point in both, or not at all.
-        let same = |x: &[Option<u32>], y: &[Option<u32>]| {
-            x.iter()
-                .zip(y)
-                .map(|(x, y)| if x == y { *x } else { None })
-                .collect()
-        };
+        let finished = a
+            .finished
+            .iter()
+            .zip(&b.finished)
+            .map(|(x, y)| {
+                x.zip(*y).map(|(x, y)| Finish {
+                    at: x.at.max(y.at),
+                    in_turn: x.in_turn && x == y,
+                })
+            })
+            .collect();
         Reach {
             yields: a.yields.max(b.yields),
-            finished_at: latest(&a.finished_at, &b.finished_at),
-            finished_in_turn: same(&a.finished_in_turn, &b.finished_in_turn),
+            finished,
         }
+    }
+
+    fn finish(&self, event: usize) -> Option<Finish> {
+        self.finished.get(event).copied().flatten()
     }
 
     /// Whether one step was all `event` had left when asked for at `at`:
     /// the run finished it in that yield point's turn.
     fn finished_in_turn_at(&self, event: usize, at: u32) -> bool {
-        self.finished_in_turn.get(event) == Some(&Some(at))
+        self.finish(event) == Some(Finish { at, in_turn: true })
     }
 
     fn finished_before(&self, event: usize, at: u32) -> bool {
-        self.finished_at
-            .get(event)
-            .copied()
-            .flatten()
-            .is_some_and(|f| f < at)
+        self.finish(event).is_some_and(|f| f.at < at)
     }
 }
 
@@ -176,13 +171,6 @@ impl Reach {
 pub struct Reduction {
     pub run: u64,
     pub skipped: u64,
-}
-
-impl std::ops::AddAssign for Reduction {
-    fn add_assign(&mut self, other: Reduction) {
-        self.run += other.run;
-        self.skipped += other.skipped;
-    }
 }
 
 /// What an extension's trailing placements past its prefix's end ask for:

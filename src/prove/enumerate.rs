@@ -42,6 +42,14 @@ struct Mapping {
     regular_file: bool,
 }
 
+impl Mapping {
+    /// The first call's word: 8 bytes into the mapping (its FUTEX2_NUMA
+    /// node word follows it).
+    fn word(&self) -> u64 {
+        self.start + 8
+    }
+}
+
 /// A kind of mapping: its inode line (if a file backs it), the `vma`
 /// backing, its pages and the states it may start in.
 struct Kind {
@@ -94,13 +102,14 @@ pub fn scenarios(scope: &Scope, revision: Revision) -> Enumeration {
     };
     for mapping in mappings(scope) {
         let head = mapping.world.join("\n");
-        if !applies(&head, "", revision) {
+        let word = mapping.word();
+        if !applies(&head, word, "", revision) {
             out.not_applicable += 1;
             continue;
         }
         let mut events = Vec::new();
         for event in events_of(&mapping, era) {
-            if applies(&head, &event, revision) {
+            if applies(&head, word, &event, revision) {
                 events.push(event);
             } else {
                 out.not_applicable += 1;
@@ -112,9 +121,9 @@ pub fn scenarios(scope: &Scope, revision: Revision) -> Enumeration {
             .rules()
             .key
             .node
-            .then(|| format!("word A {:#x} -1\n", mapping.start + 12));
-        let no_node = no_node.filter(|word| {
-            let fits = applies(&format!("{head}\n{}", word.trim_end()), "", revision);
+            .then(|| format!("word A {:#x} -1\n", word + 4));
+        let no_node = no_node.filter(|line| {
+            let fits = applies(&format!("{head}\n{}", line.trim_end()), word, "", revision);
             out.not_applicable += u64::from(!fits);
             fits
         });
@@ -180,10 +189,9 @@ fn scenario<'a>(
 
 /// Whether a world (and one event in it, if any) builds and runs on the
 /// revision without a harness error: the event placed at the first yield
-/// point, with one call on the mapping's first word.
-fn applies(world: &str, event: &str, revision: Revision) -> bool {
-    let start = word_of(world);
-    let mut text = format!("{world}\ncall A {start:#x} shared write\n");
+/// point, with one call on `word`.
+fn applies(world: &str, word: u64, event: &str, revision: Revision) -> bool {
+    let mut text = format!("{world}\ncall A {word:#x} shared write\n");
     if !event.is_empty() {
         text.push_str(&format!("event e {event}\n"));
     }
@@ -197,17 +205,6 @@ fn applies(world: &str, event: &str, revision: Revision) -> bool {
         Ok(outcome) => outcome.harness_error.is_none(),
         Err(_) => false,
     }
-}
-
-/// The first call's word of a world: 8 bytes into its mapping.
-fn word_of(world: &str) -> u64 {
-    world
-        .lines()
-        .find_map(|l| l.strip_prefix("vma A "))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|start| u64::from_str_radix(start.trim_start_matches("0x"), 16).ok())
-        .unwrap_or(0)
-        + 8
 }
 
 /// Every mapping of the scope with every starting state.
@@ -303,12 +300,10 @@ fn mappings(scope: &Scope) -> Vec<Mapping> {
 /// Every event over the mapping's objects (each still to be checked
 /// against the world: not every kind applies to every mapping).
 fn events_of(m: &Mapping, era: Era) -> Vec<String> {
-    let (start, end) = (m.start, m.start + m.pages * PAGE);
-    let word = start + 8;
+    let (start, end, word) = (m.start, m.start + m.pages * PAGE, m.word());
     let mut out = Vec::new();
     if let Some(pages) = m.file_pages {
-        let indices = 0..pages;
-        for i in indices.clone() {
+        for i in 0..pages {
             out.push(format!("truncate F to={i}"));
             out.push(format!("punch F from={i} len=1"));
             out.push(format!("swapout F {i}"));
@@ -356,7 +351,7 @@ fn events_of(m: &Mapping, era: Era) -> Vec<String> {
 /// call, and with a node flag a later call on node 0's CPU or node 1's;
 /// with two callers, the last call may be the second task's.
 fn call_lists(scope: &Scope, m: &Mapping, era: Era) -> Vec<Vec<String>> {
-    let word = m.start + 8;
+    let word = m.word();
     let mut words = vec![word, word + 0x40];
     if m.pages > 1 {
         words.push(word + PAGE);

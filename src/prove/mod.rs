@@ -19,8 +19,6 @@ pub use scope::Scope;
 
 /// What a proof covered and found.
 pub struct Proof {
-    pub scope: Scope,
-    pub revision: Revision,
     /// Scenarios explored (one per symmetric class).
     pub scenarios: usize,
     /// Scenarios of the scope before symmetric ones counted once.
@@ -82,8 +80,6 @@ pub fn prove(
         ));
     }
     Ok(Proof {
-        scope: *scope,
-        revision,
         scenarios,
         before_symmetry: enumeration.before_symmetry,
         not_applicable: enumeration.not_applicable,

@@ -1,6 +1,7 @@
-//! The scope of a proof: how large the scenarios `prove` enumerates may
-//! be. Every dimension has a default (the scope the README's claim is
-//! about) and is widened with `--scope name=value,...`.
+//! The scope of a proof: which mappings, and how large the scenarios
+//! `prove` enumerates may be. Every dimension has a default (the scope
+//! the README's claim is about) and is changed with `--scope
+//! name=value,...`.
 
 use std::fmt;
 
@@ -66,8 +67,8 @@ impl Default for Scope {
     }
 }
 
-/// The largest value each dimension takes: beyond them the count of
-/// scenarios, not the model, is the limit.
+/// Each numeric dimension with its least and largest value: beyond them
+/// the count of scenarios, not the model, is the limit.
 const LIMITS: [(&str, usize, usize); 9] = [
     ("pages", 1, 4),
     ("calls", 1, 4),

@@ -14,6 +14,14 @@ pub const BUNDLED: [&str; 4] = ["v3.12", "rfc-2013", "v4.6", "v4.7"];
 /// The bundled revisions of 5.6 on, whose keys name inode sequence numbers.
 pub const BUNDLED_5X: [&str; 7] = ["v5.6", "v5.10", "v5.13", "v6.8", "v6.13", "v6.19", "v7.1"];
 
+/// Runs the futex-diff binary with `args`.
+pub fn futex_diff(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_futex-diff"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
 /// Runs scenario `text` on revision `rev`.
 pub fn run(text: &str, rev: &str) -> Outcome {
     let scenario = futex_diff::scenario::parse(text)
