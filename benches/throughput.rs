@@ -106,13 +106,13 @@ fn main() {
     }
     for n in threads {
         let start = Instant::now();
-        let (hunt, _) = explore::run_exhaustive(&tasks, 2, Search::Full, n, forever, &|_, _| {});
+        let (hunt, _) = explore::run_exhaustive(&tasks, 2, Search::Full, n, forever, &|_| {});
         let per_second = hunt.runs as f64 / start.elapsed().as_secs_f64();
         let what = format!("explore, bound 2, {n} thread(s), every schedule");
         row(&what, per_second, "interleavings");
         ratios.push((what, per_second));
         let start = Instant::now();
-        let (hunt, _) = explore::run_exhaustive(&tasks, 2, Search::Reduced, n, forever, &|_, _| {});
+        let (hunt, _) = explore::run_exhaustive(&tasks, 2, Search::Reduced, n, forever, &|_| {});
         let seconds = start.elapsed().as_secs_f64();
         for (what, count) in [("run", hunt.runs), ("covered", hunt.runs + hunt.skipped)] {
             let what = format!("explore, bound 2, {n} thread(s), reduced: {what}");

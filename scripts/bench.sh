@@ -86,54 +86,7 @@ FUTEX_DIFF_EMPTY_RATE=$empty_none cargo bench -q --bench throughput 2>/dev/null 
 
 # 3. time to first finding, per recorded class, from an empty corpus
 echo
-printf '%-10s %-20s %s\n' revision class "seconds to first finding: median of $seeds seeds (each), cap $cap s"
-pairs=$(grep -h '^# expect [a-z]' corpus/*.scn | sed 's/^# expect //' |
-	awk -F': ' '{ n = split($2, c, " "); for (i = 1; i <= n; i++) print $1 ":" c[i] }' | sort -u)
-classes="wrong-key spurious-error missing-error key-collision key-mismatch refcount-leak
-	refcount-underflow use-after-free warn livelock deadlock lock-imbalance rcu-imbalance"
-bin=$work/fuzz-none/x86_64-unknown-linux-gnu/release/meaning
-ttff=$work/ttff
-rm -rf "$ttff" && mkdir -p "$ttff"
-jobs=()
-for pair in $pairs; do
-	rev=${pair%%:*} class=${pair#*:}
-	known=$ttff/known-$rev-$class.txt
-	for other in $classes; do
-		[ "$other" = "$class" ] || echo "$rev $other " >>"$known"
-	done
-	for seed in $(seq 1 "$seeds"); do
-		jobs+=("$rev $class $seed")
-	done
-done
-one_run() {
-	local rev=$1 class=$2 seed=$3
-	local dir=$ttff/$rev-$class-$seed
-	mkdir -p "$dir"
-	local start end
-	start=$(date +%s.%N)
-	FUTEX_DIFF_REV=$rev FUTEX_DIFF_KNOWN=$ttff/known-$rev-$class.txt timeout $((cap + 30)) "$bin" \
-		-seed="$seed" -max_total_time="$cap" -max_len=1024 -dict=fuzz/scenario.dict -artifact_prefix="$dir/" "$dir" \
-		>"$dir.log" 2>&1 || true
-	end=$(date +%s.%N)
-	if ls "$dir"/crash-* >/dev/null 2>&1; then
-		awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f\n", e - s }' >"$dir.time"
-	else
-		echo ">$cap" >"$dir.time"
-	fi
-}
-export -f one_run
-export ttff cap bin
-printf '%s\n' "${jobs[@]}" | xargs -P "$cores" -L 1 bash -c 'one_run $0 $1 $2'
-for pair in $pairs; do
-	rev=${pair%%:*} class=${pair#*:}
-	times=()
-	for seed in $(seq 1 "$seeds"); do
-		times+=("$(cat "$ttff/$rev-$class-$seed.time")")
-	done
-	median=$(printf '%s\n' "${times[@]}" | sed "s/^>.*/999999/" | sort -g |
-		awk -v cap="$cap" '{ a[NR] = $1 } END { m = a[int((NR + 1) / 2)]; if (m == 999999) print ">" cap; else print m }')
-	printf '%-10s %-20s %6s   (%s)\n' "$rev" "$class" "$median" "${times[*]}"
-done
+scripts/ttff.sh "$seeds" "$cap" "$work/fuzz-none/x86_64-unknown-linux-gnu/release/meaning"
 
 # 4. memory over long runs, side by side
 echo

@@ -14,7 +14,7 @@ use crate::kernel::{Held, Kernel, Observation};
 use crate::key::{Key, RawKey};
 use crate::reference::CallSpec;
 use crate::scenario::{Access, Call, Scenario};
-use crate::sched::{Finish, Scheduler};
+use crate::sched::{Finish, Scheduler, Stepped};
 use crate::schedule::CallRef;
 use crate::trace::Trace;
 use crate::world::build::{Builder, Objects};
@@ -65,6 +65,8 @@ pub struct Outcome {
     /// For each event, when it finished while the tasks ran (`None`:
     /// later, or never).
     pub finished: Vec<Option<Finish>>,
+    /// The event steps that ran while the tasks ran, in order.
+    pub stepped: Vec<Stepped>,
     /// The world's objects for the scenario's mms and inodes (see
     /// [`Outcome::legend`]).
     pub objects: Objects,
@@ -179,6 +181,8 @@ pub fn run(scenario: &Scenario, target: Target, trace: Trace) -> Result<Outcome,
             Vec::new()
         }
     };
+    let findings = kernel.world.findings_count();
+    kernel.trace.findings_since(findings, kernel.yields());
     let second_run = second_run.map(|run| run.take()).unwrap_or_default();
     let mut calls: Vec<(usize, CallOutcome)> = first_run.calls;
     calls.extend(second_run.calls);
@@ -197,6 +201,7 @@ pub fn run(scenario: &Scenario, target: Target, trace: Trace) -> Result<Outcome,
         harness_error: kernel.harness_error.take(),
         yields: kernel.yields(),
         finished: kernel.sched.take_finished(),
+        stepped: kernel.sched.take_stepped(),
         objects: kernel.sched.take_objects(),
         trace: std::mem::take(&mut kernel.trace),
     })

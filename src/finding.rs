@@ -60,6 +60,26 @@ impl FindingClass {
         }
     }
 
+    /// What the class means, in one sentence.
+    pub fn description(self) -> &'static str {
+        match self {
+            FindingClass::LockstepDivergence => "A C revision and its Rust port parted: the port is not the revision.",
+            FindingClass::WrongKey => "get_futex_key() returned a key that no state of the world during the call gives.",
+            FindingClass::SpuriousError => "get_futex_key() failed where every state of the world during the call gives a key.",
+            FindingClass::MissingError => "get_futex_key() returned a key where every state of the world during the call gives an error.",
+            FindingClass::KeyCollision => "Two calls on different futex words got the same key.",
+            FindingClass::KeyMismatch => "Two calls on the same futex word got keys that do not match.",
+            FindingClass::RefcountLeak => "A reference was taken and not dropped: more held than the keys stand for.",
+            FindingClass::RefcountUnderflow => "A reference was dropped that was not held: fewer held than the keys stand for.",
+            FindingClass::UseAfterFree => "An object was used after it was freed.",
+            FindingClass::Warn => "The kernel would print a warning here: a WARN_ON() condition held.",
+            FindingClass::Livelock => "The call kept retrying past the retry bound.",
+            FindingClass::Deadlock => "The call waited for something that never comes.",
+            FindingClass::LockImbalance => "A lock was taken and not released, or released and not taken.",
+            FindingClass::RcuImbalance => "rcu_read_lock() and rcu_read_unlock() did not pair.",
+        }
+    }
+
     pub fn from_name(name: &str) -> Option<FindingClass> {
         FindingClass::ALL.into_iter().find(|c| c.name() == name)
     }

@@ -45,6 +45,15 @@ pub struct Finish {
     pub in_turn: bool,
 }
 
+/// An event step that ran while the tasks were running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stepped {
+    /// The yield point the tasks had last passed (0: before the first).
+    pub at: u32,
+    /// The scenario's number of the event.
+    pub event: usize,
+}
+
 pub struct Scheduler {
     events: Vec<EventRun>,
     /// The world's objects for the scenario's indices the events name.
@@ -73,6 +82,9 @@ pub struct Scheduler {
     /// (not while draining): exhaustive search knows from it that asking
     /// more of the event later changes nothing.
     finished: Vec<Option<Finish>>,
+    /// Every event step that ran while the tasks were running, in order:
+    /// what the fuzz targets tell libFuzzer the schedule did.
+    stepped: Vec<Stepped>,
     /// Whether the steps placed at a yield point are running.
     in_turn: bool,
     /// Whether the tasks are done and the events are being drained.
@@ -133,6 +145,7 @@ impl Scheduler {
             task,
             now: 0,
             finished: vec![None; n],
+            stepped: Vec::new(),
             in_turn: false,
             draining: false,
         }
@@ -142,6 +155,12 @@ impl Scheduler {
     /// (`None`: later, or never); the run is done.
     pub fn take_finished(&mut self) -> Vec<Option<Finish>> {
         std::mem::take(&mut self.finished)
+    }
+
+    /// Hands over the event steps that ran while the tasks ran, in order;
+    /// the run is done.
+    pub fn take_stepped(&mut self) -> Vec<Stepped> {
+        std::mem::take(&mut self.stepped)
     }
 
     /// Whether steps of the second task are wanted now.
@@ -349,6 +368,12 @@ impl Scheduler {
         match &outcome {
             StepOutcome::Ran(text) => {
                 self.traced_block[event] = None;
+                if !self.draining {
+                    self.stepped.push(Stepped {
+                        at: self.now,
+                        event,
+                    });
+                }
                 if !self.draining && self.finished[event].is_none() && self.events[event].finished()
                 {
                     self.finished[event] = Some(Finish {

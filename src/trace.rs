@@ -118,6 +118,9 @@ pub struct Trace {
     pub entries: Vec<Entry>,
     /// The yield points with the task that reached each, recording or not.
     yields: Vec<(u8, Op, Arg)>,
+    /// When recording: for each finding the world recorded, in order, the
+    /// yield point passed last before it (0: none yet).
+    finding_yields: Vec<u32>,
 }
 
 impl Trace {
@@ -154,6 +157,31 @@ impl Trace {
                 line,
             });
         }
+    }
+
+    /// Notes, when recording, that the world's findings up to `count` were
+    /// recorded after yield point `last_yield`.
+    #[inline]
+    pub fn findings_since(&mut self, count: usize, last_yield: u32) {
+        if self.recording {
+            while self.finding_yields.len() < count {
+                self.finding_yields.push(last_yield);
+            }
+        }
+    }
+
+    /// The yield point passed last before the world recorded its finding
+    /// number `index`, when recording.
+    pub fn finding_yield(&self, index: usize) -> Option<u32> {
+        self.finding_yields.get(index).copied()
+    }
+
+    /// The source line of yield point `n`, when recording.
+    pub fn line_of(&self, n: u32) -> Option<u32> {
+        self.entries.iter().find_map(|e| match e {
+            Entry::Yield { n: m, line, .. } if *m == n => *line,
+            _ => None,
+        })
     }
 
     /// A line for the thread, made only when recording.

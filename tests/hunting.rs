@@ -285,7 +285,7 @@ fn the_reduced_search_finds_what_the_full_one_finds_and_skips_most_schedules() {
         .collect();
     let tasks = explore::tasks(&revisions, &[Mode::Strict], None).unwrap();
     let forever = std::time::Instant::now() + std::time::Duration::from_secs(3600);
-    let search = |how| explore::run_exhaustive(&tasks, 2, how, 2, forever, &|_, _| {}).0;
+    let search = |how| explore::run_exhaustive(&tasks, 2, how, 2, forever, &|_| {}).0;
     let full = search(explore::Search::Full);
     let reduced = search(explore::Search::Reduced);
     let keys = |hunt: &Hunt| hunt.found.keys().cloned().collect::<Vec<FindingKey>>();

@@ -56,8 +56,7 @@ pub fn main(args: ExploreArgs) -> Result<Status, UsageError> {
     } else {
         explore::Search::Reduced
     };
-    let (hunt, _) =
-        explore::run_exhaustive(&tasks, args.bound, search, threads, forever, &|_, _| {});
+    let (hunt, _) = explore::run_exhaustive(&tasks, args.bound, search, threads, forever, &|_| {});
     let seconds = start.elapsed().as_secs_f64();
     if let Some(error) = &hunt.unbuilt_error {
         return Err(UsageError(format!(

@@ -14,7 +14,9 @@ use clap::Args;
 
 use super::progress::Progress;
 use super::selection::RevisionArgs;
-use super::{json, Status, UsageError};
+use serde::Serialize;
+
+use super::{Status, UsageError};
 use crate::explore::{self, hunt::Reported, Change, Hunt};
 use crate::finding::FindingClass;
 use crate::revision::{self, Revision};
@@ -39,9 +41,15 @@ pub struct HuntArgs {
     /// Also hunt in relaxed mode (events ignore the kernel's preconditions).
     #[arg(long)]
     relaxed: bool,
-    /// One JSON object per distinct finding per line, instead of the table.
+    /// One JSON object per distinct finding per line, instead of the table
+    /// (docs/schemas/hunt.schema.json).
     #[arg(long)]
     json: bool,
+    /// Also write the findings to FILE as a SARIF 2.1.0 log, for code
+    /// scanning: each at the revision's C line where its reproducer's run
+    /// first departed from the function's meaning.
+    #[arg(long, value_name = "FILE")]
+    sarif: Option<PathBuf>,
     /// Preemption bound of the exhaustive phase.
     #[arg(long, default_value_t = 2)]
     bound: usize,
@@ -75,6 +83,10 @@ pub fn main(args: HuntArgs) -> Result<Status, UsageError> {
     } else {
         vec![Mode::Strict]
     };
+    if let Some(path) = &args.sarif {
+        // Before the hunt, not after it: a path that cannot be written.
+        std::fs::File::create(path).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+    }
     let threads = args.threads.unwrap_or_else(explore::default_threads).max(1);
     let progress = Progress::new();
     let start = Instant::now();
@@ -100,20 +112,16 @@ pub fn main(args: HuntArgs) -> Result<Status, UsageError> {
         args.bound
     ));
     progress.done();
-    let report = |done: u64, total: u64| {
-        if progress.terminal {
-            let share = done as f64 * 100.0 / total.max(1) as f64;
-            eprint!("\r\x1b[2Kexhaustive: {share:.0}%");
-        }
-    };
+    let bar = progress.bar("exhaustive");
     let (mut hunt, complete) = explore::run_exhaustive(
         &tasks,
         args.bound,
         explore::Search::Reduced,
         threads,
         deadline,
-        &report,
+        &|done| bar.update(done),
     );
+    bar.finish();
     progress.phase(&format!(
         "exhaustive: {} schedules in {:.1}s ({} more known to run alike one of them){}",
         hunt.runs,
@@ -159,6 +167,12 @@ pub fn main(args: HuntArgs) -> Result<Status, UsageError> {
             r.file_name
         );
     }
+    if let Some(path) = &args.sarif {
+        let log = super::sarif::log(&reported, &args.out);
+        let text = serde_json::to_string_pretty(&log).expect("a JSON value serialises");
+        std::fs::write(path, text + "\n")
+            .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+    }
     let names: Vec<String> = revisions.iter().map(|r| r.name().to_string()).collect();
     match (base, args.json) {
         (None, true) => print_json(&reported, &args.out),
@@ -173,16 +187,56 @@ pub fn main(args: HuntArgs) -> Result<Status, UsageError> {
     })
 }
 
+/// A line of `hunt --json`: one distinct finding.
+#[derive(Serialize)]
+struct FindingLine<'a> {
+    revision: &'a str,
+    class: &'static str,
+    mode: String,
+    summary: &'a str,
+    reproducer: String,
+}
+
+/// A line of `hunt --json --against BASE`: a finding that tells a revision
+/// from the base.
+#[derive(Serialize)]
+struct ChangeLine<'a> {
+    revision: &'a str,
+    against: &'static str,
+    change: &'static str,
+    class: &'static str,
+    mode: String,
+    summary: &'a str,
+    reproducer: String,
+}
+
+/// The last lines of `hunt --json --against BASE`: per revision, how many
+/// findings it shares with the base.
+#[derive(Serialize)]
+struct SharedLine<'a> {
+    revision: &'a str,
+    against: &'static str,
+    change: &'static str,
+    count: usize,
+}
+
+/// Prints one JSON object on a line.
+fn print_line(line: &impl Serialize) {
+    super::outln!(
+        "{}",
+        serde_json::to_string(line).expect("a record serialises")
+    );
+}
+
 fn print_json(reported: &[Reported], dir: &Path) {
     for r in reported {
-        super::outln!(
-            "{{\"revision\":{},\"class\":{},\"mode\":{},\"summary\":{},\"reproducer\":{}}}",
-            json(&r.key.revision),
-            json(r.key.class.name()),
-            json(&r.key.mode.to_string()),
-            json(&r.found.finding.summary),
-            json(&dir.join(&r.file_name).display().to_string())
-        );
+        print_line(&FindingLine {
+            revision: &r.key.revision,
+            class: r.key.class.name(),
+            mode: r.key.mode.to_string(),
+            summary: &r.found.finding.summary,
+            reproducer: dir.join(&r.file_name).display().to_string(),
+        });
     }
 }
 
@@ -343,23 +397,22 @@ fn print_changes_json(
 ) {
     for r in reported {
         let (change, under_test) = change_of(r);
-        super::outln!(
-            "{{\"revision\":{},\"against\":{},\"change\":{},\"class\":{},\"mode\":{},\"summary\":{},\"reproducer\":{}}}",
-            json(&under_test),
-            json(base.name()),
-            json(change.name()),
-            json(r.key.class.name()),
-            json(&r.key.mode.to_string()),
-            json(&r.found.finding.summary),
-            json(&dir.join(&r.file_name).display().to_string())
-        );
+        print_line(&ChangeLine {
+            revision: &under_test,
+            against: base.name(),
+            change: change.name(),
+            class: r.key.class.name(),
+            mode: r.key.mode.to_string(),
+            summary: &r.found.finding.summary,
+            reproducer: dir.join(&r.file_name).display().to_string(),
+        });
     }
     for rev in revisions {
-        super::outln!(
-            "{{\"revision\":{},\"against\":{},\"change\":\"shared\",\"count\":{}}}",
-            json(rev),
-            json(base.name()),
-            shared_count(hunt, rev, base.name())
-        );
+        print_line(&SharedLine {
+            revision: rev,
+            against: base.name(),
+            change: "shared",
+            count: shared_count(hunt, rev, base.name()),
+        });
     }
 }

@@ -24,6 +24,7 @@ mod prove;
 mod replay;
 mod revisions;
 mod run;
+mod sarif;
 mod selection;
 
 use std::path::Path;
@@ -105,22 +106,6 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// A JSON string literal.
-pub fn json(text: &str) -> String {
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// Reads and parses a scenario file; errors name the file and line.

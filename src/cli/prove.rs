@@ -4,12 +4,10 @@
 //! finding with a minimised reproducer.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
-use std::time::Instant;
 
 use clap::Args;
 
-use super::progress::{fraction, minutes, Progress};
+use super::progress::{minutes, Progress};
 use super::selection::RevisionArgs;
 use super::{Status, UsageError};
 use crate::explore;
@@ -47,22 +45,10 @@ pub fn main(args: ProveArgs) -> Result<Status, UsageError> {
     outln!("  {}", describe(&scope));
     let mut reported = Vec::new();
     for &revision in &revisions {
-        let start = Instant::now();
-        let last = Mutex::new(Instant::now());
-        let report = |done: u64, total: u64| {
-            let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
-            let every = if progress.terminal { 0.2 } else { 10.0 };
-            if last.elapsed().as_secs_f64() >= every || done == total {
-                *last = Instant::now();
-                progress.phase(&format!(
-                    "{}: {}",
-                    revision.name(),
-                    fraction(done, total, start)
-                ));
-            }
-        };
-        let proof = prove::prove(&scope, revision, threads, &report).map_err(UsageError)?;
-        progress.done();
+        let bar = progress.bar(revision.name());
+        let proof = prove::prove(&scope, revision, threads, &|done| bar.update(done))
+            .map_err(UsageError)?;
+        bar.finish();
         let covered = proof.hunt.runs + proof.hunt.skipped;
         outln!(
             "{}: {} scenarios ({} before symmetric ones count once; {} mappings and events not applicable), \

@@ -333,23 +333,35 @@ pub fn work(task: &Task, bound: usize) -> u64 {
         .saturating_mul(u64::from(task.horizon).max(1))
 }
 
+/// How far an exhaustive run has come, as its tasks finish.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Done {
+    /// Work done, in units of [`work`]: a fair share of the time.
+    pub work: u64,
+    /// All the run's work, in the same units.
+    pub total: u64,
+    /// Interleavings covered: run, or known to run alike one that ran.
+    pub interleavings: u64,
+}
+
 /// Runs every schedule up to `bound` preemptions of every task (or one of
 /// each class that runs alike, by `search`), spread over `threads`
-/// threads, until done or `deadline`. `progress(done, total)` is called
-/// from the threads as tasks finish, in units of [`work`]. Returns the
-/// findings and whether every schedule ran.
+/// threads, until done or `deadline`. `progress` is called from the
+/// threads as tasks finish. Returns the findings and whether every
+/// schedule ran.
 pub fn run_exhaustive(
     tasks: &[Task],
     bound: usize,
     search: Search,
     threads: usize,
     deadline: std::time::Instant,
-    progress: &(dyn Fn(u64, u64) + Sync),
+    progress: &(dyn Fn(Done) + Sync),
 ) -> (Hunt, bool) {
     use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
     let total: u64 = tasks.iter().map(|t| work(t, bound)).sum();
     let next = AtomicUsize::new(0);
     let done = AtomicU64::new(0);
+    let covered = AtomicU64::new(0);
     let cut = AtomicBool::new(false);
     let all = on_threads(threads, |_| {
         let mut hunt = Hunt::default();
@@ -379,7 +391,12 @@ pub fn run_exhaustive(
                 }
             }
             let n = work(task, bound);
-            progress(done.fetch_add(n, Ordering::Relaxed) + n, total);
+            let count = exhaustive::count(events, task.horizon, bound);
+            progress(Done {
+                work: done.fetch_add(n, Ordering::Relaxed) + n,
+                total,
+                interleavings: covered.fetch_add(count, Ordering::Relaxed) + count,
+            });
         }
         hunt
     });

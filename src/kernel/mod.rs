@@ -295,6 +295,8 @@ impl Kernel {
     /// leave. The second task stops here once the steps asked of it ran.
     fn enter(&mut self, op: Op, arg: Arg) -> Result<(), Abort> {
         let t = self.world.running;
+        self.trace
+            .findings_since(self.world.findings_count(), self.yields);
         self.yields += 1;
         self.tasks[t].call_yields += 1;
         self.trace

@@ -11,6 +11,7 @@
 //! say and tells which mode each finding needs: the scenario's own.
 
 pub mod against;
+pub mod departure;
 pub mod explain;
 pub mod lockstep;
 pub mod meaning;

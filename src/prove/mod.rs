@@ -30,13 +30,13 @@ pub struct Proof {
     pub seconds: f64,
 }
 
-/// Proves `revision` over `scope` on `threads` threads; `progress(done,
-/// total)` counts work ([`explore::work`]) as scenarios finish.
+/// Proves `revision` over `scope` on `threads` threads; `progress` is told
+/// how far it has come as scenarios finish.
 pub fn prove(
     scope: &Scope,
     revision: Revision,
     threads: usize,
-    progress: &(dyn Fn(u64, u64) + Sync),
+    progress: &(dyn Fn(explore::Done) + Sync),
 ) -> Result<Proof, String> {
     let start = Instant::now();
     let enumeration = enumerate::scenarios(scope, revision);

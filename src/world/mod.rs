@@ -361,6 +361,11 @@ impl World {
         &self.truncations
     }
 
+    /// How many findings the world has recorded so far.
+    pub fn findings_count(&self) -> usize {
+        self.findings.len()
+    }
+
     pub fn take_findings(&mut self) -> Vec<Finding> {
         std::mem::take(&mut self.findings)
     }

@@ -13,7 +13,12 @@
 //!   last patched kernel is the one judged;
 //! - `FUTEX_DIFF_KNOWN`: a file of known findings the targets pass over
 //!   (default: none), one per line: `REVISION[:MODE] CLASS SUMMARY-SUBSTRING`,
-//!   `#` starting a comment; without a mode the line applies to both.
+//!   `#` starting a comment; without a mode the line applies to both;
+//! - `FUTEX_DIFF_FEEDBACK`: `off` keeps the `meaning` target's interleaving
+//!   feedback ([`feedback`]) from libFuzzer, leaving edge coverage alone
+//!   (default: on), to measure what the feedback is worth.
+
+pub mod feedback;
 
 use std::sync::OnceLock;
 
@@ -41,6 +46,9 @@ pub struct FuzzConfig {
     pub revision: Revision,
     /// `FUTEX_DIFF_KNOWN`: findings to pass over.
     pub known: Vec<Known>,
+    /// `FUTEX_DIFF_FEEDBACK`: whether the meaning target counts what each
+    /// schedule did ([`feedback`]).
+    pub feedback: bool,
 }
 
 impl FuzzConfig {
@@ -76,7 +84,20 @@ impl FuzzConfig {
             }
             Err(_) => Vec::new(),
         };
-        Ok(FuzzConfig { revision, known })
+        let feedback = match std::env::var("FUTEX_DIFF_FEEDBACK").as_deref() {
+            Err(_) | Ok("on") => true,
+            Ok("off") => false,
+            Ok(other) => {
+                return Err(format!(
+                    "FUTEX_DIFF_FEEDBACK: `{other}` is neither `on` nor `off`"
+                ))
+            }
+        };
+        Ok(FuzzConfig {
+            revision,
+            known,
+            feedback,
+        })
     }
 
     /// The process-wide configuration; a bad environment stops the fuzzer
@@ -180,6 +201,9 @@ pub fn meaning(data: &[u8]) -> Option<String> {
         Err(e) if e.not_in_era() => return None,
         report => report.expect("decoded scenarios build"),
     };
+    if config.feedback {
+        feedback::record(&scenario, &report.outcome);
+    }
     report
         .found
         .into_iter()

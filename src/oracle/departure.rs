@@ -1,0 +1,122 @@
+//! Where a run first departed from the function's meaning: the yield point
+//! of the revision's C, and its source line, that a report (SARIF's
+//! location) points a reader at.
+//!
+//! - A finding the world recorded as it happened (a use after free, a
+//!   warning, an underflow, a livelock) departs at the yield point passed
+//!   last before it was recorded.
+//! - A finding about a call's result (a wrong key, a spurious or missing
+//!   error, a key that collides or mismatches) departs where the world
+//!   first changed under the call, for the call's result to be judged
+//!   against more than its entry state; when nothing changed, the call's
+//!   own code went wrong, and it departs at the call's last yield point,
+//!   where it settled its result.
+//! - A finding about what the run left behind (a reference leaked) departs
+//!   at the run's last yield point.
+//!
+//! It needs a recorded trace ([`super::Checks::REPORT`]).
+
+use super::Report;
+use crate::finding::Finding;
+use crate::trace::Entry;
+
+/// A departure from the meaning, located.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Departure {
+    /// The yield point (numbered as in traces).
+    pub at: u32,
+    /// Its line in the revision's C source, when the revision marks it.
+    pub line: Option<u32>,
+    /// Why this is the place, in words.
+    pub why: String,
+}
+
+/// Where the run of `report` first departed from the meaning, for
+/// `finding`, one of its findings; `None` when the run passed no yield
+/// point at all.
+pub fn departure(report: &Report, finding: &Finding) -> Option<Departure> {
+    let outcome = &report.outcome;
+    let trace = &outcome.trace;
+    let (at, why) = if let Some(index) = outcome.findings.iter().position(|f| f == finding) {
+        let at = trace.finding_yield(index)?;
+        (at, "the run met it here".to_string())
+    } else if let Some(call) = named_call(&finding.summary) {
+        let observed = &outcome.calls.get(call)?.observation;
+        match (observed.since.get(1), observed.expected.get(..2)) {
+            (Some(&since), Some([before, after])) if since > 0 => (
+                since,
+                format!(
+                    "the meaning of call {} changed under it here, from {before} to {after}",
+                    call + 1
+                ),
+            ),
+            _ => (
+                last_yield_of_call(report, call)?,
+                format!(
+                    "call {} settled its result here, on a world that did not change under it",
+                    call + 1
+                ),
+            ),
+        }
+    } else {
+        (
+            trace.entries.iter().rev().find_map(|e| match e {
+                Entry::Yield { n, .. } => Some(*n),
+                _ => None,
+            })?,
+            "the run ended here".to_string(),
+        )
+    };
+    (at > 0).then(|| Departure {
+        at,
+        line: trace.line_of(at),
+        why,
+    })
+}
+
+/// The call a finding's summary names first (`call 2 ...`, `calls 1 and
+/// 2 ...`), 0-based.
+fn named_call(summary: &str) -> Option<usize> {
+    let mut words = summary.split_whitespace();
+    while let Some(word) = words.next() {
+        if word == "call" || word == "calls" {
+            let number = words.next()?;
+            let digits: String = number.chars().take_while(char::is_ascii_digit).collect();
+            if let Ok(n) = digits.parse::<usize>() {
+                return n.checked_sub(1);
+            }
+        }
+    }
+    None
+}
+
+/// The last yield point the task making `call` passed before the call
+/// settled its result (the trace's `call N returns` or `aborted` line).
+fn last_yield_of_call(report: &Report, call: usize) -> Option<u32> {
+    let task = report.outcome.calls.get(call)?.task;
+    let settled = [
+        format!("call {} returns", call + 1),
+        format!("call {} aborted", call + 1),
+    ];
+    let entries = &report.outcome.trace.entries;
+    let end = entries.iter().position(|e| {
+        matches!(e, Entry::Thread(text) if settled.iter().any(|s| text.starts_with(s.as_str())))
+    })?;
+    entries[..end].iter().rev().find_map(|e| match e {
+        Entry::Yield { n, task: t, .. } if *t == task => Some(*n),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::named_call;
+
+    #[test]
+    fn the_first_call_a_summary_names() {
+        assert_eq!(named_call("call 2 returned -EFAULT"), Some(1));
+        assert_eq!(named_call("calls 1 and 3 name the same word"), Some(0));
+        assert_eq!(named_call("inode#1.i_count 1 -> 2"), None);
+        assert_eq!(named_call("call 0 is no call"), None);
+    }
+}
