@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The OSS-Fuzz steps, run here: build every target with oss-fuzz/build.sh
-# (into fuzz/out/), run each for a bounded time over its seed corpus, fail
-# on any crash, and keep the artefacts (fuzz/out/artifacts/TARGET/). Known
-# findings of the bundled revisions (fuzz/known-findings.txt) are passed
-# over, so only something new fails the run. Then check that libFuzzer
+# The OSS-Fuzz and ClusterFuzzLite steps, run here: check the project files
+# of both, build every target with the build script they share
+# (.clusterfuzzlite/build.sh, which runs oss-fuzz/build.sh; into
+# fuzz/out/), run each target for a bounded time over its seed corpus, fail
+# on any crash, and keep the artefacts (fuzz/out/artifacts/TARGET/). As on
+# those services, no FUTEX_DIFF_KNOWN is set: the targets pass over the
+# bundled revisions' known findings from the file the build put beside
+# them, so only something new fails the run. Then check that libFuzzer
 # counts edges of the C revisions, not only of the Rust code.
 #
 # Usage: scripts/oss-fuzz-local.sh [SECONDS-PER-TARGET]   (default 60)
@@ -13,16 +16,41 @@ seconds=${1:-60}
 root=$PWD
 out=$root/fuzz/out
 mkdir -p "$out"
-export FUTEX_DIFF_KNOWN=$root/fuzz/known-findings.txt
+unset FUTEX_DIFF_KNOWN
 
-# OSS-Fuzz checks the project out at $SRC/futex-diff.
+# The services' project files: both images copy the shared build script,
+# both say Rust, and the workflows are YAML that run ClusterFuzzLite's
+# actions in their modes.
+status=0
+check() { "$@" >/dev/null 2>&1 || { echo "project files: failed: $*"; status=1; }; }
+check grep -q '^COPY oss-fuzz/build.sh \$SRC/$' oss-fuzz/Dockerfile
+check grep -q '^COPY .clusterfuzzlite/build.sh \$SRC/$' .clusterfuzzlite/Dockerfile
+check grep -q 'oss-fuzz/build.sh' .clusterfuzzlite/build.sh
+check grep -q '^language: rust$' oss-fuzz/project.yaml
+check grep -q '^language: rust$' .clusterfuzzlite/project.yaml
+check python3 - <<'PY'
+import yaml
+modes = {}
+for name in ["cflite_pr", "cflite_batch", "cflite_cron"]:
+    flow = yaml.safe_load(open(f".github/workflows/{name}.yml"))
+    for job in flow["jobs"].values():
+        uses = [s["uses"].split("@")[0] for s in job["steps"]]
+        assert uses == ["google/clusterfuzzlite/actions/build_fuzzers",
+                        "google/clusterfuzzlite/actions/run_fuzzers"], uses
+        assert job["steps"][0]["with"]["language"] == "rust"
+        modes.setdefault(name, []).append(job["steps"][1]["with"]["mode"])
+assert modes == {"cflite_pr": ["code-change"], "cflite_batch": ["batch"],
+                 "cflite_cron": ["prune", "coverage"]}, modes
+PY
+[ $status -eq 0 ] && echo "=== project files: OSS-Fuzz and ClusterFuzzLite share oss-fuzz/build.sh"
+
+# The services check the project out at $SRC/futex-diff.
 src=$(mktemp -d)
 trap 'rm -rf "$src"' EXIT
 ln -s "$root" "$src/futex-diff"
 # cargo fuzz wants nightly; on stable, RUSTC_BOOTSTRAP lets it through.
-RUSTC_BOOTSTRAP=1 SRC=$src OUT=$out bash oss-fuzz/build.sh
-
-status=0
+RUSTC_BOOTSTRAP=1 SRC=$src OUT=$out bash .clusterfuzzlite/build.sh
+[ -f "$out/futex-diff-known-findings.txt" ] || { echo "the build put no known findings beside the targets"; status=1; }
 for options in "$out"/*.options; do
 	target=$(basename "$options" .options)
 	corpus=$out/corpus/$target

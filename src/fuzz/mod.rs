@@ -12,13 +12,18 @@
 //! - `FUTEX_DIFF_PATCH`: colon-separated patches for that kernel; the
 //!   last patched kernel is the one judged;
 //! - `FUTEX_DIFF_KNOWN`: a file of known findings the targets pass over
-//!   (default: none), one per line: `REVISION[:MODE] CLASS SUMMARY-SUBSTRING`,
+//!   (default: [`KNOWN_BESIDE`] next to the target's binary, where the
+//!   OSS-Fuzz and ClusterFuzzLite build puts it, else none), one per line: `REVISION[:MODE] CLASS SUMMARY-SUBSTRING`,
 //!   `#` starting a comment; without a mode the line applies to both;
 //! - `FUTEX_DIFF_FEEDBACK`: `off` keeps the `meaning` target's interleaving
 //!   feedback ([`feedback`]) from libFuzzer, leaving edge coverage alone
-//!   (default: on), to measure what the feedback is worth.
+//!   (default: on), to measure what the feedback is worth;
+//! - `FUTEX_DIFF_MUTATE`: `off` leaves the `meaning` target to libFuzzer's
+//!   byte mutations alone, without the structure-aware ones ([`mutate`];
+//!   default: on), likewise.
 
 pub mod feedback;
+pub mod mutate;
 
 use std::sync::OnceLock;
 
@@ -28,6 +33,11 @@ use crate::revision::kernel::{load_kernel, KernelSpec};
 use crate::revision::{self, Revision};
 use crate::scenario::binary;
 use crate::world::Mode;
+
+/// The known findings' file the targets read from beside their binary
+/// when `FUTEX_DIFF_KNOWN` is not set: OSS-Fuzz and ClusterFuzzLite run the
+/// targets with no environment of ours.
+pub const KNOWN_BESIDE: &str = "futex-diff-known-findings.txt";
 
 /// A finding that is expected, with where it is expected.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,6 +59,9 @@ pub struct FuzzConfig {
     /// `FUTEX_DIFF_FEEDBACK`: whether the meaning target counts what each
     /// schedule did ([`feedback`]).
     pub feedback: bool,
+    /// `FUTEX_DIFF_MUTATE`: whether the meaning target mutates whole
+    /// scenarios too ([`mutate`]).
+    pub mutate: bool,
 }
 
 impl FuzzConfig {
@@ -76,27 +89,28 @@ impl FuzzConfig {
             (Err(_), Some(kernel)) => kernel,
             (Err(_), None) => revision::find("v4.7").map_err(|e| format!("FUTEX_DIFF_REV: {e}"))?,
         };
-        let known = match std::env::var("FUTEX_DIFF_KNOWN") {
-            Ok(path) => {
+        let beside = std::env::current_exe()
+            .ok()
+            .and_then(|exe| Some(exe.parent()?.join(KNOWN_BESIDE)))
+            .filter(|path| path.is_file());
+        let known = match std::env::var("FUTEX_DIFF_KNOWN")
+            .ok()
+            .or_else(|| beside.map(|p| p.display().to_string()))
+        {
+            Some(path) => {
                 let text = std::fs::read_to_string(&path)
                     .map_err(|e| format!("FUTEX_DIFF_KNOWN: {path}: {e}"))?;
                 parse_known(&text).map_err(|e| format!("FUTEX_DIFF_KNOWN: {path}: {e}"))?
             }
-            Err(_) => Vec::new(),
+            None => Vec::new(),
         };
-        let feedback = match std::env::var("FUTEX_DIFF_FEEDBACK").as_deref() {
-            Err(_) | Ok("on") => true,
-            Ok("off") => false,
-            Ok(other) => {
-                return Err(format!(
-                    "FUTEX_DIFF_FEEDBACK: `{other}` is neither `on` nor `off`"
-                ))
-            }
-        };
+        let feedback = switch("FUTEX_DIFF_FEEDBACK")?;
+        let mutate = switch("FUTEX_DIFF_MUTATE")?;
         Ok(FuzzConfig {
             revision,
             known,
             feedback,
+            mutate,
         })
     }
 
@@ -118,6 +132,15 @@ impl FuzzConfig {
 
     fn is_known(&self, revision: &str, mode: Mode, finding: &Finding) -> bool {
         is_known(&self.known, revision, mode, finding)
+    }
+}
+
+/// An on/off variable: on when unset.
+fn switch(name: &str) -> Result<bool, String> {
+    match std::env::var(name).as_deref() {
+        Err(_) | Ok("on") => Ok(true),
+        Ok("off") => Ok(false),
+        Ok(other) => Err(format!("{name}: `{other}` is neither `on` nor `off`")),
     }
 }
 
@@ -209,4 +232,17 @@ pub fn meaning(data: &[u8]) -> Option<String> {
         .into_iter()
         .find(|f| !config.is_known(rev.name(), f.mode, &f.finding))
         .map(|f| f.to_string())
+}
+
+/// The `meaning` target's custom mutator: a structure-aware mutation of
+/// `data` drawn from libFuzzer's `seed` ([`mutate`]), or `None` for
+/// libFuzzer's byte mutations.
+pub fn mutate_meaning(data: &[u8], seed: u32) -> Option<Vec<u8>> {
+    let config = FuzzConfig::get();
+    if !config.mutate {
+        return None;
+    }
+    let mut rng = mutate::Rng::new(seed);
+    let mutation = mutate::choose(&mut rng);
+    mutate::mutate(data, mutation, config.revision, &mut rng)
 }

@@ -90,71 +90,221 @@ pub struct Enumeration {
     pub not_applicable: u64,
 }
 
+/// A mapping of the scope that applies to the revision, with what may
+/// happen over it.
+struct Region {
+    /// The world's lines.
+    head: String,
+    /// The events that apply to it.
+    events: Vec<String>,
+    /// Every list of calls on it.
+    call_lists: Vec<Vec<String>>,
+    /// The words calls name ([`call_words`]).
+    words: Vec<u64>,
+    /// The node flags calls may carry ([`call_flags`]).
+    flags: &'static [&'static str],
+    /// The line that starts the node word at `FUTEX_NO_NODE`, where the
+    /// era has node words and the mapping lets it be written.
+    no_node: Option<String>,
+}
+
+/// One list of calls over a region: its room for events and its node-word
+/// lines.
+struct Calls<'a> {
+    calls: &'a [String],
+    /// Whether the last call is the second task's (an event of its own).
+    by_task: bool,
+    /// Events the scenario may have beside the calls.
+    room: usize,
+    /// The node word's starting lines to choose from ("": node 0).
+    node_words: Vec<&'a str>,
+}
+
+/// The scenarios of a scope on one revision, before they are listed: each
+/// mapping that applies, with its events and call lists. [`scenarios`]
+/// lists them all; [`Space::sample`] draws one, for the fuzzers.
+pub struct Space {
+    scope: Scope,
+    regions: Vec<Region>,
+    /// Mappings and events that do not apply to the revision.
+    not_applicable: u64,
+}
+
+impl Space {
+    /// The space of `scope` on `revision`: every mapping and event checked
+    /// against the revision's era once.
+    pub fn new(scope: &Scope, revision: Revision) -> Space {
+        let era = revision.era();
+        let mut not_applicable = 0;
+        let mut regions = Vec::new();
+        for mapping in mappings(scope) {
+            let head = mapping.world.join("\n");
+            let word = mapping.word();
+            if !applies(&head, word, "", revision) {
+                not_applicable += 1;
+                continue;
+            }
+            let mut events = Vec::new();
+            for event in events_of(&mapping, era) {
+                if applies(&head, word, &event, revision) {
+                    events.push(event);
+                } else {
+                    not_applicable += 1;
+                }
+            }
+            // A node word that starts as FUTEX_NO_NODE, where the mapping
+            // lets it be written (its page is faulted in for it).
+            let no_node = era
+                .rules()
+                .key
+                .node
+                .then(|| format!("word A {:#x} -1\n", word + 4));
+            let no_node = no_node.filter(|line| {
+                let fits = applies(&format!("{head}\n{}", line.trim_end()), word, "", revision);
+                not_applicable += u64::from(!fits);
+                fits
+            });
+            regions.push(Region {
+                call_lists: call_lists(scope, &mapping, era),
+                words: call_words(&mapping),
+                flags: call_flags(scope, era),
+                head,
+                events,
+                no_node,
+            });
+        }
+        Space {
+            scope: *scope,
+            regions,
+            not_applicable,
+        }
+    }
+
+    /// The room for events and the node words of `calls` on `region`, or
+    /// `None` when the scope has no scenario with those calls.
+    fn calls<'a>(&self, region: &'a Region, calls: &'a [String]) -> Option<Calls<'a>> {
+        let scope = &self.scope;
+        let by_task = calls.iter().any(|c| c.ends_with(" by T"));
+        let room = scope.events.min(scope.size.saturating_sub(calls.len()));
+        // The second task is one of the events.
+        let room = room.checked_sub(usize::from(by_task))?;
+        let numa = calls.iter().any(|c| c.contains(" numa"));
+        // The node word starts at node 0 (every other word holds 0) or at
+        // FUTEX_NO_NODE.
+        let node_words = match &region.no_node {
+            Some(word) if numa && scope.numa > 1 => vec!["", word.as_str()],
+            Some(word) if numa => vec![word.as_str()],
+            None if numa => return None,
+            _ => vec![""],
+        };
+        Some(Calls {
+            calls,
+            by_task,
+            room,
+            node_words,
+        })
+    }
+
+    fn modes(&self) -> &'static [&'static str] {
+        if self.scope.relaxed {
+            &["strict", "relaxed"]
+        } else {
+            &["strict"]
+        }
+    }
+
+    /// One scenario of the space, drawn with `below(n)`, a number under
+    /// `n`: a mapping, calls ([`Space::draw_calls`]), a mode, a node word,
+    /// and events (any number the room allows, each drawn on its own). It has no
+    /// schedule and, unlike a proof's, no retry bound of its own (the
+    /// binary form has none).
+    pub fn sample(&self, below: &mut dyn FnMut(usize) -> usize) -> Option<Scenario> {
+        if self.regions.is_empty() {
+            return None;
+        }
+        let region = &self.regions[below(self.regions.len())];
+        let calls = self.draw_calls(region, below);
+        let shape = self.calls(region, &calls)?;
+        let modes = self.modes();
+        let mode = modes[below(modes.len())];
+        let node_word = shape.node_words[below(shape.node_words.len())];
+        let k = if region.events.is_empty() {
+            0
+        } else {
+            below(shape.room + 1)
+        };
+        let events: Vec<&str> = (0..k)
+            .map(|_| region.events[below(region.events.len())].as_str())
+            .collect();
+        let head = format!("mode {mode}\n{}\n{node_word}", region.head);
+        Some(scenario(
+            &head,
+            shape.calls,
+            shape.by_task,
+            events.into_iter(),
+        ))
+    }
+}
+
+impl Space {
+    /// Calls on `region` drawn with `below`: as likely one call as two (not
+    /// the lists' own mix, where the longest are most), each on any of the
+    /// region's words (the first too: a draw need not be the one of its
+    /// symmetric class that the enumeration lists), any share and access,
+    /// the same node flags, and the last one, maybe, the second task's.
+    fn draw_calls(&self, region: &Region, below: &mut dyn FnMut(usize) -> usize) -> Vec<String> {
+        let scope = &self.scope;
+        let n = 1 + below(scope.calls.min(scope.size));
+        let flag = region.flags[below(region.flags.len())];
+        let mut calls: Vec<String> = (0..n)
+            .map(|i| {
+                let nodes = if i == 0 { &[""] } else { call_nodes(flag) };
+                call_line(
+                    region.words[below(region.words.len())],
+                    SHARES[below(SHARES.len())],
+                    ACCESSES[below(ACCESSES.len())],
+                    flag,
+                    nodes[below(nodes.len())],
+                )
+            })
+            .collect();
+        if scope.callers > 1 && scope.events > 0 && n > 1 && n < scope.size && below(2) == 0 {
+            if let Some(last) = calls.last_mut() {
+                last.push_str(" by T");
+            }
+        }
+        calls
+    }
+}
+
 /// Every scenario of `scope` that applies to `revision`, one of each
 /// symmetric class.
 pub fn scenarios(scope: &Scope, revision: Revision) -> Enumeration {
-    let era = revision.era();
-    let mut out = Enumeration::default();
-    let modes: &[&str] = if scope.relaxed {
-        &["strict", "relaxed"]
-    } else {
-        &["strict"]
+    let space = Space::new(scope, revision);
+    let mut out = Enumeration {
+        not_applicable: space.not_applicable,
+        ..Enumeration::default()
     };
-    for mapping in mappings(scope) {
-        let head = mapping.world.join("\n");
-        let word = mapping.word();
-        if !applies(&head, word, "", revision) {
-            out.not_applicable += 1;
-            continue;
-        }
-        let mut events = Vec::new();
-        for event in events_of(&mapping, era) {
-            if applies(&head, word, &event, revision) {
-                events.push(event);
-            } else {
-                out.not_applicable += 1;
-            }
-        }
-        // A node word that starts as FUTEX_NO_NODE, where the mapping lets
-        // it be written (its page is faulted in for it).
-        let no_node = era
-            .rules()
-            .key
-            .node
-            .then(|| format!("word A {:#x} -1\n", word + 4));
-        let no_node = no_node.filter(|line| {
-            let fits = applies(&format!("{head}\n{}", line.trim_end()), word, "", revision);
-            out.not_applicable += u64::from(!fits);
-            fits
-        });
-        for calls in call_lists(scope, &mapping, era) {
-            let by_task = calls.iter().any(|c| c.ends_with(" by T"));
-            let room = scope.events.min(scope.size.saturating_sub(calls.len()));
-            // The second task is one of the events.
-            let Some(room) = room.checked_sub(usize::from(by_task)) else {
+    let modes = space.modes();
+    for region in &space.regions {
+        for calls in &region.call_lists {
+            let Some(shape) = space.calls(region, calls) else {
                 continue;
             };
-            let numa = calls.iter().any(|c| c.contains(" numa"));
-            // The node word starts at node 0 (every other word holds 0)
-            // or at FUTEX_NO_NODE.
-            let node_words: &[&str] = match &no_node {
-                Some(word) if numa && scope.numa > 1 => &["", word],
-                Some(word) if numa => &[word],
-                None if numa => continue,
-                _ => &[""],
-            };
-            for k in 0..=room {
+            let events = &region.events;
+            for k in 0..=shape.room {
                 let orders = (events.len() as u64).pow(k as u32);
-                out.before_symmetry += orders * (modes.len() * node_words.len()) as u64;
+                out.before_symmetry += orders * (modes.len() * shape.node_words.len()) as u64;
                 for chosen in multisets(events.len(), k) {
                     for mode in modes {
-                        for node_word in node_words {
+                        for node_word in &shape.node_words {
                             let head = format!(
-                                "mode {mode}\nretries {}\n{head}\n{node_word}",
-                                scope.retries
+                                "mode {mode}\nretries {}\n{}\n{node_word}",
+                                scope.retries, region.head
                             );
                             let chosen = chosen.iter().map(|&e| events[e].as_str());
-                            out.scenarios.push(scenario(&head, &calls, by_task, chosen));
+                            out.scenarios
+                                .push(scenario(&head, shape.calls, shape.by_task, chosen));
                         }
                     }
                 }
@@ -351,33 +501,22 @@ fn events_of(m: &Mapping, era: Era) -> Vec<String> {
 /// call, and with a node flag a later call on node 0's CPU or node 1's;
 /// with two callers, the last call may be the second task's.
 fn call_lists(scope: &Scope, m: &Mapping, era: Era) -> Vec<Vec<String>> {
-    let word = m.word();
-    let mut words = vec![word, word + 0x40];
-    if m.pages > 1 {
-        words.push(word + PAGE);
-    }
-    let flags: &[&str] = match (era.rules().key.node, scope.numa) {
-        (false, _) | (true, 0) => &[""],
-        (true, 1) => &["", " numa mpol"],
-        (true, _) => &["", " numa", " numa mpol"],
-    };
+    let words = call_words(m);
+    let word = words[0];
+    let flags = call_flags(scope, era);
     let mut all = Vec::new();
     // The calls of a scenario share their flags, as a futex's waiters and
     // wakers do.
     for flag in flags {
         // A node-flagged call after the first may run on another node's
         // CPU (the first runs on node 0: the nodes are alike until then).
-        let nodes: &[&str] = if flag.is_empty() {
-            &[""]
-        } else {
-            &["", " node=1"]
-        };
+        let nodes = call_nodes(flag);
         let variants = |addr: u64, nodes: &[&str]| {
             let mut out = Vec::new();
-            for share in ["shared", "private"] {
-                for access in ["read", "write"] {
+            for share in SHARES {
+                for access in ACCESSES {
                     for node in nodes {
-                        out.push(format!("call A {addr:#x} {share} {access}{flag}{node}"));
+                        out.push(call_line(addr, share, access, flag, node));
                     }
                 }
             }
@@ -416,6 +555,46 @@ fn call_lists(scope: &Scope, m: &Mapping, era: Era) -> Vec<Vec<String>> {
         all.extend(by_task);
     }
     all
+}
+
+const SHARES: [&str; 2] = ["shared", "private"];
+const ACCESSES: [&str; 2] = ["read", "write"];
+
+/// The words calls on the mapping name: its first word, another word of
+/// its first page, and a word of its second page if it has one.
+fn call_words(m: &Mapping) -> Vec<u64> {
+    let word = m.word();
+    let mut words = vec![word, word + 0x40];
+    if m.pages > 1 {
+        words.push(word + PAGE);
+    }
+    words
+}
+
+/// The FUTEX2 node flags the scope's calls may carry in the era (the same
+/// for every call of a scenario).
+fn call_flags(scope: &Scope, era: Era) -> &'static [&'static str] {
+    match (era.rules().key.node, scope.numa) {
+        (false, _) | (true, 0) => &[""],
+        (true, 1) => &["", " numa mpol"],
+        (true, _) => &["", " numa", " numa mpol"],
+    }
+}
+
+/// The CPUs' nodes a call after the first may run on: with a node flag,
+/// node 0's or node 1's (the first runs on node 0: the nodes are alike
+/// until then).
+fn call_nodes(flag: &str) -> &'static [&'static str] {
+    if flag.is_empty() {
+        &[""]
+    } else {
+        &["", " node=1"]
+    }
+}
+
+/// A call's line.
+fn call_line(addr: u64, share: &str, access: &str, flag: &str, node: &str) -> String {
+    format!("call A {addr:#x} {share} {access}{flag}{node}")
 }
 
 /// Every multiset of `k` of `n` items, as non-decreasing index lists.
