@@ -216,3 +216,85 @@ fn a_sarif_file_that_cannot_be_written_is_bad_input() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no/such/dir/x.sarif"));
 }
+
+/// A kernel tree in the 3.x-5.15 layout, kernel/futex.c holding our v4.6
+/// among unrelated code (tests/trees/).
+fn tree() -> tempfile::TempDir {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let fixture =
+        |name: &str| std::fs::read_to_string(root.join("tests/trees").join(name)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("kernel")).unwrap();
+    std::fs::write(dir.path().join("Makefile"), fixture("Makefile.4.6")).unwrap();
+    let v46 = std::fs::read_to_string(root.join("csrc/revisions/v4.6.c")).unwrap();
+    let text = fixture("futex-head.c") + &v46 + &fixture("futex-tail.c");
+    std::fs::write(dir.path().join("kernel/futex.c"), text).unwrap();
+    dir
+}
+
+#[test]
+fn a_kernel_trees_findings_are_located_in_its_own_file() {
+    let kernel = tree();
+    let dir = tempfile::tempdir().unwrap();
+    let out = futex_diff_in(
+        dir.path(),
+        &[
+            "hunt",
+            "--kernel",
+            kernel.path().to_str().unwrap(),
+            "--seconds",
+            "3",
+            "--sarif",
+            "findings.sarif",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("findings.sarif")).unwrap())
+            .unwrap();
+    assert_valid(
+        &validator("tests/schemas/sarif-schema-2.1.0.json"),
+        &log,
+        "the SARIF log",
+    );
+    let run = &log["runs"][0];
+    let root = run["originalUriBaseIds"]["KERNELROOT"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(
+        root.starts_with("file:///") && root.ends_with('/'),
+        "{root}"
+    );
+    let source = std::fs::read_to_string(kernel.path().join("kernel/futex.c")).unwrap();
+    let source: Vec<&str> = source.lines().collect();
+    let head = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/trees/futex-head.c"),
+    )
+    .unwrap()
+    .lines()
+    .count();
+    let results = run["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for result in results {
+        let location = &result["locations"][0]["physicalLocation"];
+        assert_eq!(location["artifactLocation"]["uri"], "kernel/futex.c");
+        let line = location["region"]["startLine"].as_u64().unwrap() as usize;
+        assert!(
+            line > head,
+            "line {line} is in the tree's numbering, past the head's {head}"
+        );
+        assert_eq!(location["artifactLocation"]["uriBaseId"], "KERNELROOT");
+        let line = location["region"]["startLine"].as_u64().unwrap() as usize;
+        // The tree's own line numbers: our v4.6 sits after the head.
+        assert!(
+            source[line - 1].contains('('),
+            "line {line}: {}",
+            source[line - 1]
+        );
+    }
+}

@@ -48,11 +48,31 @@ pub fn log(reported: &[Reported], dir: &Path) -> Value {
                 "version": env!("CARGO_PKG_VERSION"),
                 "rules": rules,
             }},
-            "originalUriBaseIds": { "SRCROOT": { "uri": directory_uri(&cwd) } },
+            "originalUriBaseIds": base_ids(reported, &cwd),
             "artifacts": artifacts,
             "results": results,
         }],
     })
+}
+
+/// The base URIs: SRCROOT, the current directory, and KERNELROOT, the
+/// tree of the kernel the findings' revisions come from (the first one's,
+/// when they come from several).
+fn base_ids(reported: &[Reported], cwd: &Path) -> Value {
+    let mut ids = json!({ "SRCROOT": { "uri": directory_uri(cwd) } });
+    let kernel = reported
+        .iter()
+        .filter_map(|r| revision::find(&r.key.revision).ok()?.kernel_input())
+        .next();
+    if let Some(input) = kernel {
+        let root = if input.root.is_absolute() {
+            input.root.clone()
+        } else {
+            cwd.join(&input.root)
+        };
+        ids[KERNEL_ROOT] = json!({ "uri": directory_uri(&root) });
+    }
+    ids
 }
 
 /// A finding class as a rule.
@@ -92,7 +112,7 @@ fn result(r: &Reported, reproducer: &Path, artifact: usize, cwd: &Path) -> Value
         text.push_str(&format!(" {} against {}.", change.0.name(), change.1));
     }
     let mut location = json!({
-        "physicalLocation": { "artifactLocation": artifact_location(Path::new(revision_path(r)), cwd) },
+        "physicalLocation": { "artifactLocation": revision_location(r, cwd) },
     });
     if let Some(Departure { at, line, why }) = &place {
         text.push_str(&format!(
@@ -123,7 +143,7 @@ fn result(r: &Reported, reproducer: &Path, artifact: usize, cwd: &Path) -> Value
         },
     });
     if let Some((report, _)) = &replayed {
-        let file = artifact_location(Path::new(revision_path(r)), cwd);
+        let file = revision_location(r, cwd);
         result["codeFlows"] = json!([code_flow(report, &file)]);
     }
     result
@@ -184,12 +204,25 @@ fn replay(r: &Reported) -> Option<(oracle::Report, Finding)> {
     Some((report, finding))
 }
 
-/// The C file of the finding's revision.
-fn revision_path(r: &Reported) -> &'static str {
-    revision::find(&r.key.revision)
-        .map(|rev| rev.path())
-        .unwrap_or("")
+/// The C file of the finding's revision: a kernel's futex file relative
+/// to its tree (`KERNELROOT`; a patched kernel's lines are those of the
+/// file with the patches applied, as in the pull request that carries
+/// them), a revision file where it lies.
+fn revision_location(r: &Reported, cwd: &Path) -> Value {
+    let Ok(revision) = revision::find(&r.key.revision) else {
+        return json!({ "uri": escape(&r.key.revision) });
+    };
+    match revision.kernel_input() {
+        Some(input) => json!({
+            "uri": escape(&input.file.to_string_lossy()),
+            "uriBaseId": KERNEL_ROOT,
+        }),
+        None => artifact_location(Path::new(revision.path()), cwd),
+    }
 }
+
+/// The base URI id of a kernel tree's files.
+const KERNEL_ROOT: &str = "KERNELROOT";
 
 /// An artifact location: relative to SRCROOT (the current directory) for a
 /// file under it, an absolute `file://` URI otherwise.

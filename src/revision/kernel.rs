@@ -59,6 +59,12 @@ pub fn load_kernel(spec: &KernelSpec, patches: &[PathBuf]) -> Result<Loaded, Loa
     let mut input = KernelInput {
         spec: format!("{name}={}", spec.path.display()),
         patches: Vec::new(),
+        root: source.root.clone(),
+        file: source
+            .files
+            .first()
+            .map(|f| f.rel.clone())
+            .unwrap_or_default(),
     };
     let base = load_source(&source, &paths, &name, input.clone())?;
     let mut patched = Vec::new();

@@ -70,6 +70,11 @@ pub struct KernelInput {
     pub spec: String,
     /// The patches applied on top of it, in order.
     pub patches: Vec<String>,
+    /// The tree (or, for a lone file, its directory).
+    pub root: std::path::PathBuf,
+    /// The file holding `get_futex_key()`, relative to the tree: the file
+    /// whose lines traces name, patched or not.
+    pub file: std::path::PathBuf,
 }
 
 /// A revision of `get_futex_key()` that can be run.
