@@ -18,7 +18,7 @@
 #     MEMORY-second `hunt`, after a minute's warm-up (half of a shorter
 #     run) and at the end.
 # Usage: scripts/bench.sh [SECONDS-PER-FUZZ-RUN [SEEDS [CAP [MEMORY]]]]
-# Defaults: 20 5 60 600 (about 75 minutes on 2 cores).
+# Defaults: 20 5 60 600 (about 30 minutes on 2 cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-20}
