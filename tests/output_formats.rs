@@ -298,3 +298,39 @@ fn a_kernel_trees_findings_are_located_in_its_own_file() {
         );
     }
 }
+
+#[test]
+fn prove_writes_sarif_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = futex_diff_in(
+        dir.path(),
+        &[
+            "prove",
+            "--rev",
+            "v4.6",
+            "--scope",
+            "kinds=hugetlbfs,events=0,size=2",
+            "--sarif",
+            "proof.sarif",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("proof.sarif")).unwrap())
+            .unwrap();
+    assert_valid(
+        &validator("tests/schemas/sarif-schema-2.1.0.json"),
+        &log,
+        "prove's SARIF log",
+    );
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert!(
+        results.iter().any(|r| r["ruleId"] == "key-collision"),
+        "{results:?}"
+    );
+}

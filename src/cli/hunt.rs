@@ -135,7 +135,16 @@ pub fn main(args: HuntArgs) -> Result<Status, UsageError> {
     ));
     progress.done();
     let before = (hunt.runs, Instant::now());
-    hunt.merge(explore::run_random(&tasks, threads, deadline, args.seed));
+    let budget = deadline.saturating_duration_since(before.1);
+    let bar = progress.bar("random (PCT)");
+    hunt.merge(explore::run_random(
+        &tasks,
+        threads,
+        deadline,
+        args.seed,
+        &|n| bar.ran(n, budget),
+    ));
+    bar.finish();
     let (runs, seconds) = (hunt.runs - before.0, before.1.elapsed().as_secs_f64());
     progress.phase(&format!(
         "random (PCT): {runs} schedules in {seconds:.1}s, {:.0} schedules/s",
@@ -168,10 +177,7 @@ pub fn main(args: HuntArgs) -> Result<Status, UsageError> {
         );
     }
     if let Some(path) = &args.sarif {
-        let log = super::sarif::log(&reported, &args.out);
-        let text = serde_json::to_string_pretty(&log).expect("a JSON value serialises");
-        std::fs::write(path, text + "\n")
-            .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+        super::sarif::write(path, &reported, &args.out)?;
     }
     let names: Vec<String> = revisions.iter().map(|r| r.name().to_string()).collect();
     match (base, args.json) {

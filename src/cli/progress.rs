@@ -3,6 +3,7 @@
 //! left; otherwise (a log, CI) plain lines, a bar's every ten seconds.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -37,68 +38,107 @@ impl Progress {
         }
     }
 
-    /// A bar for exhaustive work labelled `label`, to [`Bar::update`] from
-    /// the progress callback.
+    /// A bar labelled `label`, to [`Bar::update`] with an exhaustive
+    /// run's progress or to tell [`Bar::ran`] of schedules run against a
+    /// time budget.
     pub fn bar(&self, label: &str) -> Bar {
         let bar = if self.terminal {
-            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            let bar = ProgressBar::with_draw_target(Some(1), ProgressDrawTarget::stderr());
             bar.set_style(
-                ProgressStyle::with_template(
-                    "{prefix} [{wide_bar}] {percent:>3}% {msg}, {eta} left",
-                )
-                .expect("the template parses")
-                .progress_chars("=> "),
+                ProgressStyle::with_template("{prefix} [{wide_bar}] {percent:>3}% {msg}")
+                    .expect("the template parses")
+                    .progress_chars("=> "),
             );
             bar.set_prefix(label.to_string());
-            bar.set_message("0 interleavings/s");
+            bar.set_message("starting");
             bar
         } else {
             ProgressBar::hidden()
         };
+        let now = Instant::now();
+        let first = if self.terminal { now - DRAW_EVERY } else { now };
         Bar {
             bar,
             label: label.to_string(),
             terminal: self.terminal,
-            start: Instant::now(),
-            last_line: Mutex::new(Instant::now()),
+            start: now,
+            runs: AtomicU64::new(0),
+            last_shown: Mutex::new(first),
         }
     }
 }
 
-/// Progress of one exhaustive run: a bar on a terminal, a line every ten
-/// seconds otherwise.
+/// Progress of one run: a bar on a terminal, a line every ten seconds
+/// otherwise.
 pub struct Bar {
     bar: ProgressBar,
     label: String,
     terminal: bool,
     start: Instant,
-    last_line: Mutex<Instant>,
+    /// Schedules run so far, for [`Bar::ran`].
+    runs: AtomicU64,
+    last_shown: Mutex<Instant>,
 }
 
-/// How often a bar writes a plain line when stderr is no terminal.
+/// How often a bar writes a plain line when stderr is no terminal, and
+/// redraws on one.
 const LINE_EVERY: Duration = Duration::from_secs(10);
+const DRAW_EVERY: Duration = Duration::from_millis(100);
 
 impl Bar {
-    /// Shows `done`: the share of the work, the interleavings covered per
-    /// second, and the time left.
+    /// Shows an exhaustive run's progress: the share of the work, the
+    /// interleavings covered per second, and the time left.
     pub fn update(&self, done: Done) {
-        let rate = done.interleavings as f64 / self.start.elapsed().as_secs_f64().max(1e-9);
-        if self.terminal {
-            self.bar.set_length(done.total);
-            self.bar.set_position(done.work);
-            self.bar
-                .set_message(format!("{} interleavings/s", count(rate)));
+        self.show(done.work, done.total, |elapsed| {
+            let share = done.work as f64 / done.total.max(1) as f64;
+            let left = if share > 0.0 {
+                elapsed * (1.0 - share) / share
+            } else {
+                0.0
+            };
+            let rate = done.interleavings as f64 / elapsed.max(1e-9);
+            format!("{} interleavings/s, {} left", count(rate), minutes(left))
+        });
+    }
+
+    /// Tells of `n` more schedules run, against a time budget of `budget`:
+    /// the share of the budget spent, the schedules per second, and the
+    /// time left.
+    pub fn ran(&self, n: u64, budget: Duration) {
+        let runs = self.runs.fetch_add(n, Ordering::Relaxed) + n;
+        let total = budget.as_millis().max(1) as u64;
+        let spent = (self.start.elapsed().as_millis() as u64).min(total);
+        self.show(spent, total, |elapsed| {
+            let left = (budget.as_secs_f64() - elapsed).max(0.0);
+            let rate = runs as f64 / elapsed.max(1e-9);
+            format!("{} schedules/s, {} left", count(rate), minutes(left))
+        });
+    }
+
+    /// Shows `position` of `length` and the text `text(seconds elapsed)`
+    /// makes: redrawn at most every tenth of a second on a terminal, a
+    /// line every ten seconds (from the start) otherwise.
+    fn show(&self, position: u64, length: u64, text: impl FnOnce(f64) -> String) {
+        let every = if self.terminal {
+            DRAW_EVERY
+        } else {
+            LINE_EVERY
+        };
+        let mut last = self.last_shown.lock().unwrap_or_else(|e| e.into_inner());
+        // A log gets no line for the end: the phase's summary follows.
+        let end = self.terminal && position >= length;
+        if last.elapsed() < every && !end {
             return;
         }
-        let mut last = self.last_line.lock().unwrap_or_else(|e| e.into_inner());
-        if last.elapsed() >= LINE_EVERY {
-            *last = Instant::now();
-            eprintln!(
-                "{}: {}, {} interleavings/s",
-                self.label,
-                fraction(done.work, done.total, self.start),
-                count(rate)
-            );
+        *last = Instant::now();
+        let text = text(self.start.elapsed().as_secs_f64());
+        if self.terminal {
+            self.bar.set_length(length);
+            self.bar.set_position(position);
+            self.bar.set_message(text);
+        } else {
+            let share = position as f64 * 100.0 / length.max(1) as f64;
+            eprintln!("{}: {share:.0}%, {text}", self.label);
         }
     }
 
@@ -117,23 +157,6 @@ fn count(n: f64) -> String {
     } else {
         format!("{n:.0}")
     }
-}
-
-/// The share of the work done since `start`, with an estimate of the
-/// time left: `41%, 3m 02s left`.
-fn fraction(done: u64, total: u64, start: Instant) -> String {
-    let elapsed = start.elapsed().as_secs_f64();
-    let share = if total == 0 {
-        1.0
-    } else {
-        done as f64 / total as f64
-    };
-    let left = if share > 0.0 {
-        elapsed * (1.0 - share) / share
-    } else {
-        0.0
-    };
-    format!("{:.0}%, {} left", share * 100.0, minutes(left))
 }
 
 /// `1m 05s`, or `42s`.

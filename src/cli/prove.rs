@@ -31,6 +31,10 @@ pub struct ProveArgs {
     /// Directory for the reproducers.
     #[arg(long, value_name = "DIR", default_value = "findings")]
     out: PathBuf,
+    /// Also write the findings to FILE as a SARIF 2.1.0 log, as `hunt
+    /// --sarif` does.
+    #[arg(long, value_name = "FILE")]
+    sarif: Option<PathBuf>,
     /// Worker threads (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
@@ -38,6 +42,9 @@ pub struct ProveArgs {
 
 pub fn main(args: ProveArgs) -> Result<Status, UsageError> {
     let scope = Scope::parse(&args.scope).map_err(UsageError)?;
+    if let Some(path) = &args.sarif {
+        super::sarif::writable(path)?;
+    }
     let revisions = args.revisions.select()?.revisions;
     let threads = args.threads.unwrap_or_else(explore::default_threads).max(1);
     let progress = Progress::new();
@@ -69,6 +76,9 @@ pub fn main(args: ProveArgs) -> Result<Status, UsageError> {
     }
     explore::hunt::write(&reported, &args.out)
         .map_err(|e| UsageError(format!("{}: {e}", args.out.display())))?;
+    if let Some(path) = &args.sarif {
+        super::sarif::write(path, &reported, &args.out)?;
+    }
     if !reported.is_empty() {
         outln!("");
         let names: Vec<String> = revisions.iter().map(|r| r.name().to_string()).collect();

@@ -1,4 +1,4 @@
-//! `hunt --sarif FILE`: the findings as a SARIF 2.1.0 log, for code
+//! `hunt --sarif FILE` (and `prove --sarif`): the findings as a SARIF 2.1.0 log, for code
 //! scanning. Each finding is a result of the rule its class names, located
 //! at the line of the revision's C where its minimised reproducer's run
 //! first departed from the function's meaning ([`departure`]); the
@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
+use super::UsageError;
 use crate::explore::hunt::Reported;
 use crate::finding::{Finding, FindingClass};
 use crate::oracle::departure::{departure, Departure};
@@ -20,6 +21,21 @@ use crate::trace::{task_mark, Entry};
 pub const VERSION: &str = "2.1.0";
 pub const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+
+/// Checks, before the work that leads to a log, that `path` can be
+/// written.
+pub fn writable(path: &Path) -> Result<(), UsageError> {
+    std::fs::File::create(path)
+        .map(|_| ())
+        .map_err(|e| UsageError(format!("{}: {e}", path.display())))
+}
+
+/// Writes the log for `reported`, whose reproducers are in `dir`, to
+/// `path`.
+pub fn write(path: &Path, reported: &[Reported], dir: &Path) -> Result<(), UsageError> {
+    let text = serde_json::to_string_pretty(&log(reported, dir)).expect("a JSON value serialises");
+    std::fs::write(path, text + "\n").map_err(|e| UsageError(format!("{}: {e}", path.display())))
+}
 
 /// The log for `reported`, whose reproducers are in `dir`.
 pub fn log(reported: &[Reported], dir: &Path) -> Value {

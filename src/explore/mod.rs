@@ -403,8 +403,15 @@ pub fn run_exhaustive(
     (all, !cut.load(Ordering::Relaxed))
 }
 
-/// PCT-style random schedules over the tasks until `deadline`.
-pub fn run_random(tasks: &[Task], threads: usize, deadline: std::time::Instant, seed: u64) -> Hunt {
+/// PCT-style random schedules over the tasks until `deadline`; `progress(n)`
+/// is told of every `n` schedules run, from the threads.
+pub fn run_random(
+    tasks: &[Task],
+    threads: usize,
+    deadline: std::time::Instant,
+    seed: u64,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Hunt {
     on_threads(threads, |worker| {
         let worker = worker as u64;
         let mut rng = pct::Rng::new(seed ^ (worker + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
@@ -424,6 +431,7 @@ pub fn run_random(tasks: &[Task], threads: usize, deadline: std::time::Instant, 
                 scenario.schedule = pct::schedule(&scenario, &mut rng, depth, task.horizon);
                 hunt.run_task(&scenario, task);
             }
+            progress(64);
         }
         hunt
     })

@@ -6,13 +6,14 @@
 //!   warning, an underflow, a livelock) departs at the yield point passed
 //!   last before it was recorded.
 //! - A finding about a call's result (a wrong key, a spurious or missing
-//!   error, a key that collides or mismatches) departs where the world
-//!   first changed under the call, for the call's result to be judged
-//!   against more than its entry state; when nothing changed, the call's
-//!   own code went wrong, and it departs at the call's last yield point,
-//!   where it settled its result.
-//! - A finding about what the run left behind (a reference leaked) departs
-//!   at the run's last yield point.
+//!   error; of two calls' keys that collide or mismatch, the later call's;
+//!   a reference held too many or too few after a call) departs where the
+//!   world first changed under the call, for the call's result to be
+//!   judged against more than its entry state; when nothing changed, the
+//!   call's own code went wrong, and it departs at the call's last yield
+//!   point, where it settled its result.
+//! - A finding about what the run left behind after the keys were put (a
+//!   reference still held) departs at the run's last yield point.
 //!
 //! It needs a recorded trace ([`super::Checks::REPORT`]).
 
@@ -74,20 +75,21 @@ pub fn departure(report: &Report, finding: &Finding) -> Option<Departure> {
     })
 }
 
-/// The call a finding's summary names first (`call 2 ...`, `calls 1 and
-/// 2 ...`), 0-based.
+/// The call a finding's summary is about (`call 2 ...`), 0-based; of two
+/// (`calls 1 and 2 ...`), the later one, whose key is the one that fails
+/// to agree with the earlier's.
 fn named_call(summary: &str) -> Option<usize> {
-    let mut words = summary.split_whitespace();
-    while let Some(word) = words.next() {
-        if word == "call" || word == "calls" {
-            let number = words.next()?;
-            let digits: String = number.chars().take_while(char::is_ascii_digit).collect();
-            if let Ok(n) = digits.parse::<usize>() {
-                return n.checked_sub(1);
-            }
-        }
+    let number = |word: &str| -> Option<usize> {
+        let digits: String = word.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse::<usize>().ok()?.checked_sub(1)
+    };
+    let words: Vec<&str> = summary.split_whitespace().collect();
+    let at = words.iter().position(|w| *w == "call" || *w == "calls")?;
+    let first = number(words.get(at + 1)?)?;
+    match (words.get(at + 2), words.get(at + 3)) {
+        (Some(&"and"), Some(second)) if words[at] == "calls" => number(second).or(Some(first)),
+        _ => Some(first),
     }
-    None
 }
 
 /// The last yield point the task making `call` passed before the call
@@ -115,7 +117,8 @@ mod tests {
     #[test]
     fn the_first_call_a_summary_names() {
         assert_eq!(named_call("call 2 returned -EFAULT"), Some(1));
-        assert_eq!(named_call("calls 1 and 3 name the same word"), Some(0));
+        assert_eq!(named_call("calls 1 and 3 name the same word"), Some(2));
+        assert_eq!(named_call("after call 2 the thread holds"), Some(1));
         assert_eq!(named_call("inode#1.i_count 1 -> 2"), None);
         assert_eq!(named_call("call 0 is no call"), None);
     }
