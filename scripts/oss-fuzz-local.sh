@@ -20,7 +20,7 @@ unset FUTEX_DIFF_KNOWN
 
 # The services' project files: both images copy the shared build script,
 # both say Rust, and the workflows are YAML that run ClusterFuzzLite's
-# actions in their modes.
+# actions in their modes, uploading the SARIF they write.
 status=0
 check() { "$@" >/dev/null 2>&1 || { echo "project files: failed: $*"; status=1; }; }
 check grep -q '^COPY oss-fuzz/build.sh \$SRC/$' oss-fuzz/Dockerfile
@@ -35,10 +35,18 @@ for name in ["cflite_pr", "cflite_batch", "cflite_cron"]:
     flow = yaml.safe_load(open(f".github/workflows/{name}.yml"))
     for job in flow["jobs"].values():
         uses = [s["uses"].split("@")[0] for s in job["steps"]]
-        assert uses == ["google/clusterfuzzlite/actions/build_fuzzers",
-                        "google/clusterfuzzlite/actions/run_fuzzers"], uses
+        assert uses[:2] == ["google/clusterfuzzlite/actions/build_fuzzers",
+                            "google/clusterfuzzlite/actions/run_fuzzers"], uses
         assert job["steps"][0]["with"]["language"] == "rust"
-        modes.setdefault(name, []).append(job["steps"][1]["with"]["mode"])
+        run = job["steps"][1]["with"]
+        modes.setdefault(name, []).append(run["mode"])
+        # A job that writes SARIF uploads it to code scanning.
+        if run.get("output-sarif"):
+            assert uses[2:] == ["github/codeql-action/upload-sarif"], uses
+            assert job["steps"][2]["with"]["sarif_file"] == "cifuzz-sarif/results.sarif"
+            assert job["permissions"]["security-events"] == "write"
+        else:
+            assert uses[2:] == [], uses
 assert modes == {"cflite_pr": ["code-change"], "cflite_batch": ["batch"],
                  "cflite_cron": ["prune", "coverage"]}, modes
 PY

@@ -1,6 +1,6 @@
-//! The `meaning` target's structure-aware mutations: a drawn scenario is
-//! one of the proof space's, with its events placed at yield points its
-//! run passes; a re-placed one keeps its world, calls and events; both
+//! The `meaning` target's structure-aware mutations: a drawn scenario
+//! stays within the fuzzing scope, with its events placed at yield points
+//! its run passes; a re-placed one keeps its world, calls and events; both
 //! decode back from the bytes they write, and a seed gives the same bytes
 //! every time.
 
@@ -17,7 +17,7 @@ fn mutated(data: &[u8], mutation: Mutation, rev: &str, seed: u32) -> Option<Vec<
 }
 
 #[test]
-fn drawn_scenarios_are_the_spaces_and_run() {
+fn drawn_scenarios_stay_within_the_scope_and_run() {
     let rev = revision::find("v4.7").unwrap();
     let scope = mutate::scope();
     let mut drawn = 0;
@@ -89,6 +89,16 @@ fn re_placing_keeps_the_world_calls_and_events() {
         schedules.insert(format!("{:?}", out.schedule));
     }
     assert!(schedules.len() > 20, "placements vary: {}", schedules.len());
+}
+
+#[test]
+fn a_scenario_without_events_is_left_to_byte_mutations() {
+    let scenario = futex_diff::scenario::parse(
+        "mm A\nvma A 0x10000 0x11000 anon rw private\ncall A 0x10008 private write\n",
+    )
+    .unwrap();
+    let bytes = futex_diff::scenario::binary::encode(&scenario).unwrap();
+    assert_eq!(mutated(&bytes, Mutation::Replace, "v4.7", 1), None);
 }
 
 #[test]

@@ -11,11 +11,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use clap::Args;
+use serde::Serialize;
 
 use super::progress::Progress;
 use super::selection::RevisionArgs;
-use serde::Serialize;
-
 use super::{Status, UsageError};
 use crate::explore::{self, hunt::Reported, Change, Hunt};
 use crate::finding::FindingClass;
@@ -84,8 +83,7 @@ pub fn main(args: HuntArgs) -> Result<Status, UsageError> {
         vec![Mode::Strict]
     };
     if let Some(path) = &args.sarif {
-        // Before the hunt, not after it: a path that cannot be written.
-        std::fs::File::create(path).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+        super::sarif::writable(path)?;
     }
     let threads = args.threads.unwrap_or_else(explore::default_threads).max(1);
     let progress = Progress::new();

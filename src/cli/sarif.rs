@@ -23,11 +23,19 @@ pub const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 /// Checks, before the work that leads to a log, that `path` can be
-/// written.
+/// written, without truncating a file that is there or leaving one that
+/// was not: a run that fails later leaves no empty log behind.
 pub fn writable(path: &Path) -> Result<(), UsageError> {
-    std::fs::File::create(path)
-        .map(|_| ())
-        .map_err(|e| UsageError(format!("{}: {e}", path.display())))
+    let existed = path.exists();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+    if !existed {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
 }
 
 /// Writes the log for `reported`, whose reproducers are in `dir`, to
@@ -40,6 +48,7 @@ pub fn write(path: &Path, reported: &[Reported], dir: &Path) -> Result<(), Usage
 /// The log for `reported`, whose reproducers are in `dir`.
 pub fn log(reported: &[Reported], dir: &Path) -> Value {
     let cwd = std::env::current_dir().unwrap_or_default();
+    let roots = kernel_roots(reported, &cwd);
     let rules: Vec<Value> = FindingClass::ALL.iter().map(|&class| rule(class)).collect();
     let mut artifacts = Vec::new();
     let results: Vec<Value> = reported
@@ -52,7 +61,7 @@ pub fn log(reported: &[Reported], dir: &Path) -> Value {
                 "description": { "text": format!("futex-diff reproducer of {} on {}", r.key.class, r.key.revision) },
                 "contents": { "text": r.reproducer() },
             }));
-            result(r, &reproducer, artifacts.len() - 1, &cwd)
+            result(r, &reproducer, artifacts.len() - 1, &roots, &cwd)
         })
         .collect();
     json!({
@@ -64,29 +73,48 @@ pub fn log(reported: &[Reported], dir: &Path) -> Value {
                 "version": env!("CARGO_PKG_VERSION"),
                 "rules": rules,
             }},
-            "originalUriBaseIds": base_ids(reported, &cwd),
+            "originalUriBaseIds": base_ids(&roots, &cwd),
             "artifacts": artifacts,
             "results": results,
         }],
     })
 }
 
-/// The base URIs: SRCROOT, the current directory, and KERNELROOT, the
-/// tree of the kernel the findings' revisions come from (the first one's,
-/// when they come from several).
-fn base_ids(reported: &[Reported], cwd: &Path) -> Value {
-    let mut ids = json!({ "SRCROOT": { "uri": directory_uri(cwd) } });
-    let kernel = reported
-        .iter()
-        .filter_map(|r| revision::find(&r.key.revision).ok()?.kernel_input())
-        .next();
-    if let Some(input) = kernel {
-        let root = if input.root.is_absolute() {
-            input.root.clone()
-        } else {
-            cwd.join(&input.root)
+/// The kernel trees the findings' revisions come from, each once, in the
+/// order they first appear, as absolute paths.
+fn kernel_roots(reported: &[Reported], cwd: &Path) -> Vec<PathBuf> {
+    let mut roots: Vec<PathBuf> = Vec::new();
+    for r in reported {
+        let Some(input) = revision::find(&r.key.revision)
+            .ok()
+            .and_then(|rev| rev.kernel_input())
+        else {
+            continue;
         };
-        ids[KERNEL_ROOT] = json!({ "uri": directory_uri(&root) });
+        let root = cwd.join(&input.root);
+        if !roots.contains(&root) {
+            roots.push(root);
+        }
+    }
+    roots
+}
+
+/// The base URI id of kernel tree number `index` of `count`: KERNELROOT
+/// when there is one, KERNELROOT1, KERNELROOT2, ... when there are more.
+fn kernel_base_id(index: usize, count: usize) -> String {
+    if count == 1 {
+        "KERNELROOT".to_string()
+    } else {
+        format!("KERNELROOT{}", index + 1)
+    }
+}
+
+/// The base URIs: SRCROOT, the current directory, and one for each kernel
+/// tree ([`kernel_base_id`]).
+fn base_ids(roots: &[PathBuf], cwd: &Path) -> Value {
+    let mut ids = json!({ "SRCROOT": { "uri": directory_uri(cwd) } });
+    for (i, root) in roots.iter().enumerate() {
+        ids[kernel_base_id(i, roots.len())] = json!({ "uri": directory_uri(root) });
     }
     ids
 }
@@ -103,7 +131,13 @@ fn rule(class: FindingClass) -> Value {
 
 /// One reported finding as a result: its rule, message, location and
 /// reproducer.
-fn result(r: &Reported, reproducer: &Path, artifact: usize, cwd: &Path) -> Value {
+fn result(
+    r: &Reported,
+    reproducer: &Path,
+    artifact: usize,
+    roots: &[PathBuf],
+    cwd: &Path,
+) -> Value {
     let rule_index = FindingClass::ALL
         .iter()
         .position(|&c| c == r.key.class)
@@ -128,7 +162,7 @@ fn result(r: &Reported, reproducer: &Path, artifact: usize, cwd: &Path) -> Value
         text.push_str(&format!(" {} against {}.", change.0.name(), change.1));
     }
     let mut location = json!({
-        "physicalLocation": { "artifactLocation": revision_location(r, cwd) },
+        "physicalLocation": { "artifactLocation": revision_location(r, roots, cwd) },
     });
     if let Some(Departure { at, line, why }) = &place {
         text.push_str(&format!(
@@ -150,7 +184,7 @@ fn result(r: &Reported, reproducer: &Path, artifact: usize, cwd: &Path) -> Value
         },
         "attachments": [{
             "description": { "text": format!("the minimised reproducer; replay: {replay}") },
-            "artifactLocation": { "index": artifact, "uri": uri(reproducer, cwd).0 },
+            "artifactLocation": with_index(artifact_location(reproducer, cwd), artifact),
         }],
         "properties": {
             "revision": r.key.revision,
@@ -159,7 +193,7 @@ fn result(r: &Reported, reproducer: &Path, artifact: usize, cwd: &Path) -> Value
         },
     });
     if let Some((report, _)) = &replayed {
-        let file = revision_location(r, cwd);
+        let file = revision_location(r, roots, cwd);
         result["codeFlows"] = json!([code_flow(report, &file)]);
     }
     result
@@ -221,24 +255,33 @@ fn replay(r: &Reported) -> Option<(oracle::Report, Finding)> {
 }
 
 /// The C file of the finding's revision: a kernel's futex file relative
-/// to its tree (`KERNELROOT`; a patched kernel's lines are those of the
-/// file with the patches applied, as in the pull request that carries
-/// them), a revision file where it lies.
-fn revision_location(r: &Reported, cwd: &Path) -> Value {
+/// to its tree (its base id among `roots`; a patched kernel's lines are
+/// those of the file with the patches applied, as in the pull request
+/// that carries them), a revision file where it lies.
+fn revision_location(r: &Reported, roots: &[PathBuf], cwd: &Path) -> Value {
     let Ok(revision) = revision::find(&r.key.revision) else {
         return json!({ "uri": escape(&r.key.revision) });
     };
-    match revision.kernel_input() {
-        Some(input) => json!({
+    let kernel = revision.kernel_input().and_then(|input| {
+        let index = roots
+            .iter()
+            .position(|root| *root == cwd.join(&input.root))?;
+        Some((input, index))
+    });
+    match kernel {
+        Some((input, index)) => json!({
             "uri": escape(&input.file.to_string_lossy()),
-            "uriBaseId": KERNEL_ROOT,
+            "uriBaseId": kernel_base_id(index, roots.len()),
         }),
         None => artifact_location(Path::new(revision.path()), cwd),
     }
 }
 
-/// The base URI id of a kernel tree's files.
-const KERNEL_ROOT: &str = "KERNELROOT";
+/// `location` naming the run's artifact number `index` too.
+fn with_index(mut location: Value, index: usize) -> Value {
+    location["index"] = json!(index);
+    location
+}
 
 /// An artifact location: relative to SRCROOT (the current directory) for a
 /// file under it, an absolute `file://` URI otherwise.

@@ -390,6 +390,10 @@ pub fn run_exhaustive(
                     hunt.skipped += reduction.skipped;
                 }
             }
+            if cut.load(Ordering::Relaxed) {
+                // Cut short: what is left of it did not run.
+                continue;
+            }
             let n = work(task, bound);
             let count = exhaustive::count(events, task.horizon, bound);
             progress(Done {

@@ -54,8 +54,8 @@ pub fn record(scenario: &Scenario, outcome: &Outcome) {
     });
 }
 
-/// What kind of feature a hash stands for, so that two kinds never share
-/// a value by construction (they may still share a counter).
+/// What kind of feature a hash stands for: the tag keeps the hashes' inputs
+/// of two kinds apart (their hashes, and counters, may still collide).
 #[derive(Clone, Copy)]
 enum Tag {
     Yield = 1,
@@ -77,7 +77,7 @@ pub fn features(scenario: &Scenario, outcome: &Outcome, mut feature: impl FnMut(
     let mut seen: Vec<(u32, u32)> = Vec::with_capacity(64);
     let mut kinds: Vec<(u32, u32)> = Vec::with_capacity(outcome.yields as usize);
     for (task, op, arg) in outcome.trace.task_yields() {
-        let kind = hash(&[task as u32, yield_kind(op, arg)]);
+        let kind = yield_point_kind(task, op, arg);
         let before = match seen.iter_mut().find(|(_, k)| *k == kind) {
             Some((count, _)) => {
                 *count += 1;
@@ -89,7 +89,7 @@ pub fn features(scenario: &Scenario, outcome: &Outcome, mut feature: impl FnMut(
             }
         };
         kinds.push((kind, before));
-        feature(hash(&[Tag::Yield as u32, kind]));
+        feature(yield_feature(kind));
     }
 
     let mut steps_of = vec![0u32; scenario.events.len()];
@@ -128,7 +128,7 @@ pub fn features(scenario: &Scenario, outcome: &Outcome, mut feature: impl FnMut(
                 call_tag,
                 class_of(from),
                 class_of(to),
-                u32::from(same_class(from, to)),
+                u32::from(other_key_same_class(from, to)),
                 at,
             ]));
             feature(hash(&[Tag::States as u32, call_tag]));
@@ -165,14 +165,27 @@ pub fn features(scenario: &Scenario, outcome: &Outcome, mut feature: impl FnMut(
     }
 }
 
+/// The feature counted each time `task` reaches a yield point at `op` on
+/// `arg`.
+pub fn yield_point_feature(task: usize, op: Op, arg: Arg) -> u32 {
+    yield_feature(yield_point_kind(task, op, arg))
+}
+
+fn yield_feature(kind: u32) -> u32 {
+    hash(&[Tag::Yield as u32, kind])
+}
+
+/// The kind of a yield point of `task`.
+fn yield_point_kind(task: usize, op: Op, arg: Arg) -> u32 {
+    hash(&[task as u32, yield_kind(op, arg)])
+}
+
 /// A yield point's kind: its operation, and for a marked read the
-/// expression it reads (the same expression in two revisions may count
-/// as two kinds; within one process it is always one).
+/// expression it reads, by its text (so that a kind is the same in every
+/// process, as libFuzzer's `-fork`, `-jobs` and `-merge` need).
 fn yield_kind(op: Op, arg: Arg) -> u32 {
     match arg {
-        Arg::Read { expr, .. } => {
-            hash(&[op as u32, expr.as_ptr() as usize as u32, expr.len() as u32])
-        }
+        Arg::Read { expr, .. } => fnv(hash(&[op as u32]), expr.as_bytes()),
         _ => op as u32,
     }
 }
@@ -189,8 +202,8 @@ fn class_of(expected: Expected) -> u32 {
 }
 
 /// Whether two states of one class mean different keys (another page
-/// offset, address or inode) rather than the same one.
-fn same_class(a: Expected, b: Expected) -> bool {
+/// offset, address or inode): a change within the class.
+fn other_key_same_class(a: Expected, b: Expected) -> bool {
     class_of(a) == class_of(b) && a != b
 }
 
@@ -221,12 +234,14 @@ fn matches(expected: Expected, result: CallResult, key: Key) -> bool {
 /// FNV-1a over 32-bit words: cheap, and spreads small values over the
 /// counters.
 fn hash(words: &[u32]) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
-    for word in words {
-        for byte in word.to_le_bytes() {
-            h ^= u32::from(byte);
-            h = h.wrapping_mul(0x0100_0193);
-        }
-    }
-    h
+    words
+        .iter()
+        .fold(0x811c_9dc5, |h, word| fnv(h, &word.to_le_bytes()))
+}
+
+/// FNV-1a from `h` on over `bytes`.
+fn fnv(h: u32, bytes: &[u8]) -> u32 {
+    bytes.iter().fold(h, |h, &byte| {
+        (h ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    })
 }

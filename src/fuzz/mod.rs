@@ -13,8 +13,9 @@
 //!   last patched kernel is the one judged;
 //! - `FUTEX_DIFF_KNOWN`: a file of known findings the targets pass over
 //!   (default: [`KNOWN_BESIDE`] next to the target's binary, where the
-//!   OSS-Fuzz and ClusterFuzzLite build puts it, else none), one per line: `REVISION[:MODE] CLASS SUMMARY-SUBSTRING`,
-//!   `#` starting a comment; without a mode the line applies to both;
+//!   OSS-Fuzz and ClusterFuzzLite build puts it, else none), one per
+//!   line: `REVISION[:MODE] CLASS SUMMARY-SUBSTRING`, `#` starting a
+//!   comment; without a mode the line applies to both;
 //! - `FUTEX_DIFF_FEEDBACK`: `off` keeps the `meaning` target's interleaving
 //!   feedback ([`feedback`]) from libFuzzer, leaving edge coverage alone
 //!   (default: on), to measure what the feedback is worth;

@@ -85,7 +85,8 @@ pub fn choose(rng: &mut Rng) -> Mutation {
     }
 }
 
-/// The scenario space of `revision`, built once per process.
+/// The scenario space of `revision`, built once per process and revision
+/// (a fuzzing process judges one revision; the tests, several).
 fn space(revision: Revision) -> &'static Space {
     static SPACES: Mutex<Vec<(&'static str, &'static Space)>> = Mutex::new(Vec::new());
     let mut spaces = SPACES.lock().unwrap_or_else(|e| e.into_inner());
@@ -109,7 +110,8 @@ pub fn mutate(
     let scenario = match mutation {
         Mutation::Bytes => return None,
         Mutation::Draw => space(revision).sample(&mut |n| rng.below(n))?,
-        Mutation::Replace => decode(data),
+        // Without events there is nothing to re-place: the bytes then.
+        Mutation::Replace => Some(decode(data)).filter(|s| !s.events.is_empty())?,
     };
     let placed = place(scenario, revision, rng)?;
     encode(&placed).ok()
@@ -127,11 +129,11 @@ fn place(mut scenario: Scenario, revision: Revision, rng: &mut Rng) -> Option<Sc
     let quiet = exec::run(&scenario, revision.target(), Trace::yields_only()).ok()?;
     let yields = quiet.yields.max(1) as usize;
     for event in 0..events {
-        // One in six events is left to the end.
-        let at = rng.below(yields * 6 / 5 + 1);
-        if at == 0 || at > yields {
+        // One in six events is left to run when the tasks are done.
+        if rng.below(6) == 0 {
             continue;
         }
+        let at = 1 + rng.below(yields);
         let steps = match rng.below(4) {
             0 => Steps::Count(1),
             1 => Steps::Count(2 + rng.below(3) as u32),

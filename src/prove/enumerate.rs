@@ -244,9 +244,7 @@ impl Space {
             events.into_iter(),
         ))
     }
-}
 
-impl Space {
     /// Calls on `region` drawn with `below`: as likely one call as two (not
     /// the lists' own mix, where the longest are most), each on any of the
     /// region's words (the first too: a draw need not be the one of its
