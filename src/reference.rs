@@ -108,6 +108,15 @@ impl Expected {
     pub fn is_error(self) -> bool {
         matches!(self, Expected::Error(_))
     }
+
+    /// Whether a call that returned `code` (and, for 0, `key`) returned
+    /// what this expectation means.
+    pub fn is_result(self, code: i32, key: Key) -> bool {
+        match self {
+            Expected::Error(expected) => code == expected,
+            _ => code == 0 && self.key() == Some(key),
+        }
+    }
 }
 
 impl fmt::Display for Expected {

@@ -373,13 +373,12 @@ impl Scheduler {
                         at: self.now,
                         event,
                     });
-                }
-                if !self.draining && self.finished[event].is_none() && self.events[event].finished()
-                {
-                    self.finished[event] = Some(Finish {
-                        at: self.now,
-                        in_turn: self.in_turn,
-                    });
+                    if self.finished[event].is_none() && self.events[event].finished() {
+                        self.finished[event] = Some(Finish {
+                            at: self.now,
+                            in_turn: self.in_turn,
+                        });
+                    }
                 }
                 trace.event(&self.names[event], || text.clone());
             }

@@ -70,6 +70,12 @@ pub fn task_mark(task: usize) -> String {
     }
 }
 
+/// A yield point's kernel call as traces show it, with the task's mark:
+/// `[task 2] lock_page(page#6)`.
+pub fn kernel_call(task: usize, op: Op, arg: &Arg) -> String {
+    format!("{}{}({arg})", task_mark(task), op.name())
+}
+
 /// One line of the trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Entry {
@@ -268,8 +274,10 @@ impl Trace {
                     line,
                 } => {
                     let site = line.map(|l| format!("  [{file}:{l}]")).unwrap_or_default();
-                    let who = task_mark(*task);
-                    (format!("#{n:<3} {who}{}({arg}){site}", op.name()), None)
+                    (
+                        format!("#{n:<3} {}{site}", kernel_call(*task, *op, arg)),
+                        None,
+                    )
                 }
                 Entry::Thread(text) => (format!("     {text}"), None),
                 Entry::Event { name, text } => (String::new(), Some(format!("{name}: {text}"))),

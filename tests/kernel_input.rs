@@ -9,33 +9,13 @@
 use std::path::{Path, PathBuf};
 
 mod common;
-use common::futex_diff;
+use common::{fixture, futex_diff, root, tree};
 
 use futex_diff::oracle::lockstep;
 use futex_diff::revision::kernel::{load_kernel, KernelSpec};
 use futex_diff::revision::{self, Origin, Revision};
 use futex_diff::tree::{self, extract};
 use futex_diff::world::Era;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn fixture(name: &str) -> String {
-    std::fs::read_to_string(root().join("tests/trees").join(name)).unwrap()
-}
-
-/// A tree in the 3.x-5.15 layout: kernel/futex.c holds our v4.6 among
-/// unrelated code.
-fn tree() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("kernel")).unwrap();
-    std::fs::write(dir.path().join("Makefile"), fixture("Makefile.4.6")).unwrap();
-    let v46 = std::fs::read_to_string(root().join("csrc/revisions/v4.6.c")).unwrap();
-    let text = fixture("futex-head.c") + &v46 + &fixture("futex-tail.c");
-    std::fs::write(dir.path().join("kernel/futex.c"), text).unwrap();
-    dir
-}
 
 /// Its twin in the 5.16 layout: kernel/futex/core.c includes futex.h.
 fn twin() -> tempfile::TempDir {

@@ -9,9 +9,11 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod common;
+use common::{root, tree};
+
 fn validator(path: &str) -> jsonschema::Validator {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
-        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    let text = std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
     let schema: Value = serde_json::from_str(&text).expect("the schema is JSON");
     jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{path} is no schema: {e}"))
 }
@@ -36,6 +38,25 @@ fn futex_diff_in(dir: &Path, args: &[&str]) -> Output {
         .output()
         .expect("the binary runs")
 }
+
+/// Runs the binary in `dir` with `args`, which write a SARIF log to `file`
+/// there and find something (exit 1); the log, checked against the OASIS
+/// schema.
+fn sarif_log(dir: &Path, args: &[&str], file: &str) -> Value {
+    let out = futex_diff_in(dir, args);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(dir.join(file)).unwrap();
+    let log: Value = serde_json::from_str(&text).expect("the log is JSON");
+    assert_valid(&validator(SARIF_SCHEMA), &log, "the SARIF log");
+    log
+}
+
+const SARIF_SCHEMA: &str = "tests/schemas/sarif-schema-2.1.0.json";
 
 fn json_lines(output: &Output) -> Vec<Value> {
     String::from_utf8_lossy(&output.stdout)
@@ -106,7 +127,7 @@ fn hunt_json_lines_follow_their_schema() {
 #[test]
 fn hunt_sarif_follows_the_sarif_schema_and_locates_each_finding() {
     let dir = tempfile::tempdir().unwrap();
-    let out = futex_diff_in(
+    let log = sarif_log(
         dir.path(),
         &[
             "hunt",
@@ -117,31 +138,19 @@ fn hunt_sarif_follows_the_sarif_schema_and_locates_each_finding() {
             "--sarif",
             "findings.sarif",
         ],
+        "findings.sarif",
     );
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = std::fs::read_to_string(dir.path().join("findings.sarif")).unwrap();
-    let log: Value = serde_json::from_str(&text).expect("the log is JSON");
-    let sarif = validator("tests/schemas/sarif-schema-2.1.0.json");
-    assert_valid(&sarif, &log, "the SARIF log");
     let mut wrong = log.clone();
     wrong["runs"][0]["results"][0]["level"] = Value::from("fatal");
     assert!(
-        !sarif.is_valid(&wrong),
+        !validator(SARIF_SCHEMA).is_valid(&wrong),
         "the SARIF schema is no rubber stamp"
     );
 
     let run = &log["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     let results = run["results"].as_array().unwrap();
-    let source = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("csrc/revisions/v4.7.c"),
-    )
-    .unwrap();
+    let source = std::fs::read_to_string(root().join("csrc/revisions/v4.7.c")).unwrap();
     let source: Vec<&str> = source.lines().collect();
     let mut classes = Vec::new();
     for result in results {
@@ -217,26 +226,11 @@ fn a_sarif_file_that_cannot_be_written_is_bad_input() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no/such/dir/x.sarif"));
 }
 
-/// A kernel tree in the 3.x-5.15 layout, kernel/futex.c holding our v4.6
-/// among unrelated code (tests/trees/).
-fn tree() -> tempfile::TempDir {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let fixture =
-        |name: &str| std::fs::read_to_string(root.join("tests/trees").join(name)).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("kernel")).unwrap();
-    std::fs::write(dir.path().join("Makefile"), fixture("Makefile.4.6")).unwrap();
-    let v46 = std::fs::read_to_string(root.join("csrc/revisions/v4.6.c")).unwrap();
-    let text = fixture("futex-head.c") + &v46 + &fixture("futex-tail.c");
-    std::fs::write(dir.path().join("kernel/futex.c"), text).unwrap();
-    dir
-}
-
 #[test]
 fn a_kernel_trees_findings_are_located_in_its_own_file() {
     let kernel = tree();
     let dir = tempfile::tempdir().unwrap();
-    let out = futex_diff_in(
+    let log = sarif_log(
         dir.path(),
         &[
             "hunt",
@@ -247,37 +241,19 @@ fn a_kernel_trees_findings_are_located_in_its_own_file() {
             "--sarif",
             "findings.sarif",
         ],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let log: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("findings.sarif")).unwrap())
-            .unwrap();
-    assert_valid(
-        &validator("tests/schemas/sarif-schema-2.1.0.json"),
-        &log,
-        "the SARIF log",
+        "findings.sarif",
     );
     let run = &log["runs"][0];
-    let root = run["originalUriBaseIds"]["KERNELROOT"]["uri"]
+    let base = run["originalUriBaseIds"]["KERNELROOT"]["uri"]
         .as_str()
         .unwrap();
     assert!(
-        root.starts_with("file:///") && root.ends_with('/'),
-        "{root}"
+        base.starts_with("file:///") && base.ends_with('/'),
+        "{base}"
     );
     let source = std::fs::read_to_string(kernel.path().join("kernel/futex.c")).unwrap();
     let source: Vec<&str> = source.lines().collect();
-    let head = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/trees/futex-head.c"),
-    )
-    .unwrap()
-    .lines()
-    .count();
+    let head = common::fixture("futex-head.c").lines().count();
     let results = run["results"].as_array().unwrap();
     assert!(!results.is_empty());
     for result in results {
@@ -289,7 +265,6 @@ fn a_kernel_trees_findings_are_located_in_its_own_file() {
             "line {line} is in the tree's numbering, past the head's {head}"
         );
         assert_eq!(location["artifactLocation"]["uriBaseId"], "KERNELROOT");
-        let line = location["region"]["startLine"].as_u64().unwrap() as usize;
         // The tree's own line numbers: our v4.6 sits after the head.
         assert!(
             source[line - 1].contains('('),
@@ -302,7 +277,7 @@ fn a_kernel_trees_findings_are_located_in_its_own_file() {
 #[test]
 fn prove_writes_sarif_too() {
     let dir = tempfile::tempdir().unwrap();
-    let out = futex_diff_in(
+    let log = sarif_log(
         dir.path(),
         &[
             "prove",
@@ -313,20 +288,7 @@ fn prove_writes_sarif_too() {
             "--sarif",
             "proof.sarif",
         ],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let log: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("proof.sarif")).unwrap())
-            .unwrap();
-    assert_valid(
-        &validator("tests/schemas/sarif-schema-2.1.0.json"),
-        &log,
-        "prove's SARIF log",
+        "proof.sarif",
     );
     let results = log["runs"][0]["results"].as_array().unwrap();
     assert!(

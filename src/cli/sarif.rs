@@ -15,7 +15,7 @@ use crate::finding::{Finding, FindingClass};
 use crate::oracle::departure::{departure, Departure};
 use crate::oracle::{self, Checks};
 use crate::revision;
-use crate::trace::{task_mark, Entry};
+use crate::trace::{kernel_call, Entry};
 
 /// The SARIF version this writes, and the schema it follows.
 pub const VERSION: &str = "2.1.0";
@@ -161,8 +161,9 @@ fn result(
     if let Some(change) = &r.change {
         text.push_str(&format!(" {} against {}.", change.0.name(), change.1));
     }
+    let file = revision_location(r, roots, cwd);
     let mut location = json!({
-        "physicalLocation": { "artifactLocation": revision_location(r, roots, cwd) },
+        "physicalLocation": { "artifactLocation": file.clone() },
     });
     if let Some(Departure { at, line, why }) = &place {
         text.push_str(&format!(
@@ -193,7 +194,6 @@ fn result(
         },
     });
     if let Some((report, _)) = &replayed {
-        let file = revision_location(r, roots, cwd);
         result["codeFlows"] = json!([code_flow(report, &file)]);
     }
     result
@@ -211,10 +211,7 @@ fn code_flow(report: &oracle::Report, file: &Value) -> Value {
                 op,
                 arg,
                 line,
-            } => (
-                format!("#{n} {}{}({arg})", task_mark(*task), op.name()),
-                *line,
-            ),
+            } => (format!("#{n} {}", kernel_call(*task, *op, arg)), *line),
             Entry::Thread(text) => (text.clone(), None),
             Entry::Event { name, text } => (format!("event {name}: {text}"), None),
         };

@@ -139,13 +139,12 @@ pub fn features(scenario: &Scenario, outcome: &Outcome, mut feature: impl FnMut(
         if observed.found_page_truncated {
             feature(hash(&[Tag::FoundPageTruncated as u32, call_tag]));
         }
-        let result = result_class(call.result, call.key.object, call.key.offset);
+        let result = result_class(call.result, call.key);
         let states = observed.expected.len();
-        let position = match observed
-            .expected
-            .iter()
-            .position(|e| matches(*e, call.result, call.key))
-        {
+        let position = match observed.expected.iter().position(|e| match call.result {
+            CallResult::Returned(code) => e.is_result(code, call.key),
+            CallResult::Aborted => false,
+        }) {
             None => 0,
             Some(0) if states == 1 => 1,
             Some(0) => 2,
@@ -209,25 +208,16 @@ fn other_key_same_class(a: Expected, b: Expected) -> bool {
 
 /// A call's result's class, in [`class_of`]'s numbering: an error by its
 /// code, a key by what it names; 0 for an aborted call.
-fn result_class(result: CallResult, object: KeyObject, offset: i32) -> u32 {
+fn result_class(result: CallResult, key: Key) -> u32 {
     match result {
         CallResult::Aborted => 0,
-        CallResult::Returned(0) => match object {
+        CallResult::Returned(0) => match key.object {
             KeyObject::Inode(_) => 3,
-            KeyObject::Mm(_) if offset & FUT_OFF_MMSHARED != 0 => 2,
+            KeyObject::Mm(_) if key.offset & FUT_OFF_MMSHARED != 0 => 2,
             KeyObject::Mm(_) => 1,
             _ => 4,
         },
         CallResult::Returned(code) => 0x100 | (code as u32 & 0xff),
-    }
-}
-
-/// Whether the call's result is what `expected` means.
-fn matches(expected: Expected, result: CallResult, key: Key) -> bool {
-    match (expected, result) {
-        (Expected::Error(code), CallResult::Returned(r)) => code == r,
-        (_, CallResult::Returned(0)) => expected.key() == Some(key),
-        _ => false,
     }
 }
 

@@ -116,6 +116,9 @@ pub struct Observation {
     /// The call wrote its node back: the states from then on show its own
     /// choice, not what it was to choose from, and mean no node.
     pub node_written: bool,
+    /// The last yield point the call passed (0: none), where it settled
+    /// its result.
+    pub last_yield: u32,
 }
 
 impl Observation {
@@ -299,6 +302,7 @@ impl Kernel {
             .findings_since(self.world.findings_count(), self.yields);
         self.yields += 1;
         self.tasks[t].call_yields += 1;
+        self.tasks[t].observation.last_yield = self.yields;
         self.trace
             .yield_point(self.yields, t, op, arg, self.site.take());
         if self.tasks[t].call_yields > self.retry_bound && !self.let_others_run()? {

@@ -19,7 +19,6 @@
 
 use super::Report;
 use crate::finding::Finding;
-use crate::trace::Entry;
 
 /// A departure from the meaning, located.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,7 +51,7 @@ pub fn departure(report: &Report, finding: &Finding) -> Option<Departure> {
                 ),
             ),
             _ => (
-                last_yield_of_call(report, call)?,
+                observed.last_yield,
                 format!(
                     "call {} settled its result here, on a world that did not change under it",
                     call + 1
@@ -60,13 +59,7 @@ pub fn departure(report: &Report, finding: &Finding) -> Option<Departure> {
             ),
         }
     } else {
-        (
-            trace.entries.iter().rev().find_map(|e| match e {
-                Entry::Yield { n, .. } => Some(*n),
-                _ => None,
-            })?,
-            "the run ended here".to_string(),
-        )
+        (outcome.yields, "the run ended here".to_string())
     };
     (at > 0).then(|| Departure {
         at,
@@ -90,24 +83,6 @@ fn named_call(summary: &str) -> Option<usize> {
         (Some(&"and"), Some(second)) if words[at] == "calls" => number(second).or(Some(first)),
         _ => Some(first),
     }
-}
-
-/// The last yield point the task making `call` passed before the call
-/// settled its result (the trace's `call N returns` or `aborted` line).
-fn last_yield_of_call(report: &Report, call: usize) -> Option<u32> {
-    let task = report.outcome.calls.get(call)?.task;
-    let settled = [
-        format!("call {} returns", call + 1),
-        format!("call {} aborted", call + 1),
-    ];
-    let entries = &report.outcome.trace.entries;
-    let end = entries.iter().position(|e| {
-        matches!(e, Entry::Thread(text) if settled.iter().any(|s| text.starts_with(s.as_str())))
-    })?;
-    entries[..end].iter().rev().find_map(|e| match e {
-        Entry::Yield { n, task: t, .. } if *t == task => Some(*n),
-        _ => None,
-    })
 }
 
 #[cfg(test)]

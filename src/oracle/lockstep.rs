@@ -9,7 +9,7 @@ use crate::finding::{Finding, FindingClass};
 use crate::implementation::Target;
 use crate::op::Op;
 use crate::scenario::Scenario;
-use crate::trace::{task_mark, Arg, Trace};
+use crate::trace::{kernel_call, Arg, Trace};
 use crate::world::WorldError;
 
 /// Runs `scenario` on `port` and compares the run with `c_run`, a run of
@@ -78,7 +78,7 @@ pub fn first_difference(c: &Outcome, rust: &Outcome) -> Option<String> {
             (a, b) if a == b => continue,
             (a, b) => {
                 let show = |y: Option<(usize, Op, Arg)>| match y {
-                    Some((t, op, arg)) => format!("{}{}({arg})", task_mark(t), op.name()),
+                    Some((t, op, arg)) => kernel_call(t, op, &arg),
                     None => "returns".to_string(),
                 };
                 return Some(format!(

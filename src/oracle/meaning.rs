@@ -230,10 +230,10 @@ fn check_result(i: usize, call: &CallOutcome, code: i32, verdict: &mut Verdict) 
         return;
     }
     let n = i + 1;
+    if expected.iter().any(|e| e.is_result(code, call.key)) {
+        return;
+    }
     if code != 0 {
-        if expected.contains(&Expected::Error(code)) {
-            return;
-        }
         if code == -EFAULT && call.observation.fault_injected {
             verdict.allowed.push((i, Allowance::InjectedFault));
             return;
@@ -255,8 +255,7 @@ fn check_result(i: usize, call: &CallOutcome, code: i32, verdict: &mut Verdict) 
         ));
         return;
     }
-    let keys: Vec<Key> = expected.iter().filter_map(|e| e.key()).collect();
-    if keys.is_empty() {
+    if expected.iter().all(|e| e.is_error()) {
         verdict.findings.push(Finding::new(
             FindingClass::MissingError,
             format!(
@@ -265,7 +264,7 @@ fn check_result(i: usize, call: &CallOutcome, code: i32, verdict: &mut Verdict) 
                 describe_set(expected)
             ),
         ));
-    } else if !keys.contains(&call.key) {
+    } else {
         verdict.findings.push(Finding::new(
             FindingClass::WrongKey,
             format!(

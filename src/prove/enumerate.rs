@@ -97,8 +97,6 @@ struct Region {
     head: String,
     /// The events that apply to it.
     events: Vec<String>,
-    /// Every list of calls on it.
-    call_lists: Vec<Vec<String>>,
     /// The words calls name ([`call_words`]).
     words: Vec<u64>,
     /// The node flags calls may carry ([`call_flags`]).
@@ -165,7 +163,6 @@ impl Space {
                 fits
             });
             regions.push(Region {
-                call_lists: call_lists(scope, &mapping, era),
                 words: call_words(&mapping),
                 flags: call_flags(scope, era),
                 head,
@@ -215,9 +212,9 @@ impl Space {
 
     /// One scenario of the space, drawn with `below(n)`, a number under
     /// `n`: a mapping, calls ([`Space::draw_calls`]), a mode, a node word,
-    /// and events (any number the room allows, each drawn on its own). It has no
-    /// schedule and, unlike a proof's, no retry bound of its own (the
-    /// binary form has none).
+    /// and events (any number the room allows, each drawn on its own). It
+    /// has no schedule and, unlike a proof's, no retry bound of its own
+    /// (the binary form has none).
     pub fn sample(&self, below: &mut dyn FnMut(usize) -> usize) -> Option<Scenario> {
         if self.regions.is_empty() {
             return None;
@@ -285,7 +282,7 @@ pub fn scenarios(scope: &Scope, revision: Revision) -> Enumeration {
     };
     let modes = space.modes();
     for region in &space.regions {
-        for calls in &region.call_lists {
+        for calls in &call_lists(scope, region) {
             let Some(shape) = space.calls(region, calls) else {
                 continue;
             };
@@ -492,20 +489,19 @@ fn events_of(m: &Mapping, era: Era) -> Vec<String> {
     out
 }
 
-/// Every list of calls of the scope on the mapping: the first on its
+/// Every list of calls of the scope on the region: the first on its
 /// first word, later ones on the same word, another word of its page or
 /// a word of the next page; every share and access; from 6.16 the flag
 /// sets of the scope's `numa` (see [`Scope::numa`]), the same for every
 /// call, and with a node flag a later call on node 0's CPU or node 1's;
 /// with two callers, the last call may be the second task's.
-fn call_lists(scope: &Scope, m: &Mapping, era: Era) -> Vec<Vec<String>> {
-    let words = call_words(m);
+fn call_lists(scope: &Scope, region: &Region) -> Vec<Vec<String>> {
+    let words = &region.words;
     let word = words[0];
-    let flags = call_flags(scope, era);
     let mut all = Vec::new();
     // The calls of a scenario share their flags, as a futex's waiters and
     // wakers do.
-    for flag in flags {
+    for flag in region.flags {
         // A node-flagged call after the first may run on another node's
         // CPU (the first runs on node 0: the nodes are alike until then).
         let nodes = call_nodes(flag);
@@ -526,7 +522,7 @@ fn call_lists(scope: &Scope, m: &Mapping, era: Era) -> Vec<Vec<String>> {
         for _ in 1..scope.calls.min(scope.size) {
             let mut longer = Vec::new();
             for list in &lists {
-                for &addr in &words {
+                for &addr in words {
                     for call in variants(addr, nodes) {
                         let mut next = list.clone();
                         next.push(call);

@@ -14,6 +14,28 @@ pub const BUNDLED: [&str; 4] = ["v3.12", "rfc-2013", "v4.6", "v4.7"];
 /// The bundled revisions of 5.6 on, whose keys name inode sequence numbers.
 pub const BUNDLED_5X: [&str; 7] = ["v5.6", "v5.10", "v5.13", "v6.8", "v6.13", "v6.19", "v7.1"];
 
+/// The crate's root, where the fixtures are.
+pub fn root() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fixture of tests/trees/.
+pub fn fixture(name: &str) -> String {
+    std::fs::read_to_string(root().join("tests/trees").join(name)).unwrap()
+}
+
+/// A tree in the 3.x-5.15 layout: kernel/futex.c holds our v4.6 among
+/// unrelated code.
+pub fn tree() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("kernel")).unwrap();
+    std::fs::write(dir.path().join("Makefile"), fixture("Makefile.4.6")).unwrap();
+    let v46 = std::fs::read_to_string(root().join("csrc/revisions/v4.6.c")).unwrap();
+    let text = fixture("futex-head.c") + &v46 + &fixture("futex-tail.c");
+    std::fs::write(dir.path().join("kernel/futex.c"), text).unwrap();
+    dir
+}
+
 /// Runs the futex-diff binary with `args`.
 pub fn futex_diff(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_futex-diff"))
