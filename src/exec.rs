@@ -135,10 +135,42 @@ pub fn build(scenario: &Scenario, era: Era) -> Result<Built, WorldError> {
 /// its calls here; the calls `by` a `task` event are made by the second
 /// task, on a stack of its own, as the schedule lets it.
 pub fn run(scenario: &Scenario, target: Target, trace: Trace) -> Result<Outcome, WorldError> {
+    run_as(scenario, target, trace, Observe::Meaning)
+}
+
+/// Like [`run`], for a run no meaning oracle judges: the port's run that
+/// lockstep compares with the C run, a run that counts yield points. The
+/// meaning is not evaluated at its yield points (a sixth of a run's
+/// cost), so its calls' observations are empty; everything else, the
+/// run itself included, is as [`run`] makes it.
+pub fn run_unobserved(
+    scenario: &Scenario,
+    target: Target,
+    trace: Trace,
+) -> Result<Outcome, WorldError> {
+    run_as(scenario, target, trace, Observe::Nothing)
+}
+
+/// Whether a run evaluates the meaning of its calls at every yield point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Observe {
+    /// For the meaning oracle: [`CallOutcome::observation`] is filled in.
+    Meaning,
+    /// Nothing judges the meaning: the observations stay empty.
+    Nothing,
+}
+
+fn run_as(
+    scenario: &Scenario,
+    target: Target,
+    trace: Trace,
+    observe: Observe,
+) -> Result<Outcome, WorldError> {
     let Target { name, era, imp } = target;
     let era = scenario.era.unwrap_or(era);
     let built = build(scenario, era)?;
     let mut kernel = Kernel::new(built.world, built.sched, trace);
+    kernel.observe_meaning = observe == Observe::Meaning;
     if let Some(bound) = scenario.retries {
         kernel.retry_bound = bound;
     }

@@ -40,7 +40,7 @@ const EXTRA_YIELDS: u32 = 12;
 /// The yield points a family's calls pass when nothing interferes, plus
 /// room for retries; `Err` when its world does not build.
 pub fn horizon(base: &Scenario, revision: Revision) -> Result<u32, WorldError> {
-    let quiet = exec::run(base, revision.target(), Trace::yields_only())?.yields;
+    let quiet = exec::run_unobserved(base, revision.target(), Trace::yields_only())?.yields;
     Ok(quiet.min(200) + EXTRA_YIELDS)
 }
 

@@ -196,7 +196,7 @@ pub fn lockstep(data: &[u8]) -> Option<String> {
     revision::all()
         .filter(|r| r.port().is_some())
         .find_map(|rev| {
-            let report = match oracle::check(&scenario, rev, Checks::SEARCH) {
+            let report = match oracle::check(&scenario, rev, Checks::LOCKSTEP) {
                 Err(e) if e.not_in_era() => return None,
                 report => report.expect("decoded scenarios build"),
             };

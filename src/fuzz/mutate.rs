@@ -126,7 +126,7 @@ fn place(mut scenario: Scenario, revision: Revision, rng: &mut Rng) -> Option<Sc
     if events == 0 {
         return Some(scenario);
     }
-    let quiet = exec::run(&scenario, revision.target(), Trace::yields_only()).ok()?;
+    let quiet = exec::run_unobserved(&scenario, revision.target(), Trace::yields_only()).ok()?;
     let yields = quiet.yields.max(1) as usize;
     for event in 0..events {
         // One in six events is left to run when the tasks are done.

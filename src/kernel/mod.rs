@@ -175,6 +175,9 @@ pub struct Kernel {
     tasks: [TaskState; TASKS],
     /// The second task, on a stack of its own, while it has work left.
     second: task::Second,
+    /// Whether a call's meaning is evaluated at its yield points (for the
+    /// meaning oracle), or nothing judges it.
+    pub observe_meaning: bool,
 }
 
 impl Kernel {
@@ -192,6 +195,7 @@ impl Kernel {
             deferred_frees: Vec::new(),
             tasks: Default::default(),
             second: task::Second::default(),
+            observe_meaning: true,
         }
     }
 
@@ -251,7 +255,7 @@ impl Kernel {
         let truncations = self.world.truncations().len();
         let task = &mut self.tasks[self.world.running];
         task.node = call.node;
-        task.observing = Some(call);
+        task.observing = self.observe_meaning.then_some(call);
         task.observation = Observation::default();
         task.truncations_at_entry = truncations;
         task.found.clear();

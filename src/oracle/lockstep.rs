@@ -20,7 +20,7 @@ pub fn against(
     port: Target,
     c_run: &Outcome,
 ) -> Result<Option<Finding>, WorldError> {
-    let rust_run = exec::run(scenario, port, Trace::yields_only())?;
+    let rust_run = exec::run_unobserved(scenario, port, Trace::yields_only())?;
     Ok(first_difference(c_run, &rust_run).map(|what| divergence(port.name, &what)))
 }
 
@@ -55,7 +55,7 @@ pub fn compare(
     c: Target,
     rust: Target,
 ) -> Result<Option<Finding>, WorldError> {
-    let c_run = exec::run(scenario, c, Trace::yields_only())?;
+    let c_run = exec::run_unobserved(scenario, c, Trace::yields_only())?;
     against(scenario, rust, &c_run)
 }
 

@@ -50,6 +50,9 @@ pub struct Report {
 /// Which oracles judge a run, and how much of it is kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Checks {
+    /// The meaning oracle. Without it the C run's meaning is not evaluated
+    /// and the report finds only what lockstep finds.
+    pub meaning: bool,
     /// The lockstep oracle too, for a revision with a Rust port; the C run
     /// the meaning oracle judges is the one it compares.
     pub lockstep: bool,
@@ -62,23 +65,33 @@ impl Checks {
     /// Both oracles and the whole trace: what `check`, `run` and `replay`
     /// show.
     pub const REPORT: Checks = Checks {
+        meaning: true,
         lockstep: true,
         record: true,
     };
     /// Both oracles, for a search (exploration, minimising, fuzzing).
     pub const SEARCH: Checks = Checks {
+        meaning: true,
         lockstep: true,
         record: false,
     };
     /// The meaning oracle alone, for a search.
     pub const MEANING: Checks = Checks {
+        meaning: true,
         lockstep: false,
+        record: false,
+    };
+    /// The lockstep oracle alone, for a search (the `lockstep` fuzz
+    /// target): neither run evaluates the meaning.
+    pub const LOCKSTEP: Checks = Checks {
+        meaning: false,
+        lockstep: true,
         record: false,
     };
 }
 
-/// Runs `scenario` on the C revision `revision` and judges it: the meaning
-/// oracle always, the lockstep oracle as `checks` asks.
+/// Runs `scenario` on the C revision `revision` and judges it with the
+/// oracles `checks` asks for.
 pub fn check(
     scenario: &Scenario,
     revision: Revision,
@@ -89,12 +102,24 @@ pub fn check(
     } else {
         Trace::yields_only()
     };
-    let outcome = exec::run(scenario, revision.target(), trace)?;
+    let outcome = if checks.meaning {
+        exec::run(scenario, revision.target(), trace)?
+    } else {
+        exec::run_unobserved(scenario, revision.target(), trace)?
+    };
     let divergence = match (checks.lockstep, revision.port_target()) {
         (true, Some(port)) => lockstep::against(scenario, port, &outcome)?,
         _ => None,
     };
-    let mut report = judge(outcome, revision, scenario.mode);
+    let mut report = if checks.meaning {
+        judge(outcome, revision, scenario.mode)
+    } else {
+        Report {
+            outcome,
+            verdict: meaning::Verdict::default(),
+            found: Vec::new(),
+        }
+    };
     report
         .found
         .extend(divergence.map(|f| found(revision, scenario.mode, f)));

@@ -346,7 +346,7 @@ fn applies(world: &str, word: u64, event: &str, revision: Revision) -> bool {
     if !event.is_empty() {
         scenario.schedule = vec![Scheduled::at(1, 0, Steps::All)];
     }
-    match exec::run(&scenario, revision.target(), Trace::yields_only()) {
+    match exec::run_unobserved(&scenario, revision.target(), Trace::yields_only()) {
         Ok(outcome) => outcome.harness_error.is_none(),
         Err(_) => false,
     }
