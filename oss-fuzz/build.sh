@@ -2,7 +2,8 @@
 # OSS-Fuzz build script (projects/futex-diff/build.sh), and ClusterFuzzLite's
 # (.clusterfuzzlite/build.sh runs this one). Builds every fuzz target with
 # cargo fuzz (the C revisions with clang and -fsanitize=fuzzer-no-link, see
-# build.rs), and puts each binary in $OUT with its options file and seed
+# build.rs; the model's crate without coverage for the targets that judge
+# them), and puts each binary in $OUT with its options file and seed
 # corpus: the corpus scenarios' encoded twins for the binary-input targets,
 # the readable scenarios for scenario_text; the binary-input targets also
 # get the dictionary of statements (TARGET.dict, which OSS-Fuzz passes as
@@ -12,11 +13,17 @@
 # steps here, in CI.
 cd "$SRC/futex-diff"
 
-cargo fuzz build -O
-release=fuzz/target/x86_64-unknown-linux-gnu/release
+# scenario_text fuzzes the scenario parser: every crate instrumented.
+cargo fuzz build -O scenario_text
+# The others judge C revisions: the model's crate is built without
+# SanitizerCoverage (scripts/fuzz-rustc.sh says why), into a target
+# directory of its own, as cargo does not rebuild when the wrapper changes.
+RUSTC_WRAPPER="$PWD/scripts/fuzz-rustc.sh" cargo fuzz build -O --target-dir fuzz/target/model
 
 # `empty` is the benchmarks' baseline, not a fuzzer.
 for target in $(cargo fuzz list | grep -v '^empty$'); do
+	release=fuzz/target/model/x86_64-unknown-linux-gnu/release
+	[ "$target" = scenario_text ] && release=fuzz/target/x86_64-unknown-linux-gnu/release
 	cp "$release/$target" "$OUT/"
 	cp "fuzz/options/$target.options" "$OUT/"
 done

@@ -33,8 +33,11 @@ cores=$(nproc)
 echo "machine: $cores cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(awk '/MemTotal/ { printf "%d GiB", $2 / 1048576 }' /proc/meminfo)"
 echo "commit:  $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 
+# Built as oss-fuzz/build.sh builds the targets that judge C revisions:
+# the model's crate without SanitizerCoverage (scripts/fuzz-rustc.sh).
 for sanitizer in none address; do
-	cargo fuzz build -O -s "$sanitizer" --target-dir "$work/fuzz-$sanitizer" >/dev/null 2>&1
+	RUSTC_WRAPPER="$PWD/scripts/fuzz-rustc.sh" \
+		cargo fuzz build -O -s "$sanitizer" --target-dir "$work/fuzz-$sanitizer" >/dev/null 2>&1
 done
 cargo build --release -q
 

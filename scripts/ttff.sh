@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seeds=$1 cap=$2 bin=$3 filter=${4:-.}
-[ -x "$bin" ] || { echo "ttff.sh: $bin: no such fuzz target (cargo fuzz build -O -s none meaning)" >&2; exit 2; }
+[ -x "$bin" ] || { echo "ttff.sh: $bin: no such fuzz target (RUSTC_WRAPPER=\$PWD/scripts/fuzz-rustc.sh cargo fuzz build -O -s none --target-dir fuzz/target/model meaning)" >&2; exit 2; }
 bin=$(realpath "$bin")
 ttff=target/bench/ttff
 cores=$(nproc)
