@@ -216,6 +216,52 @@ fn before_5_6_the_key_keeps_the_inode_so_the_file_read_back_is_the_same_inode() 
     }
 }
 
+/// The second task keys on a file and puts its key (the thread's first
+/// call fails, so it holds none); the file's mapping and last reference go,
+/// so the inode is evicted; the file is opened and mapped again, and the
+/// thread keys on the same word (found by the `meaning` fuzz target on
+/// v4.7, minimised).
+const REREAD_AFTER_PUT: &str = "mm A
+inode F file size=1
+page F 0
+vma A 0x10000 0x11000 file F rw shared
+call A 0x30008 shared write
+call A 0x20008 shared write
+call A 0x10008 shared read by T
+event m munmap A 0x10000 0x12000
+event i iput F
+event r reread F A 0x20000 0x21000
+event T task
+at 1 T
+at call 2 m
+at call 2 i
+at call 2 r
+";
+
+#[test]
+fn before_5_6_a_file_read_back_once_its_keys_were_put_is_a_new_inode_which_is_allowed() {
+    for rev in BUNDLED {
+        let (o, verdict) = verdict_of(REREAD_AFTER_PUT, rev);
+        let (thread, task) = (o.calls[1].key, o.calls[2].key);
+        match (task.object, thread.object) {
+            (KeyObject::Inode(a), KeyObject::Inode(b)) => {
+                assert_eq!((a.generation, b.generation), (1, 2), "{rev}")
+            }
+            other => panic!("{rev}: {other:?}"),
+        }
+        assert!(verdict.findings.is_empty(), "{rev}: {:?}", verdict.findings);
+        assert_eq!(
+            verdict
+                .allowed
+                .iter()
+                .map(|(call, a)| (*call, a.name()))
+                .collect::<Vec<_>>(),
+            [(2, "reread-after-keys-put")],
+            "{rev}"
+        );
+    }
+}
+
 #[test]
 fn another_word_of_a_file_read_back_is_another_word() {
     // Call 2 on the next word: different words, different keys, nothing

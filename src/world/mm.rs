@@ -604,6 +604,11 @@ impl World {
         if vma.shared || !vma.prot.write {
             return Ok(Wait::Skipped("not a private writable mapping"));
         }
+        if matches!(vma.backing, Backing::Special(_)) {
+            // As the fault path (fault.rs) and the reference semantics
+            // take them: a special mapping's page is installed as is.
+            return Ok(Wait::Skipped("a special mapping is never written"));
+        }
         match self.pte(mm, addr) {
             Some(pte) if pte.writable => Ok(Wait::Skipped("the page is already private")),
             _ => {
