@@ -37,3 +37,16 @@ fn a_bad_known_findings_line_is_named() {
         .unwrap_err()
         .contains("not a mode"));
 }
+
+#[test]
+fn a_star_stands_for_every_revision_or_class() {
+    use futex_diff::finding::{Finding, FindingClass};
+    use futex_diff::world::Mode;
+    let known = parse_known("*:relaxed *\n* warn WARN_ON").unwrap();
+    let wrong_key = Finding::new(FindingClass::WrongKey, "call 1 returned ...");
+    let warn = Finding::new(FindingClass::Warn, "WARN_ON(x)");
+    assert!(is_known(&known, "v6.19", Mode::Relaxed, &wrong_key));
+    assert!(!is_known(&known, "v6.19", Mode::Strict, &wrong_key));
+    assert!(is_known(&known, "v3.12", Mode::Strict, &warn));
+    assert!(parse_known("* *").is_ok());
+}

@@ -15,7 +15,8 @@
 //!   (default: [`KNOWN_BESIDE`] next to the target's binary, where the
 //!   OSS-Fuzz and ClusterFuzzLite build puts it, else none), one per
 //!   line: `REVISION[:MODE] CLASS SUMMARY-SUBSTRING`, `#` starting a
-//!   comment; without a mode the line applies to both;
+//!   comment; without a mode the line applies to both, and `*` as the
+//!   revision or the class stands for every one;
 //! - `FUTEX_DIFF_FEEDBACK`: `off` keeps the `meaning` target's interleaving
 //!   feedback ([`feedback`]) from libFuzzer, leaving edge coverage alone
 //!   (default: on), to measure what the feedback is worth;
@@ -43,10 +44,12 @@ pub const KNOWN_BESIDE: &str = "futex-diff-known-findings.txt";
 /// A finding that is expected, with where it is expected.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Known {
-    pub revision: String,
+    /// The revision's name; every revision when `None` (`*`).
+    pub revision: Option<String>,
     /// Only in this mode; both when `None`.
     pub mode: Option<Mode>,
-    pub class: FindingClass,
+    /// The class; every class when `None` (`*`).
+    pub class: Option<FindingClass>,
     pub summary_contains: String,
 }
 
@@ -148,9 +151,9 @@ fn switch(name: &str) -> Result<bool, String> {
 /// Whether `known` lists `finding` of `revision` in `mode`.
 pub fn is_known(known: &[Known], revision: &str, mode: Mode, finding: &Finding) -> bool {
     known.iter().any(|k| {
-        k.revision == revision
+        k.revision.as_deref().is_none_or(|r| r == revision)
             && k.mode.is_none_or(|m| m == mode)
-            && k.class == finding.class
+            && k.class.is_none_or(|c| c == finding.class)
             && finding.summary.contains(&k.summary_contains)
     })
 }
@@ -176,10 +179,15 @@ pub fn parse_known(text: &str) -> Result<Vec<Known>, String> {
             Some((rev, "relaxed")) => (rev, Some(Mode::Relaxed)),
             Some((_, other)) => return Err(format!("line {}: `{other}` is not a mode", i + 1)),
         };
-        let class = FindingClass::from_name(class)
-            .ok_or_else(|| format!("line {}: `{class}` is not a finding class", i + 1))?;
+        let class = match class {
+            "*" => None,
+            name => Some(
+                FindingClass::from_name(name)
+                    .ok_or_else(|| format!("line {}: `{name}` is not a finding class", i + 1))?,
+            ),
+        };
         known.push(Known {
-            revision: rev.to_string(),
+            revision: (rev != "*").then(|| rev.to_string()),
             mode,
             class,
             summary_contains: words.next().unwrap_or("").trim().to_string(),

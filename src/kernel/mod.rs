@@ -126,11 +126,20 @@ impl Observation {
     /// holds from yield point `at` on.
     fn record(&mut self, world: &World, call: CallSpec, at: u32) {
         let (now, node) = reference::meaning(world, call);
-        // Only a failed write request leads to the read-only retry; on
-        // a writable vma it fails exactly when the state means -EFAULT.
+        // Only a failed write request leads to the read-only retry: on a
+        // read-only vma always, on a writable one exactly when the state
+        // means -EFAULT. Once a state may have sent the call there, every
+        // later state is read as the retry reads it: a call whose write
+        // request failed before an mprotect() made the vma writable still
+        // retries read-only after it.
+        let read_only_vma = world
+            .find_vma(call.mm, call.uaddr)
+            .is_some_and(|vma| !vma.prot.write);
         let retrying = !call.write
             && call.shared
-            && (now == Expected::Error(-EFAULT) || !self.read_only_retry.is_empty());
+            && (now == Expected::Error(-EFAULT)
+                || read_only_vma
+                || !self.read_only_retry.is_empty());
         if retrying {
             let retry = reference::read_only_retry(world, call);
             if !self.read_only_retry.contains(&retry) {

@@ -108,6 +108,18 @@ impl World {
                     // only): there is no page cache to fault from.
                     return Err(WorldError::Invalid("the mapped inode is gone".into()));
                 }
+                if vma.shared && write {
+                    if let Some(pte) = self.pte(mm, page_addr) {
+                        if let Some(fault) =
+                            self.page_mkwrite(inode, vma.pgoff_of(page_addr), pte.page, actor)
+                        {
+                            if let Ok(page) = fault {
+                                self.set_pte(mm, page_addr, page, vma.prot.write);
+                            }
+                            return Ok(fault);
+                        }
+                    }
+                }
                 if !vma.shared && write {
                     // A private file mapping: the first write copies the page.
                     if self.pte(mm, page_addr).is_none() {
@@ -163,6 +175,31 @@ impl World {
     /// The page-cache page holding base page `pgoff` of `inode` (a sub-page
     /// for hugetlbfs), filled in or swapped back in as needed. Past the end
     /// of the file: SIGBUS.
+    /// A write through a read-only PTE of a shared file mapping, to `page`
+    /// (`do_wp_page()`, `do_page_mkwrite()`): the page is locked, so a
+    /// truncation that holds it is waited for, and while it is still the
+    /// file's page at `pgoff` the PTE becomes writable, whatever `i_size`
+    /// says. `None`: it was truncated meanwhile, and the fault goes back
+    /// to the file (`VM_FAULT_NOPAGE`, then `filemap_fault()`).
+    fn page_mkwrite(
+        &mut self,
+        inode: InodeId,
+        pgoff: u64,
+        page: PageId,
+        actor: Actor,
+    ) -> Option<Result<PageId, Blocker>> {
+        if let Wait::Blocked(b) = self.try_lock_page(page, actor) {
+            return Some(Err(b));
+        }
+        self.unlock_page(page, actor);
+        // As cache_page() finds it.
+        let per = self.inode_kind(inode).pages_per_entry();
+        let (index, sub) = (pgoff / per, (pgoff % per) as usize);
+        let still = matches!(self.cache_entry(inode, index),
+            Some(CacheEntry::Present(head)) if PageId(head.0 + sub) == page);
+        still.then_some(Ok(page))
+    }
+
     fn cache_page(
         &mut self,
         inode: InodeId,
