@@ -16,6 +16,11 @@ use futex_diff::scenario::{binary, parse, Scenario};
 use futex_diff::world::Mode;
 use futex_diff::{fuzz, oracle, revision};
 
+/// The allocator the command line uses (src/main.rs), so that the figures
+/// are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Time each figure is measured for.
 const BUDGET: Duration = Duration::from_secs(3);
 
