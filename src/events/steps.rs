@@ -489,6 +489,10 @@ fn run_step(
         Step::Reuse(inode, kind, size) => {
             if world.inode_live(inode) {
                 StepOutcome::Blocked(Blocker::SlotBusy(inode))
+            } else if world.unmounting(Fs::of(kind)) {
+                // A new inode would be another mount's, which the model
+                // does not tell apart from the one going away.
+                say.ran(|| format!("skipped: {} is being unmounted", Fs::of(kind).name()))
             } else {
                 world.add_inode(kind, size, 1, Some(inode))?;
                 say.ran(|| format!("a new inode is allocated at inode#{}'s address", inode.0))

@@ -49,6 +49,9 @@ impl Fs {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SuperBlock {
     pub mounted: bool,
+    /// An umount is shutting it down: the mount is already detached, so
+    /// another umount does not find it, and no new inode joins it.
+    pub unmounting: bool,
     /// Counts mounts: an inode belongs to the mount it was created on.
     pub generation: u32,
 }
@@ -100,21 +103,30 @@ impl World {
         })
     }
 
-    /// umount's first step: refuses a busy filesystem, else says whose
-    /// dentries go (`shrink_dcache_for_umount()`).
-    pub fn begin_umount(&self, fs: Fs) -> Umount {
-        if !self.sbs[fs.index()].mounted {
+    /// umount's first step: refuses a busy filesystem, else detaches the
+    /// mount and says whose dentries go (`shrink_dcache_for_umount()`). A
+    /// mount another umount detached is not found (umount(2) fails with
+    /// -EINVAL).
+    pub fn begin_umount(&mut self, fs: Fs) -> Umount {
+        let sb = self.sbs[fs.index()];
+        if !sb.mounted || sb.unmounting {
             return Umount::NotMounted;
         }
         if self.inodes_on(fs).any(|i| self.inode_mapped(i)) {
             return Umount::Busy;
         }
+        self.sbs[fs.index()].unmounting = true;
         Umount::ShutsDown(
             self.inodes_on(fs)
                 .filter(|&i| self.held(i) && self.external_refs(i) > 0)
                 .map(|i| (i, self.external_refs(i)))
                 .collect(),
         )
+    }
+
+    /// Whether an umount is shutting `fs` down.
+    pub fn unmounting(&self, fs: Fs) -> bool {
+        self.sbs[fs.index()].unmounting
     }
 
     /// Whether someone still holds `inode` (it is not being evicted).
@@ -134,6 +146,7 @@ impl World {
     pub fn kill_sb(&mut self, fs: Fs) -> Vec<InodeId> {
         let busy: Vec<InodeId> = self.inodes_on(fs).filter(|&i| self.held(i)).collect();
         self.sbs[fs.index()].mounted = false;
+        self.sbs[fs.index()].unmounting = false;
         busy
     }
 
