@@ -68,3 +68,36 @@ fn a_special_mapping_is_never_written() {
     let verdict = meaning::check(&o);
     assert!(verdict.findings.is_empty(), "{:?}", verdict.findings);
 }
+
+/// Four umounts of one tmpfs at once, and a new tmpfs inode in a freed
+/// slot meanwhile: every umount shut the filesystem down again, and the new
+/// inode joined the dying superblock, so its last iput() reached a freed
+/// one (a "use-after-free" with no futex call involved). umount detaches
+/// the mount first: the others find nothing to unmount, and a new inode is
+/// not made on a filesystem going away.
+const CONCURRENT_UMOUNTS: &str = "inode i2 shmem size=1 refs=6
+mm m3
+call m3 0x0 private write
+call m3 0x0 private write
+event e7 umount i2
+event e8 reuse i2 shmem size=1
+event e17 umount i2
+event e23 umount i2
+event e25 umount i2
+at put 1 e7
+at 1 e17 3
+at 4 e23
+at 4 e25
+at 3 e7 3
+at 3 e8
+at 3 e25 4
+";
+
+#[test]
+fn a_filesystem_is_unmounted_once() {
+    let o = run(CONCURRENT_UMOUNTS, "v6.8");
+    let verdict = meaning::check(&o);
+    assert!(verdict.findings.is_empty(), "{:?}", verdict.findings);
+    let lines: Vec<String> = o.trace.entries.iter().map(|e| format!("{e:?}")).collect();
+    assert!(lines.iter().any(|l| l.contains("is not mounted")), "a later umount finds nothing");
+}
