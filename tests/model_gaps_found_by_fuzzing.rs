@@ -99,5 +99,56 @@ fn a_filesystem_is_unmounted_once() {
     let verdict = meaning::check(&o);
     assert!(verdict.findings.is_empty(), "{:?}", verdict.findings);
     let lines: Vec<String> = o.trace.entries.iter().map(|e| format!("{e:?}")).collect();
-    assert!(lines.iter().any(|l| l.contains("is not mounted")), "a later umount finds nothing");
+    assert!(
+        lines.iter().any(|l| l.contains("is not mounted")),
+        "a later umount finds nothing"
+    );
+}
+
+/// The `lockstep` target ran a scenario that sets era 6.16 (FUTEX2_NUMA and
+/// FUTEX2_MPOL calls) on every ported revision, rfc-2013's too: under rules
+/// it was never written for, its C and its port part on garbage. A scenario
+/// that sets its era runs on that era's revisions only, as in `meaning`.
+const FOREIGN_ERA: &str = "era 6.16
+mm DABADAQAAA
+mm m1
+vma DABADAQAAA 0x11000 0x12000 anon rw private
+mm m2
+mm DC
+policy DABADAQAAA 0x11000 0x12000 interleave nodes=0,1
+word DABADAQAAA 0x11004 -1
+policy DABADAQAAA 0x11000 0x12000 interleave nodes=0,1
+word DABADAQAAA 0x11004 -1
+inode GAAAAAAADAQ file size=2
+policy DABADAQAAA 0x11000 0x12000 interleave nodes=0,1
+word DABADAQAAA 0x11000 0
+vma DABADAQAAA 0x1000 0xd000 file GAAAAAAADAQ rw shared
+nodes 2 4 5
+word DABADAQAAA 0x2000 -1
+nodes 2 4 5
+call DC 0x0 private read node=2
+call DABADAQAAA 0x11000 private read node=2
+call DABADAQAAA 0x11000 private read node=2
+call DABADAQAAA 0x11000 private read node=2
+call DABADAQAAA 0x11004 private read node=2
+call DABADAQAAA 0x1000 shared write mpol node=2
+call DABADAQAAA 0xffffffffdfffffff shared write numa mpol node=2
+event e30 fork DABADAQAAA m1
+event e32 reread GAAAAAAADAQ DABADAQAAA 0x4000 0x11000
+at 12 e30 887
+at 14080 e30 511
+";
+
+#[test]
+fn lockstep_runs_a_scenario_only_in_its_own_era() {
+    let scenario = futex_diff::scenario::parse(FOREIGN_ERA).unwrap();
+    let rfc = futex_diff::revision::find("rfc-2013").unwrap();
+    let report =
+        futex_diff::oracle::check(&scenario, rfc, futex_diff::oracle::Checks::LOCKSTEP).unwrap();
+    assert!(
+        !report.found.is_empty(),
+        "out of its era, rfc-2013 parts from its port"
+    );
+    let data = futex_diff::scenario::binary::encode(&scenario).unwrap();
+    assert_eq!(futex_diff::fuzz::lockstep(&data), None);
 }

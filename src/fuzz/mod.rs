@@ -203,6 +203,10 @@ pub fn lockstep(data: &[u8]) -> Option<String> {
     let scenario = binary::decode(data);
     revision::all()
         .filter(|r| r.port().is_some())
+        // A scenario that sets its era runs only on that era's revisions,
+        // as in the meaning target: under another era's rules (6.16's
+        // FUTEX2 flags for a 3.12 revision) neither side means anything.
+        .filter(|r| scenario.era.is_none_or(|era| era == r.era()))
         .find_map(|rev| {
             let report = match oracle::check(&scenario, rev, Checks::LOCKSTEP) {
                 Err(e) if e.not_in_era() => return None,
