@@ -21,6 +21,11 @@ pub fn against(
     c_run: &Outcome,
 ) -> Result<Option<Finding>, WorldError> {
     let rust_run = exec::run_unobserved(scenario, port, Trace::yields_only())?;
+    if c_run.harness_error.is_some() && c_run.harness_error == rust_run.harness_error {
+        // Both stopped where the model could not go on, with whatever the
+        // call had built by then: not judged, as by the meaning oracle.
+        return Ok(None);
+    }
     Ok(first_difference(c_run, &rust_run).map(|what| divergence(port.name, &what)))
 }
 
