@@ -99,7 +99,7 @@ struct fd_context {
 	void *sp;
 };
 
-/* The words fd_fiber_switch pops, lowest first, for a stack that starts at fd_fiber_boot. */
+/* The words fd_fiber_switch pops for a stack that starts at fd_fiber_boot. */
 enum { FD_FIBER_BOOT_FRAME = 9 };
 
 #else
@@ -232,7 +232,7 @@ int fd_fiber_start(struct fd_fiber *fiber, void (*entry)(void *), void *arg)
 		sp[4] = 0;			/* %r12 */
 		sp[5] = (uintptr_t)fiber;	/* %rbx: fd_fiber_boot's argument */
 		sp[6] = 0;			/* %rbp */
-		sp[7] = (uintptr_t)fd_fiber_boot;	/* where the first switch returns */
+		sp[7] = (uintptr_t)fd_fiber_boot; /* the first switch returns here */
 		sp[8] = 0;			/* fd_fiber_boot's own return address */
 		fiber->context.sp = sp;
 	}

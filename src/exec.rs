@@ -135,7 +135,7 @@ pub fn build(scenario: &Scenario, era: Era) -> Result<Built, WorldError> {
 /// its calls here; the calls `by` a `task` event are made by the second
 /// task, on a stack of its own, as the schedule lets it.
 pub fn run(scenario: &Scenario, target: Target, trace: Trace) -> Result<Outcome, WorldError> {
-    run_as(scenario, target, trace, Observe::Meaning)
+    run_as(scenario, target, trace, true)
 }
 
 /// Like [`run`], for a run no meaning oracle judges: the port's run that
@@ -148,29 +148,21 @@ pub fn run_unobserved(
     target: Target,
     trace: Trace,
 ) -> Result<Outcome, WorldError> {
-    run_as(scenario, target, trace, Observe::Nothing)
+    run_as(scenario, target, trace, false)
 }
 
-/// Whether a run evaluates the meaning of its calls at every yield point.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Observe {
-    /// For the meaning oracle: [`CallOutcome::observation`] is filled in.
-    Meaning,
-    /// Nothing judges the meaning: the observations stay empty.
-    Nothing,
-}
-
+/// [`run`] when `observe_meaning`, else [`run_unobserved`].
 fn run_as(
     scenario: &Scenario,
     target: Target,
     trace: Trace,
-    observe: Observe,
+    observe_meaning: bool,
 ) -> Result<Outcome, WorldError> {
     let Target { name, era, imp } = target;
     let era = scenario.era.unwrap_or(era);
     let built = build(scenario, era)?;
     let mut kernel = Kernel::new(built.world, built.sched, trace);
-    kernel.observe_meaning = observe == Observe::Meaning;
+    kernel.observe_meaning = observe_meaning;
     if let Some(bound) = scenario.retries {
         kernel.retry_bound = bound;
     }

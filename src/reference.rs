@@ -184,6 +184,17 @@ fn node_path(world: &World, call: CallSpec) -> Result<i32, i32> {
     Ok(node)
 }
 
+/// Whether the first GUP of a shared call, for write wherever the vma
+/// allows it, fails on `world` as it is now, whose meaning for the call is
+/// `now`: always on a read-only vma (rule 5), on a writable one exactly
+/// when the state means `-EFAULT`.
+pub fn write_request_fails(world: &World, call: CallSpec, now: Expected) -> bool {
+    now == Expected::Error(-EFAULT)
+        || world
+            .find_vma(call.mm, call.uaddr)
+            .is_some_and(|vma| !vma.prot.write)
+}
+
 /// What the read-only retry of a `VERIFY_READ` call finds on `world` as it
 /// is now: after a write request failed with `-EFAULT`, every revision asks
 /// GUP again without write (docs/model.md §2, rule 5). On a writable

@@ -177,29 +177,41 @@ fn verdict_of(text: &str, rev: &str) -> (Outcome, futex_diff::oracle::meaning::V
     (o, verdict)
 }
 
+/// The allocations of the inode slot two keys name (1 and 2: two inode
+/// objects of one file).
+fn generations(first: futex_diff::key::Key, second: futex_diff::key::Key, rev: &str) -> (u32, u32) {
+    match (first.object, second.object) {
+        (KeyObject::Inode(a), KeyObject::Inode(b)) => (a.generation, b.generation),
+        other => panic!("{rev}: {other:?}"),
+    }
+}
+
+/// The allowances a verdict applied, by call and name.
+fn allowed(verdict: &futex_diff::oracle::meaning::Verdict) -> Vec<(usize, &'static str)> {
+    verdict
+        .allowed
+        .iter()
+        .map(|(call, a)| (*call, a.name()))
+        .collect()
+}
+
 #[test]
 fn a_file_read_back_after_eviction_gets_a_new_sequence_number_which_is_allowed() {
     for rev in BUNDLED_5X {
         let (o, verdict) = verdict_of(REREAD, rev);
-        let (k1, k2) = (o.calls[0].key, o.calls[1].key);
         // Two inode objects of one file: allocations 1 and 2 of the slot.
-        match (k1.object, k2.object) {
-            (KeyObject::Inode(a), KeyObject::Inode(b)) => {
-                assert_eq!((a.generation, b.generation), (1, 2), "{rev}")
-            }
-            other => panic!("{rev}: {other:?}"),
-        }
+        assert_eq!(
+            generations(o.calls[0].key, o.calls[1].key, rev),
+            (1, 2),
+            "{rev}"
+        );
         assert_ne!(
             o.calls[0].raw_key.ptr, o.calls[1].raw_key.ptr,
             "{rev}: i_seq"
         );
         assert!(verdict.findings.is_empty(), "{rev}: {:?}", verdict.findings);
         assert_eq!(
-            verdict
-                .allowed
-                .iter()
-                .map(|(call, a)| (*call, a.name()))
-                .collect::<Vec<_>>(),
+            allowed(&verdict),
             [(1, "reread-file-new-sequence")],
             "{rev}"
         );
@@ -243,22 +255,9 @@ fn before_5_6_a_file_read_back_once_its_keys_were_put_is_a_new_inode_which_is_al
     for rev in BUNDLED {
         let (o, verdict) = verdict_of(REREAD_AFTER_PUT, rev);
         let (thread, task) = (o.calls[1].key, o.calls[2].key);
-        match (task.object, thread.object) {
-            (KeyObject::Inode(a), KeyObject::Inode(b)) => {
-                assert_eq!((a.generation, b.generation), (1, 2), "{rev}")
-            }
-            other => panic!("{rev}: {other:?}"),
-        }
+        assert_eq!(generations(task, thread, rev), (1, 2), "{rev}");
         assert!(verdict.findings.is_empty(), "{rev}: {:?}", verdict.findings);
-        assert_eq!(
-            verdict
-                .allowed
-                .iter()
-                .map(|(call, a)| (*call, a.name()))
-                .collect::<Vec<_>>(),
-            [(2, "reread-after-keys-put")],
-            "{rev}"
-        );
+        assert_eq!(allowed(&verdict), [(2, "reread-after-keys-put")], "{rev}");
     }
 }
 

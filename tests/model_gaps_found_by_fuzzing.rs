@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::run;
+use common::{event_text, run};
 use futex_diff::oracle::meaning;
 
 /// munmap() of part of a vma whose memory policy names a node the machine
@@ -59,12 +59,10 @@ fn a_run_the_harness_failed_in_is_not_judged() {
 fn a_special_mapping_is_never_written() {
     let o = run(WRITTEN_SPECIAL_MAPPING, "v4.7");
     assert!(o.harness_error.is_none());
-    let skipped = o
-        .trace
-        .entries
-        .iter()
-        .any(|e| format!("{e:?}").contains("a special mapping is never written"));
-    assert!(skipped, "the write is skipped");
+    assert!(
+        event_text(&o, "e2").contains("a special mapping is never written"),
+        "the write is skipped"
+    );
     let verdict = meaning::check(&o);
     assert!(verdict.findings.is_empty(), "{:?}", verdict.findings);
 }
@@ -98,9 +96,10 @@ fn a_filesystem_is_unmounted_once() {
     let o = run(CONCURRENT_UMOUNTS, "v6.8");
     let verdict = meaning::check(&o);
     assert!(verdict.findings.is_empty(), "{:?}", verdict.findings);
-    let lines: Vec<String> = o.trace.entries.iter().map(|e| format!("{e:?}")).collect();
     assert!(
-        lines.iter().any(|l| l.contains("is not mounted")),
+        ["e7", "e17", "e23", "e25"]
+            .iter()
+            .any(|e| event_text(&o, e).contains("is not mounted")),
         "a later umount finds nothing"
     );
 }

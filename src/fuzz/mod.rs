@@ -196,6 +196,13 @@ pub fn parse_known(text: &str) -> Result<Vec<Known>, String> {
     Ok(known)
 }
 
+/// Whether `revision` may run `scenario`: a scenario that sets its era runs
+/// on that era's revisions only. Under another era's rules (6.16's FUTEX2
+/// flags for a 3.12 revision) a run means nothing.
+fn in_its_era(scenario: &crate::scenario::Scenario, revision: Revision) -> bool {
+    scenario.era.is_none_or(|era| era == revision.era())
+}
+
 /// The `lockstep` target: every bundled revision against its Rust port.
 /// Returns the first divergence, as `revision: summary`.
 pub fn lockstep(data: &[u8]) -> Option<String> {
@@ -203,10 +210,7 @@ pub fn lockstep(data: &[u8]) -> Option<String> {
     let scenario = binary::decode(data);
     revision::all()
         .filter(|r| r.port().is_some())
-        // A scenario that sets its era runs only on that era's revisions,
-        // as in the meaning target: under another era's rules (6.16's
-        // FUTEX2 flags for a 3.12 revision) neither side means anything.
-        .filter(|r| scenario.era.is_none_or(|era| era == r.era()))
+        .filter(|&r| in_its_era(&scenario, r))
         .find_map(|rev| {
             let report = match oracle::check(&scenario, rev, Checks::LOCKSTEP) {
                 Err(e) if e.not_in_era() => return None,
@@ -230,7 +234,7 @@ pub fn meaning(data: &[u8]) -> Option<String> {
     let config = FuzzConfig::get();
     let scenario = binary::decode(data);
     let rev = config.revision;
-    if scenario.era.is_some_and(|era| era != rev.era()) {
+    if !in_its_era(&scenario, rev) {
         return None;
     }
     let report = match oracle::check(&scenario, rev, Checks::MEANING) {

@@ -27,7 +27,6 @@ pub use ptr::{
     VmaPtr,
 };
 
-use crate::abi::EFAULT;
 use crate::finding::FindingClass;
 use crate::op::Op;
 use crate::reference::{self, CallSpec, Expected};
@@ -126,20 +125,14 @@ impl Observation {
     /// holds from yield point `at` on.
     fn record(&mut self, world: &World, call: CallSpec, at: u32) {
         let (now, node) = reference::meaning(world, call);
-        // Only a failed write request leads to the read-only retry: on a
-        // read-only vma always, on a writable one exactly when the state
-        // means -EFAULT. Once a state may have sent the call there, every
-        // later state is read as the retry reads it: a call whose write
-        // request failed before an mprotect() made the vma writable still
-        // retries read-only after it.
-        let read_only_vma = world
-            .find_vma(call.mm, call.uaddr)
-            .is_some_and(|vma| !vma.prot.write);
+        // Only a failed write request leads to the read-only retry. Once a
+        // state may have sent the call there, every later state is read as
+        // the retry reads it: a call whose write request failed before an
+        // mprotect() made the vma writable still retries read-only after it.
         let retrying = !call.write
             && call.shared
-            && (now == Expected::Error(-EFAULT)
-                || read_only_vma
-                || !self.read_only_retry.is_empty());
+            && (!self.read_only_retry.is_empty()
+                || reference::write_request_fails(world, call, now));
         if retrying {
             let retry = reference::read_only_retry(world, call);
             if !self.read_only_retry.contains(&retry) {

@@ -110,9 +110,7 @@ impl World {
                 }
                 if vma.shared && write {
                     if let Some(pte) = self.pte(mm, page_addr) {
-                        if let Some(fault) =
-                            self.page_mkwrite(inode, vma.pgoff_of(page_addr), pte.page, actor)
-                        {
+                        if let Some(fault) = self.page_mkwrite(vma, page_addr, pte.page, actor) {
                             if let Ok(page) = fault {
                                 self.set_pte(mm, page_addr, page, vma.prot.write);
                             }
@@ -172,19 +170,16 @@ impl World {
         Ok(Some(PageId(head.0 + ((addr - base) / PAGE_SIZE) as usize)))
     }
 
-    /// The page-cache page holding base page `pgoff` of `inode` (a sub-page
-    /// for hugetlbfs), filled in or swapped back in as needed. Past the end
-    /// of the file: SIGBUS.
     /// A write through a read-only PTE of a shared file mapping, to `page`
     /// (`do_wp_page()`, `do_page_mkwrite()`): the page is locked, so a
     /// truncation that holds it is waited for, and while it is still the
-    /// file's page at `pgoff` the PTE becomes writable, whatever `i_size`
-    /// says. `None`: it was truncated meanwhile, and the fault goes back
-    /// to the file (`VM_FAULT_NOPAGE`, then `filemap_fault()`).
+    /// file's page at `addr` of `vma` the PTE becomes writable, whatever
+    /// `i_size` says. `None`: it was truncated meanwhile, and the fault goes
+    /// back to the file (`VM_FAULT_NOPAGE`, then `filemap_fault()`).
     fn page_mkwrite(
         &mut self,
-        inode: InodeId,
-        pgoff: u64,
+        vma: &Vma,
+        addr: u64,
         page: PageId,
         actor: Actor,
     ) -> Option<Result<PageId, Blocker>> {
@@ -192,14 +187,13 @@ impl World {
             return Some(Err(b));
         }
         self.unlock_page(page, actor);
-        // As cache_page() finds it.
-        let per = self.inode_kind(inode).pages_per_entry();
-        let (index, sub) = (pgoff / per, (pgoff % per) as usize);
-        let still = matches!(self.cache_entry(inode, index),
-            Some(CacheEntry::Present(head)) if PageId(head.0 + sub) == page);
+        let still = self.cached_page_at(vma, addr) == Some(CacheEntry::Present(page));
         still.then_some(Ok(page))
     }
 
+    /// The page-cache page holding base page `pgoff` of `inode` (a sub-page
+    /// for hugetlbfs), filled in or swapped back in as needed. Past the end
+    /// of the file: SIGBUS.
     fn cache_page(
         &mut self,
         inode: InodeId,
