@@ -50,6 +50,10 @@
 //! 9. [`explore`] (strategies, hunting, minimising), [`fuzz`], [`corpus`];
 //! 10. [`cli`].
 
+// The fuzz build picks its allocator by the sanitizer it is built with
+// (see `fuzz`); cargo fuzz builds on nightly, or with RUSTC_BOOTSTRAP.
+#![cfg_attr(fuzzing, feature(cfg_sanitize))]
+
 pub mod abi;
 pub mod cli;
 pub mod compile;
