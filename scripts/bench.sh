@@ -78,8 +78,10 @@ for threads in $(printf '%s\n' 1 "$cores" | sort -un); do
 	printf 'explore, %d thread(s), reduced: %s\n    run %s of empty, covered %s of empty\n' \
 		"$threads" "$(echo "$reduced" | tr '\n' ' ')" "$(ratio "$run")" "$(ratio "$covered")"
 	printf 'hunt,    %d thread(s): ' "$threads"
+	# The phase's last line, its own rate; the lines before it are
+	# progress, each the rate of the moment.
 	{ target/release/futex-diff hunt --seconds 20 --threads "$threads" --out "$work/hunt-findings" 2>&1 || true; } |
-		grep -m1 '^random' || echo '?'
+		grep '^random' | tail -1 || echo '?'
 done
 
 # 2b. in process (cargo bench): the same paths without libFuzzer, as ratios

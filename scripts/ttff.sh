@@ -5,10 +5,12 @@
 # the `meaning` target BINARY (built without a sanitizer), with
 # fuzz/scenario.dict, the median of SEEDS seeds capped at CAP seconds, runs
 # spread over every core. PAIRS, a regular expression, keeps only the
-# `revision:class` pairs it matches. scripts/bench.sh runs it as its
-# section 3.
+# `revision:class` pairs it matches. FLAGS (environment) replaces the
+# libFuzzer flags the runs get besides the seed, the time and the
+# dictionary (default: the options file's, fuzz/options/meaning.options).
+# scripts/bench.sh runs it as its section 3.
 #
-# Usage: scripts/ttff.sh SEEDS CAP BINARY [PAIRS]
+# Usage: [FLAGS=...] scripts/ttff.sh SEEDS CAP BINARY [PAIRS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seeds=$1 cap=$2 bin=$3 filter=${4:-.}
@@ -16,6 +18,7 @@ seeds=$1 cap=$2 bin=$3 filter=${4:-.}
 bin=$(realpath "$bin")
 ttff=target/bench/ttff
 cores=$(nproc)
+flags=${FLAGS:-$(sed -n 's/^\([a-z_]*\) *= *\(.*\)/-\1=\2/p' fuzz/options/meaning.options | xargs)}
 
 printf '%-10s %-20s %s\n' revision class "seconds to first finding: median of $seeds seeds (each), cap $cap s"
 pairs=$(grep -h '^# expect [a-z]' corpus/*.scn | sed 's/^# expect //' |
@@ -42,7 +45,7 @@ one_run() {
 	local start end
 	start=$(date +%s.%N)
 	FUTEX_DIFF_REV=$rev FUTEX_DIFF_KNOWN=$ttff/known-$rev-$class.txt timeout $((cap + 30)) "$bin" \
-		-seed="$seed" -max_total_time="$cap" -max_len=1024 -dict=fuzz/scenario.dict -artifact_prefix="$dir/" "$dir" \
+		-seed="$seed" -max_total_time="$cap" $flags -dict=fuzz/scenario.dict -artifact_prefix="$dir/" "$dir" \
 		>"$dir.log" 2>&1 || true
 	end=$(date +%s.%N)
 	if ls "$dir"/crash-* >/dev/null 2>&1; then
@@ -52,7 +55,7 @@ one_run() {
 	fi
 }
 export -f one_run
-export ttff cap bin
+export ttff cap bin flags
 printf '%s\n' "${jobs[@]}" | xargs -P "$cores" -L 1 bash -c 'one_run $0 $1 $2'
 under=0 total=0
 for pair in $pairs; do
