@@ -146,3 +146,32 @@ fn a_scenario_sets_its_retry_bound_and_a_livelock_is_declared_there() {
     }
     assert!(futex_diff::scenario::binary::encode(&scenario).is_err());
 }
+
+#[test]
+fn a_proofs_summary_counts_the_findings_it_lists() {
+    // Four findings before minimising, two of which minimise to one: the
+    // wrong key of call 1 and of call 2 on a shmem huge page's tail.
+    let dir = std::env::temp_dir().join(format!("futex-diff-prove-count-{}", std::process::id()));
+    let out = futex_diff(&[
+        "prove",
+        "--rev",
+        "v5.6",
+        "--scope",
+        "kinds=shmem-thp,events=1,size=3,callers=1,bound=1,yields=16",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let listed = stdout.lines().filter(|l| l.starts_with("v5.6 [")).count();
+    assert!(listed >= 2, "{stdout}");
+    let summary = stdout
+        .lines()
+        .find(|l| l.starts_with("v5.6: "))
+        .unwrap_or_else(|| panic!("no summary: {stdout}"));
+    assert!(
+        summary.ends_with(&format!(": {listed} distinct finding(s)")),
+        "the summary counts the {listed} findings listed: {stdout}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

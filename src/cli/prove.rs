@@ -57,6 +57,8 @@ pub fn main(args: ProveArgs) -> Result<Status, UsageError> {
             .map_err(UsageError)?;
         bar.finish();
         let covered = proof.hunt.runs + proof.hunt.skipped;
+        // Counted as listed: findings that minimise to the same one are one.
+        let found = explore::hunt::report(&proof.hunt);
         outln!(
             "{}: {} scenarios ({} before symmetric ones count once; {} mappings and events not applicable), \
              {covered} interleavings ({} run, {} known to run alike one that ran) in {} on {threads} thread(s): {}",
@@ -67,12 +69,12 @@ pub fn main(args: ProveArgs) -> Result<Status, UsageError> {
             proof.hunt.runs,
             proof.hunt.skipped,
             minutes(proof.seconds),
-            match proof.hunt.found.len() {
+            match found.len() {
                 0 => "no finding".to_string(),
                 n => format!("{n} distinct finding(s)"),
             }
         );
-        reported.extend(explore::hunt::report(&proof.hunt));
+        reported.extend(found);
     }
     explore::hunt::write(&reported, &args.out)
         .map_err(|e| UsageError(format!("{}: {e}", args.out.display())))?;
