@@ -5,12 +5,12 @@
 # the `meaning` target BINARY (built without a sanitizer), with
 # fuzz/scenario.dict, the median of SEEDS seeds capped at CAP seconds, runs
 # spread over every core. PAIRS, a regular expression, keeps only the
-# `revision:class` pairs it matches. FLAGS (environment) replaces the
+# `revision:class` pairs it matches. TTFF_FLAGS (environment) replaces the
 # libFuzzer flags the runs get besides the seed, the time and the
 # dictionary (default: the options file's, fuzz/options/meaning.options).
 # scripts/bench.sh runs it as its section 3.
 #
-# Usage: [FLAGS=...] scripts/ttff.sh SEEDS CAP BINARY [PAIRS]
+# Usage: [TTFF_FLAGS=...] scripts/ttff.sh SEEDS CAP BINARY [PAIRS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seeds=$1 cap=$2 bin=$3 filter=${4:-.}
@@ -18,7 +18,7 @@ seeds=$1 cap=$2 bin=$3 filter=${4:-.}
 bin=$(realpath "$bin")
 ttff=target/bench/ttff
 cores=$(nproc)
-flags=${FLAGS:-$(sed -n 's/^\([a-z_]*\) *= *\(.*\)/-\1=\2/p' fuzz/options/meaning.options | xargs)}
+flags=${TTFF_FLAGS:-$(sed -n 's/^\([a-z_]*\) *= *\(.*\)/-\1=\2/p' fuzz/options/meaning.options | xargs)}
 
 printf '%-10s %-20s %s\n' revision class "seconds to first finding: median of $seeds seeds (each), cap $cap s"
 pairs=$(grep -h '^# expect [a-z]' corpus/*.scn | sed 's/^# expect //' |
@@ -44,6 +44,8 @@ one_run() {
 	mkdir -p "$dir"
 	local start end
 	start=$(date +%s.%N)
+	# $flags unquoted: one word per flag.
+	# shellcheck disable=SC2086
 	FUTEX_DIFF_REV=$rev FUTEX_DIFF_KNOWN=$ttff/known-$rev-$class.txt timeout $((cap + 30)) "$bin" \
 		-seed="$seed" -max_total_time="$cap" $flags -dict=fuzz/scenario.dict -artifact_prefix="$dir/" "$dir" \
 		>"$dir.log" 2>&1 || true
